@@ -1,0 +1,230 @@
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import pl from "nodejs-polars";
+import { dirname, join } from "node:path";
+import type {
+  ColumnInfo,
+  LoadFileResult,
+  Materialization,
+  RawFile,
+  Relation,
+  Warehouse,
+} from "./types.ts";
+import { RAW_SCHEMA_SQL, stageRawFile } from "./_raw_duckdb.ts";
+
+/** Options for {@linkcode openDuckDb}. */
+export interface OpenDuckDbOptions {
+  /**
+   * Worker threads DuckDB may use.
+   * @default {the number of cores}
+   */
+  threads?: number;
+  /**
+   * Directory for scratch files (Parquet hand-offs, decompressed inputs).
+   * @default {a fresh temporary directory}
+   */
+  scratchDir?: string;
+}
+
+/**
+ * Open (or create) a DuckDB warehouse file; `":memory:"` gives a throwaway one.
+ * The session time zone is UTC, so timestamps read and written are UTC.
+ *
+ * @example
+ * ```ts
+ * const wh = await openDuckDb("data/warehouse.duckdb");
+ * const rows = await wh.query("select count(*) as n from raw.events");
+ * await wh.close();
+ * ```
+ */
+export async function openDuckDb(
+  path: string,
+  options: OpenDuckDbOptions = {},
+): Promise<DuckDbWarehouse> {
+  if (path !== ":memory:") {
+    await Deno.mkdir(dirname(path), { recursive: true });
+  }
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(
+      path,
+      options.threads ? { threads: String(options.threads) } : {},
+    );
+  } catch (error) {
+    throw new Error(`Cannot open DuckDB warehouse "${path}": ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  const connection = await instance.connect();
+  const scratchDir = options.scratchDir ?? await Deno.makeTempDir({ prefix: "terraloop-" });
+  const warehouse = new DuckDbWarehouse(instance, connection, path, scratchDir);
+  // ICU is loaded on first use, so the zone is set per connection rather than in the config.
+  await warehouse.execute("set TimeZone = 'UTC'");
+  await warehouse.execute(RAW_SCHEMA_SQL);
+  return warehouse;
+}
+
+/** The embedded DuckDB implementation of {@linkcode Warehouse}. */
+export class DuckDbWarehouse implements Warehouse {
+  readonly dialect = "duckdb" as const;
+  readonly description: string;
+  #instance: DuckDBInstance;
+  #connection: DuckDBConnection;
+  #scratchDir: string;
+  #scratchCounter = 0;
+  #closed = false;
+
+  constructor(
+    instance: DuckDBInstance,
+    connection: DuckDBConnection,
+    path: string,
+    scratchDir: string,
+  ) {
+    this.#instance = instance;
+    this.#connection = connection;
+    this.#scratchDir = scratchDir;
+    this.description = `duckdb:${path}`;
+  }
+
+  /** The underlying connection, for code inside `lib/warehouse/` only. */
+  get connection(): DuckDBConnection {
+    return this.#connection;
+  }
+
+  async execute(sql: string): Promise<void> {
+    await this.#connection.run(sql);
+  }
+
+  async query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    const reader = await this.#connection.runAndReadAll(sql);
+    return reader.getRowObjectsJS().map((row) => normaliseRow(row)) as T[];
+  }
+
+  async queryFrame(sql: string): Promise<pl.DataFrame> {
+    const file = this.scratchPath("parquet");
+    try {
+      await this.#connection.run(
+        `copy (${sql}) to ${quoteLiteral(file)} (format parquet, compression uncompressed)`,
+      );
+      return pl.readParquet(file);
+    } finally {
+      await Deno.remove(file).catch(() => {});
+    }
+  }
+
+  async exists(relation: Relation): Promise<boolean> {
+    const rows = await this.query<{ n: number }>(
+      `select count(*) as n from information_schema.tables
+       where table_schema = ${quoteLiteral(relation.schema)}
+         and table_name = ${quoteLiteral(relation.name)}`,
+    );
+    return (rows[0]?.n ?? 0) > 0;
+  }
+
+  async describe(relation: Relation): Promise<ColumnInfo[]> {
+    return await this.query<ColumnInfo>(
+      `select column_name as name, data_type as type from information_schema.columns
+       where table_schema = ${quoteLiteral(relation.schema)}
+         and table_name = ${quoteLiteral(relation.name)}
+       order by ordinal_position`,
+    );
+  }
+
+  async materialize(
+    relation: Relation,
+    selectSql: string,
+    how: Materialization,
+  ): Promise<number | null> {
+    const schema = quoteIdent(relation.schema);
+    const target = `${schema}.${quoteIdent(relation.name)}`;
+    const building = `${relation.name}__building`;
+    const existing = await this.query<{ table_type: string }>(
+      `select table_type from information_schema.tables
+       where table_schema = ${quoteLiteral(relation.schema)}
+         and table_name = ${quoteLiteral(relation.name)}`,
+    );
+    const dropOld = existing[0]?.table_type === "VIEW"
+      ? `drop view ${target};`
+      : existing.length > 0
+      ? `drop table ${target};`
+      : "";
+    await this.transaction(async () => {
+      await this.execute(`create schema if not exists ${schema}`);
+      if (how === "view") {
+        // DDL is transactional in DuckDB: a view that fails to bind rolls the drop back.
+        await this.execute(`${dropOld} create view ${target} as ${selectSql}`);
+      } else {
+        await this.execute(`create table ${schema}.${quoteIdent(building)} as ${selectSql}`);
+        await this.execute(
+          `${dropOld} alter table ${schema}.${quoteIdent(building)} rename to ${
+            quoteIdent(relation.name)
+          }`,
+        );
+      }
+    });
+    if (how === "view") return null;
+    const rows = await this.query<{ n: number }>(`select count(*) as n from ${target}`);
+    return rows[0]?.n ?? 0;
+  }
+
+  async loadFile(file: RawFile): Promise<LoadFileResult> {
+    return await stageRawFile(this, file);
+  }
+
+  /**
+   * Run `fn` inside one transaction; roll back if it throws.
+   *
+   * @example
+   * ```ts
+   * await wh.transaction(() => wh.execute("insert into raw.t values (1)"));
+   * ```
+   */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.execute("begin transaction");
+    try {
+      const result = await fn();
+      await this.execute("commit");
+      return result;
+    } catch (error) {
+      await this.execute("rollback").catch(() => {});
+      throw error;
+    }
+  }
+
+  /** A fresh path in this warehouse's scratch directory. */
+  scratchPath(extension: string): string {
+    this.#scratchCounter += 1;
+    return join(this.#scratchDir, `scratch-${this.#scratchCounter}.${extension}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#connection.closeSync();
+    this.#instance.closeSync();
+    await Deno.remove(this.#scratchDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Quote a string as a SQL literal. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** Quote a SQL identifier for DuckDB. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function normaliseRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    out[key] = typeof value === "bigint" && Number.isSafeInteger(Number(value))
+      ? Number(value)
+      : value;
+  }
+  return out;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

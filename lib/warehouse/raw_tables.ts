@@ -1,0 +1,76 @@
+/**
+ * The raw layer's shape, shared by every warehouse adapter: which columns each CSV source
+ * must have and which event fields every line must carry (see docs/contracts.md).
+ *
+ * @module
+ */
+import type { RawKind } from "./types.ts";
+
+/** CSV header, exactly, for each CSV-backed raw table. */
+export const RAW_CSV_COLUMNS: Readonly<Record<Exclude<RawKind, "events">, readonly string[]>> = {
+  users: ["user_id", "full_name", "email", "company", "tier", "region", "signup_at"],
+  listings: [
+    "listing_id",
+    "user_id",
+    "title",
+    "category",
+    "weight_kg",
+    "eco_score_kg_co2e",
+    "region",
+    "created_at",
+  ],
+};
+
+/** Fields an event line must have to be accepted into `raw.events`. */
+export const REQUIRED_EVENT_FIELDS: readonly string[] = ["event_id", "user_id", "event", "ts"];
+
+/** Load metadata columns every raw table carries. */
+export const LOAD_METADATA_COLUMNS: readonly string[] = [
+  "_raw_id",
+  "_source_file",
+  "_line",
+  "_loaded_at",
+];
+
+/**
+ * Which raw kind a dataset file feeds, from its name; `undefined` for files the loader
+ * ignores (such as `truth.json`).
+ *
+ * @example
+ * ```ts
+ * rawKindOf("events-2026-01-01.ndjson.gz"); // "events"
+ * rawKindOf("users.csv"); // "users"
+ * ```
+ */
+export function rawKindOf(fileName: string): RawKind | undefined {
+  if (/^events-.*\.ndjson(\.gz)?$/.test(fileName)) return "events";
+  if (fileName === "users.csv") return "users";
+  if (fileName === "listings.csv") return "listings";
+  return undefined;
+}
+
+/**
+ * Compare a CSV header line with the expected columns; returns a problem description or
+ * `undefined` when they match exactly.
+ *
+ * @example
+ * ```ts
+ * headerProblem("users", "user_id,full_name"); // 'expected columns "user_id,…" but found …'
+ * ```
+ */
+export function headerProblem(kind: Exclude<RawKind, "events">, headerLine: string) {
+  const expected = RAW_CSV_COLUMNS[kind];
+  const found = headerLine.replace(/^\uFEFF/, "").replace(/\r$/, "").split(",")
+    .map((name) => name.trim().replace(/^"(.*)"$/, "$1"));
+  if (found.length === expected.length && found.every((name, i) => name === expected[i])) {
+    return undefined;
+  }
+  const missing = expected.filter((name) => !found.includes(name));
+  const extra = found.filter((name) => !expected.includes(name));
+  const details = [
+    missing.length ? `missing ${missing.map((m) => `"${m}"`).join(", ")}` : "",
+    extra.length ? `unexpected ${extra.map((m) => `"${m}"`).join(", ")}` : "",
+    !missing.length && !extra.length ? "columns are in the wrong order" : "",
+  ].filter(Boolean).join("; ");
+  return `expected header "${expected.join(",")}" but found "${found.join(",")}" (${details})`;
+}

@@ -1,0 +1,93 @@
+/**
+ * The `Warehouse` interface: the one boundary between the pipeline and a SQL engine.
+ * Code outside `lib/warehouse/` talks to DuckDB or BigQuery only through it.
+ *
+ * @module
+ */
+import type pl from "nodejs-polars";
+
+/** SQL dialects the models compile to. */
+export type Dialect = "duckdb" | "bigquery";
+
+/** All dialects, in a stable order. */
+export const DIALECTS: readonly Dialect[] = ["duckdb", "bigquery"];
+
+/** A column as the warehouse describes it. */
+export interface ColumnInfo {
+  /** Column name. */
+  name: string;
+  /** Engine type name, e.g. `VARCHAR`, `TIMESTAMP WITH TIME ZONE`, `STRING`. */
+  type: string;
+}
+
+/** A table or view addressed by schema (dataset in BigQuery) and name. */
+export interface Relation {
+  /** `raw`, `staging` or `marts`. */
+  schema: string;
+  /** Table name, e.g. `stg_events`. */
+  name: string;
+}
+
+/** How a model is persisted. */
+export type Materialization = "table" | "view";
+
+/** What happened when one source file was loaded. */
+export interface LoadFileResult {
+  /** File name as recorded in `_source_file` and the manifest. */
+  sourceFile: string;
+  /** Target raw table, e.g. `raw.events`. */
+  table: string;
+  /** Rows added to the target table. */
+  rows: number;
+  /** Rows added to the rejected table. */
+  rejected: number;
+  /** File size in bytes. */
+  bytes: number;
+  /** SHA-256 of the file's bytes (hex). */
+  sha256: string;
+  /** `unchanged` when the same bytes were loaded before (nothing added). */
+  status: "loaded" | "reloaded" | "unchanged";
+  /** Wall-clock seconds for this file. */
+  seconds: number;
+}
+
+/** The kinds of raw file the loader understands. */
+export type RawKind = "events" | "users" | "listings";
+
+/** A source file to load into `raw.<kind>`. */
+export interface RawFile {
+  /** Path on disk. */
+  path: string;
+  /** Which raw table it feeds. */
+  kind: RawKind;
+}
+
+/**
+ * A SQL warehouse. DuckDB (`DuckDbWarehouse`) is the embedded default; BigQuery
+ * (`BigQueryWarehouse`) is chosen by configuration.
+ */
+export interface Warehouse {
+  /** The SQL dialect models must be compiled to for this warehouse. */
+  readonly dialect: Dialect;
+  /** Human-readable location, e.g. `duckdb:data/warehouse.duckdb`. */
+  readonly description: string;
+  /** Run one or more statements that return nothing. */
+  execute(sql: string): Promise<void>;
+  /** Run a query and return its rows as plain objects (for small results). */
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Run a query and return it as a Polars DataFrame through a columnar hand-off. */
+  queryFrame(sql: string): Promise<pl.DataFrame>;
+  /** Whether a table or view exists. */
+  exists(relation: Relation): Promise<boolean>;
+  /** Columns of a table or view, in order. */
+  describe(relation: Relation): Promise<ColumnInfo[]>;
+  /**
+   * Build `relation` from a `select`, atomically: on failure the previous version stays.
+   * Returns the row count for tables (null for views).
+   */
+  materialize(relation: Relation, selectSql: string, how: Materialization): Promise<number | null>;
+  /** Load one raw file idempotently (see docs/contracts.md). */
+  loadFile(file: RawFile): Promise<LoadFileResult>;
+  /** Close connections and flush. */
+  close(): Promise<void>;
+}
