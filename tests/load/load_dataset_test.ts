@@ -1,0 +1,223 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { listDatasetFiles, loadDataset } from "../../lib/load/mod.ts";
+import { openDuckDb, type Warehouse } from "../../lib/warehouse/mod.ts";
+
+const USERS = "user_id,full_name,email,company,tier,region,signup_at\n" +
+  'U000001,Ann Lee,ann@example.com,"Acme, Inc",Basic,NA,2026-01-01T00:00:00Z\n' +
+  "U000002,Bo Chen,bo@example.com,Recyclo,Pro,EMEA,2026-01-02T08:00:00Z\n";
+const LISTINGS =
+  "listing_id,user_id,title,category,weight_kg,eco_score_kg_co2e,region,created_at\n" +
+  "L0000001,U000002,Old servers,Electronics,120.5,310.2,EMEA,2026-01-03T09:00:00Z\n";
+const EVENT = (id: string) =>
+  JSON.stringify({
+    event_id: id,
+    user_id: "U000001",
+    event: "session_start",
+    ts: "2026-01-05T10:00:00Z",
+  });
+// Line numbers matter: 2 (truncated), 3 (not JSON), 5 (array), 6 (missing field) are bad.
+const EVENTS_DAY1 = [
+  EVENT("E1"),
+  '{"event_id":"E2","user_id":"U000001","ev',
+  "<html>502 Bad Gateway</html>",
+  EVENT("E3"),
+  "[1,2,3]",
+  JSON.stringify({ event_id: "E4", user_id: "U000001", ts: "2026-01-05T10:00:00Z" }),
+  EVENT("E5"),
+].join("\n") + "\n";
+const EVENTS_DAY2 = [EVENT("E6"), EVENT("E1")].join("\n") + "\n";
+
+async function fixtureDataset(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "terraloop-load-" });
+  await Deno.writeTextFile(join(dir, "users.csv"), USERS);
+  await Deno.writeTextFile(join(dir, "listings.csv"), LISTINGS);
+  await Deno.writeTextFile(join(dir, "events-2026-01-05.ndjson"), EVENTS_DAY1);
+  await Deno.writeFile(
+    join(dir, "events-2026-01-06.ndjson.gz"),
+    gzipSync(new TextEncoder().encode(EVENTS_DAY2)),
+  );
+  await Deno.writeTextFile(join(dir, "truth.json"), "{}");
+  return dir;
+}
+
+async function withDataset(fn: (dir: string, wh: Warehouse) => Promise<void>) {
+  const dir = await fixtureDataset();
+  const wh = await openDuckDb(join(dir, "warehouse.duckdb"));
+  try {
+    await fn(dir, wh);
+  } finally {
+    await wh.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const count = async (wh: Warehouse, table: string) =>
+  (await wh.query<{ n: number }>(`select count(*) as n from ${table}`))[0]?.n;
+
+Deno.test("listDatasetFiles() orders registry files before event files and ignores others", async () => {
+  await withDataset(async (dir) => {
+    const files = await listDatasetFiles(dir);
+    assert.deepEqual(files.map((f) => [f.kind, f.path.split("/").pop()]), [
+      ["users", "users.csv"],
+      ["listings", "listings.csv"],
+      ["events", "events-2026-01-05.ndjson"],
+      ["events", "events-2026-01-06.ndjson.gz"],
+    ]);
+  });
+});
+
+Deno.test("loadDataset() puts every event line in exactly one of raw.events and raw.events_rejected", async () => {
+  await withDataset(async (dir, wh) => {
+    const summary = await loadDataset(dir, wh);
+    assert.equal(summary.eventLines, 9);
+    assert.equal(await count(wh, "raw.events"), 5);
+    assert.equal(await count(wh, "raw.events_rejected"), 4);
+    const rejected = await wh.query<{ _line: number; reason: string; raw_text: string }>(
+      "select _line, reason, raw_text from raw.events_rejected order by _line",
+    );
+    assert.deepEqual(rejected.map((r) => [r._line, r.reason]), [
+      [2, "invalid JSON"],
+      [3, "invalid JSON"],
+      [5, "not a JSON object"],
+      [6, 'missing required field "event"'],
+    ]);
+    assert.equal(rejected[1]?.raw_text, "<html>502 Bad Gateway</html>");
+    const lines = await wh.query<{ f: string; l: number }>(
+      "select _source_file as f, _line as l from raw.events order by f, l",
+    );
+    assert.deepEqual(lines.map((r) => `${r.f}:${r.l}`), [
+      "events-2026-01-05.ndjson:1",
+      "events-2026-01-05.ndjson:4",
+      "events-2026-01-05.ndjson:7",
+      "events-2026-01-06.ndjson.gz:1",
+      "events-2026-01-06.ndjson.gz:2",
+    ]);
+  });
+});
+
+Deno.test("loadDataset() keeps CSV columns as text with load metadata", async () => {
+  await withDataset(async (dir, wh) => {
+    await loadDataset(dir, wh);
+    const users = await wh.query(
+      "select _source_file, _line, user_id, company, signup_at from raw.users order by _line",
+    );
+    assert.deepEqual(users[0], {
+      _source_file: "users.csv",
+      _line: 2,
+      user_id: "U000001",
+      company: "Acme, Inc",
+      signup_at: "2026-01-01T00:00:00Z",
+    });
+    assert.equal(await count(wh, "raw.listings"), 1);
+  });
+});
+
+Deno.test("loadDataset() is idempotent and replaces a file whose bytes changed", async () => {
+  await withDataset(async (dir, wh) => {
+    await loadDataset(dir, wh);
+    const again = await loadDataset(dir, wh);
+    assert.equal(again.rows, 0);
+    assert.equal(again.unchanged, 4);
+    assert.equal(await count(wh, "raw.events"), 5);
+    assert.equal(await count(wh, "raw._load_manifest"), 4);
+
+    await Deno.writeTextFile(join(dir, "events-2026-01-05.ndjson"), EVENT("E9") + "\n");
+    const third = await loadDataset(dir, wh);
+    assert.equal(
+      third.files.find((f) => f.status === "reloaded")?.sourceFile,
+      "events-2026-01-05.ndjson",
+    );
+    assert.equal(await count(wh, "raw.events"), 3);
+    assert.equal(await count(wh, "raw.events_rejected"), 0);
+    const manifest = await wh.query<{ n_rows: number; n_rejected: number }>(
+      "select n_rows, n_rejected from raw._load_manifest where source_file = 'events-2026-01-05.ndjson'",
+    );
+    assert.deepEqual(manifest, [{ n_rows: 1, n_rejected: 0 }]);
+  });
+});
+
+Deno.test("loadDataset() names the file for missing, empty and wrongly headed inputs", async (t) => {
+  await t.step("missing directory", async () => {
+    const wh = await openDuckDb(":memory:");
+    await assert.rejects(
+      () => loadDataset("/no/such/dir", wh),
+      /"\/no\/such\/dir": directory not found/,
+    );
+    await wh.close();
+  });
+  await t.step("missing users.csv", async () => {
+    await withDataset(async (dir, wh) => {
+      await Deno.remove(join(dir, "users.csv"));
+      await assert.rejects(() => loadDataset(dir, wh), /users\.csv" not found/);
+    });
+  });
+  await t.step("empty events file", async () => {
+    await withDataset(async (dir, wh) => {
+      await Deno.writeTextFile(join(dir, "events-2026-01-07.ndjson"), "");
+      await assert.rejects(
+        () => loadDataset(dir, wh),
+        /events-2026-01-07\.ndjson": the file is empty/,
+      );
+    });
+  });
+  await t.step("CSV with the wrong header", async () => {
+    await withDataset(async (dir, wh) => {
+      await Deno.writeTextFile(
+        join(dir, "users.csv"),
+        "user_id,name,email,company,tier,region,signup_at\nU1,A,a@x,C,Basic,NA,2026-01-01T00:00:00Z\n",
+      );
+      await assert.rejects(
+        () => loadDataset(dir, wh),
+        (error: Error) => {
+          assert.match(error.message, /users\.csv/);
+          assert.match(error.message, /missing "full_name"; unexpected "name"/);
+          return true;
+        },
+      );
+      assert.equal(await count(wh, "raw.users"), 0);
+    });
+  });
+});
+
+Deno.test("loadDataset() keeps broken CSV rows with their line and reason", async () => {
+  await withDataset(async (dir, wh) => {
+    await Deno.writeTextFile(
+      join(dir, "users.csv"),
+      USERS + "U000003,Short Row,c@x\nU000004,Dee,d@x,Co,Pro,APAC,2026-01-04T00:00:00Z\n",
+    );
+    const summary = await loadDataset(dir, wh);
+    assert.equal(summary.files[0]?.rows, 3);
+    assert.equal(summary.files[0]?.rejected, 1);
+    const rejected = await wh.query("select _line, raw_text from raw.users_rejected");
+    assert.deepEqual(rejected, [{ _line: 4, raw_text: "U000003,Short Row,c@x" }]);
+    const good = await wh.query<{ user_id: string; _line: number }>(
+      "select user_id, _line from raw.users order by _line",
+    );
+    assert.deepEqual(good.map((r) => [r.user_id, r._line]), [
+      ["U000001", 2],
+      ["U000002", 3],
+      ["U000004", 5],
+    ]);
+  });
+});
+
+Deno.test("a file that fails midway leaves nothing of itself loaded", async () => {
+  await withDataset(async (dir, wh) => {
+    // Invalid UTF-8 makes DuckDB's reader fail after the file's transaction has begun.
+    const bad = new Uint8Array([...new TextEncoder().encode(EVENT("E7") + "\n"), 0xff, 0xfe, 0x0a]);
+    await Deno.writeFile(join(dir, "events-2026-01-07.ndjson"), bad);
+    await assert.rejects(() => loadDataset(dir, wh), /events-2026-01-07\.ndjson/);
+    const loaded = await wh.query(
+      "select count(*) as n from raw.events where _source_file = 'events-2026-01-07.ndjson'",
+    );
+    assert.deepEqual(loaded, [{ n: 0 }]);
+    const manifest = await wh.query(
+      "select count(*) as n from raw._load_manifest where source_file = 'events-2026-01-07.ndjson'",
+    );
+    assert.deepEqual(manifest, [{ n: 0 }]);
+    // Files before it are committed and stay.
+    assert.equal(await count(wh, "raw.events"), 5);
+  });
+});
