@@ -19,7 +19,7 @@ final as (
         region,
         signup_at,
         {{ to_date('signup_at') }} as signup_date,
-        {{ date_trunc('week', to_date('signup_at')) }} as signup_week,
+        {{ date_trunc_date('week', to_date('signup_at')) }} as signup_week,
     from users
 
 )
