@@ -1,0 +1,275 @@
+/**
+ * Compile a model project for one dialect: every model's `select`, and every data test's
+ * query returning failing rows. Compiled SQL can be written to `target/compiled/<dialect>/`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Dialect, Materialization, Relation } from "../warehouse/types.ts";
+import { Renderer } from "./_render.ts";
+import { quoteIdentifier, type RelationNaming, renderRelation, sqlLiteral } from "./macros.ts";
+import { type DataTestSpec, loadProject, type ModelNode, type Project } from "./project.ts";
+
+/** Options for {@linkcode compileProject}. */
+export interface CompileOptions extends RelationNaming {
+  /** Dialect to render for. */
+  dialect: Dialect;
+}
+
+/** A model rendered for one dialect. */
+export interface CompiledModel {
+  /** Model name. */
+  name: string;
+  /** Schema and table name. */
+  relation: Relation;
+  /** The relation as written in SQL, e.g. `marts.fct_events`. */
+  relationSql: string;
+  /** `view` or `table`. */
+  materialized: Materialization;
+  /** The rendered `select` (no trailing semicolon). */
+  sql: string;
+  /** Source file. */
+  path: string;
+}
+
+/** A data test rendered for one dialect. */
+export interface CompiledTest extends DataTestSpec {
+  /** Query returning the failing rows. */
+  sql: string;
+}
+
+/** A whole project rendered for one dialect. */
+export interface CompiledProject {
+  /** Dialect rendered for. */
+  dialect: Dialect;
+  /** The loaded project. */
+  project: Project;
+  /** Models in build order. */
+  models: CompiledModel[];
+  /** Data tests in declaration order. */
+  tests: CompiledTest[];
+}
+
+/**
+ * Render every model and data test of a project (a directory, or one already loaded) for
+ * a dialect.
+ *
+ * @example
+ * ```ts
+ * const compiled = await compileProject("sql", { dialect: "bigquery" });
+ * compiled.models[0]?.sql; // "with source as (select * from `terraloop_raw.events`) ..."
+ * ```
+ */
+export async function compileProject(
+  dirOrProject: string | Project,
+  options: CompileOptions,
+): Promise<CompiledProject> {
+  const project = typeof dirOrProject === "string" ? await loadProject(dirOrProject) : dirOrProject;
+  const compiler = new ProjectCompiler(project, options);
+  return {
+    dialect: options.dialect,
+    project,
+    models: project.order.map((name) => compiler.model(name)),
+    tests: project.tests.map((test) => compiler.test(test)),
+  };
+}
+
+/** Renders the models and tests of one loaded project for one dialect. */
+export class ProjectCompiler {
+  readonly project: Project;
+  readonly options: CompileOptions;
+  #renderer: Renderer;
+
+  constructor(project: Project, options: CompileOptions) {
+    this.project = project;
+    this.options = options;
+    this.#renderer = new Renderer(options.dialect, project.macroFiles);
+  }
+
+  /** The SQL name of a model's relation. */
+  relationOf(name: string): string {
+    const model = this.#model(name);
+    return renderRelation(
+      { schema: model.schema, name: model.name },
+      this.options.dialect,
+      this.options,
+    );
+  }
+
+  /** Render one model. */
+  model(name: string): CompiledModel {
+    const model = this.#model(name);
+    const relation = { schema: model.schema, name: model.name };
+    const relationSql = this.relationOf(name);
+    const sql = this.#render(model.template, model.path, relation);
+    return { name, relation, relationSql, materialized: model.materialized, sql, path: model.path };
+  }
+
+  /** Render one data test's failing-rows query. */
+  test(test: DataTestSpec): CompiledTest {
+    return { ...test, sql: this.#testSql(test) };
+  }
+
+  #model(name: string): ModelNode {
+    const model = this.project.models.get(name);
+    if (!model) throw new RangeError(`Cannot compile: unknown model "${name}"`);
+    return model;
+  }
+
+  #render(template: string, path: string, self: Relation | undefined): string {
+    const dialect = this.options.dialect;
+    const thisValue = self
+      ? { ...self, toString: () => renderRelation(self, dialect, this.options) }
+      : undefined;
+    const text = this.#renderer.render(template, path, {
+      ref: (name) => this.relationOf(name),
+      source: (source, table) => {
+        const found = this.project.sources.get(`${source}.${table}`);
+        if (!found) throw new ReferenceError(`unknown source "${source}.${table}" in source()`);
+        return renderRelation(
+          { schema: found.schema, name: found.identifier },
+          dialect,
+          this.options,
+        );
+      },
+      config: () => {},
+      this: thisValue,
+      target: { type: dialect, name: dialect },
+    });
+    return tidySql(text);
+  }
+
+  #testSql(test: DataTestSpec): string {
+    const dialect = this.options.dialect;
+    const q = (name: string) => quoteIdentifier(name, dialect);
+    const model = test.model ? this.#model(test.model) : undefined;
+    const self = model ? { schema: model.schema, name: model.name } : undefined;
+    if (test.type === "custom" || test.type === "singular") {
+      return this.#render(test.template ?? "", test.path, self);
+    }
+    const relation = this.relationOf(test.model!);
+    const fromAs = (alias: string) =>
+      test.where
+        ? `(select * from ${relation} where ${test.where}) as ${alias}`
+        : `${relation} as ${alias}`;
+    const from = test.where ? fromAs("dbt_subquery") : relation;
+    const column = test.column ? q(test.column) : "";
+    const header = `-- ${test.type}: ${test.model}${test.column ? `.${test.column}` : ""}`;
+    switch (test.type) {
+      case "not_null":
+        return `${header}\nselect *\nfrom ${from}\nwhere ${column} is null\n`;
+      case "unique":
+        return [
+          header,
+          "select",
+          `    ${column} as unique_field,`,
+          "    count(*) as n_records",
+          `from ${from}`,
+          `where ${column} is not null`,
+          `group by ${column}`,
+          "having count(*) > 1",
+          "",
+        ].join("\n");
+      case "accepted_values": {
+        const values = (test.values ?? [])
+          .map((value) => test.quote === false ? String(value) : sqlLiteral(String(value), dialect))
+          .join(", ");
+        return [
+          header,
+          "select",
+          `    ${column} as value_field,`,
+          "    count(*) as n_records",
+          `from ${from}`,
+          `where ${column} is not null`,
+          `    and ${column} not in (${values})`,
+          `group by ${column}`,
+          "",
+        ].join("\n");
+      }
+      case "relationships": {
+        const parent = this.relationOf(test.to!);
+        return [
+          `${header} -> ${test.to}.${test.field}`,
+          "select child.*",
+          `from ${fromAs("child")}`,
+          `left join ${parent} as parent`,
+          `    on child.${column} = parent.${q(test.field!)}`,
+          `where child.${column} is not null`,
+          `    and parent.${q(test.field!)} is null`,
+          "",
+        ].join("\n");
+      }
+      case "unique_combination": {
+        const columns = (test.columns ?? []).map(q).join(", ");
+        return [
+          `-- unique_combination: ${test.model}(${(test.columns ?? []).join(", ")})`,
+          "select",
+          `    ${columns},`,
+          "    count(*) as n_records",
+          `from ${from}`,
+          `group by ${columns}`,
+          "having count(*) > 1",
+          "",
+        ].join("\n");
+      }
+    }
+  }
+}
+
+/**
+ * Tidy rendered SQL: drop blank lines left by `{{ config() }}` at the top, trailing spaces
+ * and a trailing semicolon; end with one newline.
+ *
+ * @example
+ * ```ts
+ * tidySql("\n\nselect 1;  \n"); // "select 1\n"
+ * ```
+ */
+export function tidySql(text: string): string {
+  const lines = text.split("\n").map((line) => line.trimEnd());
+  while (lines.length > 0 && lines[0] === "") lines.shift();
+  while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  const body = lines.join("\n").replace(/;\s*$/, "");
+  return `${body}\n`;
+}
+
+/** Options for {@linkcode writeCompiled}. */
+export interface WriteCompiledOptions {
+  /**
+   * Root directory; files go to `<outDir>/<dialect>/`.
+   * @default {"target/compiled"}
+   */
+  outDir?: string;
+}
+
+/**
+ * Write a compiled project to `<outDir>/<dialect>/<model>.sql` and
+ * `<outDir>/<dialect>/tests/<test>.sql`, replacing what was there. Returns the files written.
+ *
+ * @example
+ * ```ts
+ * await writeCompiled(await compileProject("sql", { dialect: "duckdb" }));
+ * ```
+ */
+export async function writeCompiled(
+  compiled: CompiledProject,
+  options: WriteCompiledOptions = {},
+): Promise<string[]> {
+  const root = join(options.outDir ?? "target/compiled", compiled.dialect);
+  await Deno.remove(root, { recursive: true }).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+  await Deno.mkdir(join(root, "tests"), { recursive: true });
+  const written: string[] = [];
+  for (const model of compiled.models) {
+    const file = join(root, `${model.name}.sql`);
+    await Deno.writeTextFile(file, model.sql);
+    written.push(file);
+  }
+  for (const test of compiled.tests) {
+    const file = join(root, "tests", `${test.name}.sql`);
+    await Deno.writeTextFile(file, test.sql);
+    written.push(file);
+  }
+  return written;
+}

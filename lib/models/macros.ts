@@ -1,0 +1,465 @@
+/**
+ * Dialect macros: the one place where DuckDB and BigQuery SQL differ. Each macro takes SQL
+ * fragments as strings and returns a SQL fragment for the chosen dialect, as dbt's
+ * cross-database macros do. Templates call them as `{{ safe_cast("payload ->> 'w'", "double") }}`.
+ *
+ * @module
+ */
+import type { Dialect, Relation } from "../warehouse/types.ts";
+
+/** Portable type names accepted by {@linkcode sqlType}, `safe_cast` and `cast_to`. */
+export type PortableType = "double" | "bigint" | "varchar" | "timestamp" | "date" | "boolean";
+
+/** Date parts accepted by the truncation and difference macros. */
+export type DatePart = "second" | "minute" | "hour" | "day" | "week" | "month" | "quarter" | "year";
+
+/** How relations are named; only BigQuery uses these. */
+export interface RelationNaming {
+  /**
+   * BigQuery project that holds the datasets; omitted from the name when unset, so the
+   * job's default project applies.
+   * @default {undefined}
+   */
+  bigqueryProject?: string;
+  /**
+   * BigQuery dataset prefix: schema `marts` becomes dataset `<prefix>_marts`.
+   * @default {"terraloop"}
+   */
+  datasetPrefix?: string;
+}
+
+/** A SQL-producing function callable from a template. */
+export type MacroFunction = (...args: never[]) => string;
+
+const TYPES: Record<PortableType, Record<Dialect, string>> = {
+  double: { duckdb: "DOUBLE", bigquery: "FLOAT64" },
+  bigint: { duckdb: "BIGINT", bigquery: "INT64" },
+  varchar: { duckdb: "VARCHAR", bigquery: "STRING" },
+  timestamp: { duckdb: "TIMESTAMPTZ", bigquery: "TIMESTAMP" },
+  date: { duckdb: "DATE", bigquery: "DATE" },
+  boolean: { duckdb: "BOOLEAN", bigquery: "BOOL" },
+};
+
+const TYPE_ALIASES: Record<string, PortableType> = {
+  double: "double",
+  float: "double",
+  float64: "double",
+  bigint: "bigint",
+  int: "bigint",
+  integer: "bigint",
+  int64: "bigint",
+  varchar: "varchar",
+  string: "varchar",
+  text: "varchar",
+  timestamp: "timestamp",
+  timestamptz: "timestamp",
+  date: "date",
+  boolean: "boolean",
+  bool: "boolean",
+};
+
+const DATE_PARTS: readonly DatePart[] = [
+  "second",
+  "minute",
+  "hour",
+  "day",
+  "week",
+  "month",
+  "quarter",
+  "year",
+];
+
+const SIMPLE_IDENT = /^[a-z_][a-z0-9_]*$/;
+
+// Words that cannot stand unquoted as a column or table name in one of the dialects.
+const RESERVED = new Set([
+  "all",
+  "and",
+  "any",
+  "array",
+  "as",
+  "asc",
+  "between",
+  "by",
+  "case",
+  "cast",
+  "collate",
+  "create",
+  "cross",
+  "current_date",
+  "current_timestamp",
+  "default",
+  "desc",
+  "distinct",
+  "else",
+  "end",
+  "except",
+  "exists",
+  "false",
+  "fetch",
+  "for",
+  "from",
+  "full",
+  "group",
+  "having",
+  "in",
+  "inner",
+  "interval",
+  "intersect",
+  "into",
+  "is",
+  "join",
+  "left",
+  "like",
+  "limit",
+  "natural",
+  "not",
+  "null",
+  "on",
+  "or",
+  "order",
+  "outer",
+  "over",
+  "partition",
+  "range",
+  "right",
+  "rows",
+  "select",
+  "struct",
+  "table",
+  "then",
+  "to",
+  "true",
+  "union",
+  "using",
+  "when",
+  "where",
+  "window",
+  "with",
+]);
+
+/**
+ * The engine type name for a portable type.
+ *
+ * @example
+ * ```ts
+ * sqlType("double", "bigquery"); // "FLOAT64"
+ * sqlType("timestamp", "duckdb"); // "TIMESTAMPTZ"
+ * ```
+ */
+export function sqlType(type: string, dialect: Dialect): string {
+  const portable = TYPE_ALIASES[String(type).toLowerCase()];
+  if (!portable) {
+    throw new TypeError(
+      `Unknown type "${type}": use one of ${Object.keys(TYPES).join(", ")}`,
+    );
+  }
+  return TYPES[portable][dialect];
+}
+
+/**
+ * Quote an identifier when it needs it (not lower-case snake_case, or a reserved word);
+ * `force` always quotes.
+ *
+ * @example
+ * ```ts
+ * quoteIdentifier("event_id", "duckdb"); // "event_id"
+ * quoteIdentifier("Order", "bigquery"); // "`Order`"
+ * ```
+ */
+export function quoteIdentifier(name: string, dialect: Dialect, force = false): string {
+  if (!force && SIMPLE_IDENT.test(name) && !RESERVED.has(name)) return name;
+  return dialect === "duckdb"
+    ? `"${name.replaceAll('"', '""')}"`
+    : `\`${name.replaceAll("\\", "\\\\").replaceAll("`", "\\`")}\``;
+}
+
+/**
+ * A value as a SQL literal: strings quoted for the dialect, numbers and booleans as is,
+ * `null`/`undefined` as `null`.
+ *
+ * @example
+ * ```ts
+ * sqlLiteral("it's", "duckdb"); // "'it''s'"
+ * sqlLiteral("it's", "bigquery"); // "'it\\'s'"
+ * ```
+ */
+export function sqlLiteral(value: unknown, dialect: Dialect): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new RangeError(`Cannot write ${value} as a SQL literal`);
+    return String(value);
+  }
+  if (typeof value === "boolean" || typeof value === "bigint") return String(value);
+  const text = String(value);
+  if (dialect === "duckdb") return `'${text.replaceAll("'", "''")}'`;
+  const escaped = text.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replaceAll("\n", "\\n");
+  return `'${escaped}'`;
+}
+
+/**
+ * A table name as the dialect writes it: DuckDB `schema.name`; BigQuery
+ * `` `project.<prefix>_schema.name` `` (project omitted when not configured).
+ *
+ * @example
+ * ```ts
+ * renderRelation({ schema: "marts", name: "fct_events" }, "duckdb"); // "marts.fct_events"
+ * renderRelation({ schema: "marts", name: "fct_events" }, "bigquery");
+ * // "`terraloop_marts.fct_events`"
+ * ```
+ */
+export function renderRelation(
+  relation: Relation,
+  dialect: Dialect,
+  naming: RelationNaming = {},
+): string {
+  if (dialect === "duckdb") {
+    return `${quoteIdentifier(relation.schema, dialect)}.${
+      quoteIdentifier(relation.name, dialect)
+    }`;
+  }
+  const parts = [bigQueryDataset(relation.schema, naming), relation.name];
+  if (naming.bigqueryProject) parts.unshift(naming.bigqueryProject);
+  return `\`${parts.join(".")}\``;
+}
+
+/**
+ * The BigQuery dataset that holds a schema: `<prefix>_<schema>`.
+ *
+ * @example
+ * ```ts
+ * bigQueryDataset("staging"); // "terraloop_staging"
+ * ```
+ */
+export function bigQueryDataset(schema: string, naming: RelationNaming = {}): string {
+  const prefix = naming.datasetPrefix ?? "terraloop";
+  return prefix ? `${prefix}_${schema}` : schema;
+}
+
+function _jsonPath(path: string, macro: string): string {
+  const full = path.startsWith("$") ? path : `$.${path}`;
+  if (!/^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$/.test(full)) {
+    throw new SyntaxError(
+      `${macro}(): JSON path "${path}" is not supported (use a.b.c or $.a.b[0] with plain keys)`,
+    );
+  }
+  return `'${full}'`;
+}
+
+function _part(part: string, macro: string): DatePart {
+  const lower = String(part).toLowerCase() as DatePart;
+  if (!DATE_PARTS.includes(lower)) {
+    throw new RangeError(`${macro}(): unknown date part "${part}" (use ${DATE_PARTS.join(", ")})`);
+  }
+  return lower;
+}
+
+function _bigQueryPart(part: DatePart, forDiff: boolean): string {
+  if (part === "week") return forDiff ? "isoweek" : "week(monday)";
+  return part;
+}
+
+// BigQuery regular expressions go in raw strings so backslashes reach RE2 unchanged.
+function _regex(pattern: string, dialect: Dialect): string {
+  if (dialect === "duckdb") return sqlLiteral(pattern, dialect);
+  if (!pattern.includes("'")) return `r'${pattern}'`;
+  if (!pattern.includes('"')) return `r"${pattern}"`;
+  throw new SyntaxError(`Regular expression ${pattern} mixes both quote characters`);
+}
+
+function _arity(macro: string, args: unknown[], min: number, max = min): void {
+  const given = args.filter((arg) => arg !== undefined).length;
+  if (given < min || args.length > max) {
+    const wanted = min === max ? `${min}` : `${min} to ${max}`;
+    throw new TypeError(`${macro}() takes ${wanted} arguments but got ${given}`);
+  }
+}
+
+/**
+ * The dialect macros for one dialect, keyed by the name templates call them by.
+ *
+ * | macro | DuckDB | BigQuery |
+ * | --- | --- | --- |
+ * | `safe_cast(expr, type)` | `try_cast(expr as DOUBLE)` | `safe_cast(expr as FLOAT64)` |
+ * | `cast_to(expr, type)` | `cast(expr as DOUBLE)` | `cast(expr as FLOAT64)` |
+ * | `sql_type(type)` | `DOUBLE` | `FLOAT64` |
+ * | `json_str(json, path)` | `json_extract_string(j, '$.a')` | `json_value(j, '$.a')` |
+ * | `json_kind(json, path)` | normalised `json_type` | `json_type(json_query(j, '$.a'))` |
+ * | `json_has(json, path)` | `json_exists(j, '$.a')` | `json_query(j, '$.a') is not null` |
+ * | `parse_timestamp_any(text, kind?)` | `try_strptime` formats / `epoch_ms` | `safe.parse_timestamp` / `timestamp_millis` |
+ * | `date_trunc_ts(part, ts)` | `date_trunc('week', ts)` | `timestamp_trunc(ts, week(monday))` |
+ * | `date_trunc_date(part, d)` | `cast(date_trunc('week', d) as date)` | `date_trunc(d, week(monday))` |
+ * | `to_date(ts)` | `cast(ts as date)` | `date(ts)` |
+ * | `datediff(part, a, b)` | `date_diff('day', a, b)` | `datetime_diff(…, day)` |
+ * | `count_if(cond)` | `count(case when cond then 1 end)` | `countif(cond)` |
+ * | `hash_md5(expr)` | `md5(cast(x as VARCHAR))` | `to_hex(md5(cast(x as STRING)))` |
+ * | `ident(name)` | `"name"` | `` `name` `` |
+ * | `literal(value)` | `'it''s'` | `'it\'s'` |
+ * | `current_ts()` | `current_timestamp` | `current_timestamp()` |
+ * | `string_agg(expr, sep, order_by?)` | `string_agg(x, ',' order by y)` | same |
+ * | `regexp_replace_all(expr, re, repl)` | `regexp_replace(x, 're', 'r', 'g')` | `regexp_replace(x, r're', 'r')` |
+ * | `regexp_matches(expr, re)` | `regexp_matches(x, 're')` | `regexp_contains(x, r're')` |
+ * | `safe_divide(a, b)` | `(a) / nullif(b, 0)` | `safe_divide(a, b)` |
+ *
+ * Week truncation starts on Monday in both; `datediff` counts boundaries crossed (ISO weeks).
+ * Timestamps are UTC: DuckDB `TIMESTAMPTZ` in a UTC session, BigQuery `TIMESTAMP`.
+ *
+ * @example
+ * ```ts
+ * const m = dialectMacros("bigquery");
+ * m.safe_cast("x", "double"); // "safe_cast(x as FLOAT64)"
+ * ```
+ */
+export function dialectMacros(dialect: Dialect): Record<string, (...args: string[]) => string> {
+  const duck = dialect === "duckdb";
+  return {
+    sql_type(...args: string[]): string {
+      _arity("sql_type", args, 1);
+      return sqlType(args[0]!, dialect);
+    },
+    safe_cast(...args: string[]): string {
+      _arity("safe_cast", args, 2);
+      const [expr, type] = args as [string, string];
+      return `${duck ? "try_cast" : "safe_cast"}(${expr} as ${sqlType(type, dialect)})`;
+    },
+    cast_to(...args: string[]): string {
+      _arity("cast_to", args, 2);
+      const [expr, type] = args as [string, string];
+      return `cast(${expr} as ${sqlType(type, dialect)})`;
+    },
+    json_str(...args: string[]): string {
+      _arity("json_str", args, 2);
+      const [json, path] = args as [string, string];
+      const p = _jsonPath(path, "json_str");
+      return duck ? `json_extract_string(${json}, ${p})` : `json_value(${json}, ${p})`;
+    },
+    json_kind(...args: string[]): string {
+      _arity("json_kind", args, 2);
+      const [json, path] = args as [string, string];
+      const p = _jsonPath(path, "json_kind");
+      if (!duck) return `json_type(json_query(${json}, ${p}))`;
+      const type = `json_type(${json}, ${p})`;
+      return `case ${type} when 'VARCHAR' then 'string' when 'BIGINT' then 'number'` +
+        ` when 'UBIGINT' then 'number' when 'DOUBLE' then 'number' when 'HUGEINT' then 'number'` +
+        ` else lower(${type}) end`;
+    },
+    json_has(...args: string[]): string {
+      _arity("json_has", args, 2);
+      const [json, path] = args as [string, string];
+      const p = _jsonPath(path, "json_has");
+      return duck ? `json_exists(${json}, ${p})` : `(json_query(${json}, ${p}) is not null)`;
+    },
+    parse_timestamp_any(...args: string[]): string {
+      _arity("parse_timestamp_any", args, 1, 2);
+      const [text, kind] = args as [string, string | undefined];
+      // Digits are epoch milliseconds when the JSON value was a number, or when a digit
+      // string is long enough (11-13 digits) not to be mistaken for something else.
+      const isEpoch = kind
+        ? `(${kind} = 'number' or length(${text}) >= 11)`
+        : `length(${text}) >= 11`;
+      if (duck) {
+        const naive = [
+          "%Y-%m-%dT%H:%M:%S.%fZ",
+          "%Y-%m-%dT%H:%M:%SZ",
+          "%Y-%m-%d %H:%M:%S",
+          "%Y-%m-%d %H:%M:%S.%f",
+          "%Y-%m-%dT%H:%M:%S",
+          "%Y-%m-%dT%H:%M:%S.%f",
+        ].map((f) => `'${f}'`).join(", ");
+        const offset = ["%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"]
+          .map((f) => `'${f}'`).join(", ");
+        return `case when regexp_full_match(${text}, '[0-9]{1,13}') and ${isEpoch}` +
+          ` then timezone('UTC', epoch_ms(try_cast(${text} as BIGINT)))` +
+          ` else coalesce(timezone('UTC', try_strptime(${text}, [${naive}])),` +
+          ` try_strptime(${text}, [${offset}])) end`;
+      }
+      const formats = [
+        "%Y-%m-%dT%H:%M:%E*SZ",
+        "%Y-%m-%dT%H:%M:%E*S%Ez",
+        "%Y-%m-%d %H:%M:%E*S",
+        "%Y-%m-%dT%H:%M:%E*S",
+      ].map((f) => `safe.parse_timestamp('${f}', ${text})`).join(", ");
+      return `case when regexp_contains(${text}, r'^[0-9]{1,13}$') and ${isEpoch}` +
+        ` then timestamp_millis(safe_cast(${text} as INT64))` +
+        ` else coalesce(${formats}) end`;
+    },
+    date_trunc_ts(...args: string[]): string {
+      _arity("date_trunc_ts", args, 2);
+      const part = _part(args[0]!, "date_trunc_ts");
+      return duck
+        ? `date_trunc('${part}', ${args[1]})`
+        : `timestamp_trunc(${args[1]}, ${_bigQueryPart(part, false)})`;
+    },
+    date_trunc_date(...args: string[]): string {
+      _arity("date_trunc_date", args, 2);
+      const part = _part(args[0]!, "date_trunc_date");
+      return duck
+        ? `cast(date_trunc('${part}', ${args[1]}) as DATE)`
+        : `date_trunc(${args[1]}, ${_bigQueryPart(part, false)})`;
+    },
+    to_date(...args: string[]): string {
+      _arity("to_date", args, 1);
+      return duck ? `cast(${args[0]} as DATE)` : `date(${args[0]})`;
+    },
+    datediff(...args: string[]): string {
+      _arity("datediff", args, 3);
+      const part = _part(args[0]!, "datediff");
+      const [, a, b] = args;
+      return duck
+        ? `date_diff('${part}', ${a}, ${b})`
+        : `datetime_diff(cast(${b} as DATETIME), cast(${a} as DATETIME), ${
+          _bigQueryPart(part, true)
+        })`;
+    },
+    count_if(...args: string[]): string {
+      _arity("count_if", args, 1);
+      // DuckDB's own count_if returns HUGEINT; this form stays BIGINT.
+      return duck ? `count(case when ${args[0]} then 1 end)` : `countif(${args[0]})`;
+    },
+    hash_md5(...args: string[]): string {
+      _arity("hash_md5", args, 1);
+      return duck ? `md5(cast(${args[0]} as VARCHAR))` : `to_hex(md5(cast(${args[0]} as STRING)))`;
+    },
+    ident(...args: string[]): string {
+      _arity("ident", args, 1);
+      return quoteIdentifier(String(args[0]), dialect, true);
+    },
+    literal(...args: string[]): string {
+      _arity("literal", args, 1);
+      return sqlLiteral(args[0], dialect);
+    },
+    current_ts(...args: string[]): string {
+      _arity("current_ts", args, 0);
+      return duck ? "current_timestamp" : "current_timestamp()";
+    },
+    string_agg(...args: string[]): string {
+      _arity("string_agg", args, 1, 3);
+      const [expr, separator, orderBy] = args;
+      const order = orderBy ? ` order by ${orderBy}` : "";
+      return `string_agg(${expr}, ${sqlLiteral(separator ?? ",", dialect)}${order})`;
+    },
+    regexp_replace_all(...args: string[]): string {
+      _arity("regexp_replace_all", args, 3);
+      const [expr, pattern, replacement] = args as [string, string, string];
+      return duck
+        ? `regexp_replace(${expr}, ${_regex(pattern, dialect)}, ${
+          sqlLiteral(replacement, dialect)
+        }, 'g')`
+        : `regexp_replace(${expr}, ${_regex(pattern, dialect)}, ${_regex(replacement, dialect)})`;
+    },
+    regexp_matches(...args: string[]): string {
+      _arity("regexp_matches", args, 2);
+      const [expr, pattern] = args as [string, string];
+      return duck
+        ? `regexp_matches(${expr}, ${_regex(pattern, dialect)})`
+        : `regexp_contains(${expr}, ${_regex(pattern, dialect)})`;
+    },
+    safe_divide(...args: string[]): string {
+      _arity("safe_divide", args, 2);
+      return duck ? `(${args[0]}) / nullif(${args[1]}, 0)` : `safe_divide(${args[0]}, ${args[1]})`;
+    },
+  };
+}
+
+/** Names of all dialect macros, sorted. */
+export const MACRO_NAMES: readonly string[] = Object.keys(dialectMacros("duckdb")).sort();

@@ -1,0 +1,1 @@
+{% macro normalise_id(expr) %}upper(trim({{ expr }})){% endmacro %}
