@@ -1,0 +1,540 @@
+/**
+ * Build models and run their data tests against a warehouse, as `dbt build` does: each
+ * model is materialised in DAG order, its tests run as soon as every model they read is
+ * built, and a failed model or a failed `error`-severity test skips everything downstream.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Dialect, Materialization, Warehouse } from "../warehouse/types.ts";
+import { type CompiledTest, ProjectCompiler, writeCompiled } from "./compile.ts";
+import { ancestors, selectModels } from "./dag.ts";
+import {
+  bigQueryDataset,
+  quoteIdentifier,
+  type RelationNaming,
+  renderRelation,
+  sqlLiteral,
+  sqlType,
+} from "./macros.ts";
+import { type DataTestType, loadProject, type Project, type Severity } from "./project.ts";
+
+/** Outcome of building one model. */
+export interface ModelResult {
+  /** Model name. */
+  name: string;
+  /** Schema it was built in. */
+  schema: string;
+  /** Relation as written in SQL. */
+  relation: string;
+  /** `view` or `table`. */
+  materialized: Materialization;
+  /** `success`, `error` (build failed) or `skipped` (an upstream model or test failed). */
+  status: "success" | "error" | "skipped";
+  /** Rows in the built table; `null` for views and models not built. */
+  rows: number | null;
+  /** Wall-clock seconds. */
+  seconds: number;
+  /** Error or skip reason; `null` on success. */
+  message: string | null;
+}
+
+/** Outcome of one data test. */
+export interface TestResult {
+  /** Test name. */
+  name: string;
+  /** Model it is attached to. */
+  model: string | null;
+  /** Tested column, for column tests. */
+  column: string | null;
+  /** Kind of test. */
+  type: DataTestType;
+  /** Declared severity. */
+  severity: Severity;
+  /**
+   * `pass`; `fail` (failing rows, severity error); `warn` (failing rows, severity warn);
+   * `error` (the query itself failed); `skipped` (a model it reads was not built).
+   */
+  status: "pass" | "fail" | "warn" | "error" | "skipped";
+  /** Number of failing rows the query returned (`null` when it did not run). */
+  failures: number | null;
+  /** Up to five failing rows, JSON-safe. */
+  sample: Record<string, unknown>[];
+  /** The query returning failing rows. */
+  sql: string;
+  /** Wall-clock seconds. */
+  seconds: number;
+  /** Query error or skip reason; `null` otherwise. */
+  message: string | null;
+}
+
+/** Everything a run did; also written to `target/run_results.json`. */
+export interface RunResults {
+  /** Identifier of this run (also in `audit.data_test_results`). */
+  runId: string;
+  /** ISO-8601 UTC start time. */
+  generatedAt: string;
+  /** `build` (models then tests) or `test` (tests only). */
+  mode: "build" | "test";
+  /** Dialect the SQL was compiled to. */
+  dialect: Dialect;
+  /** Warehouse description. */
+  warehouse: string;
+  /** Selector used, or `null` for all models. */
+  select: string | null;
+  /** Models selected, in build order. */
+  selected: string[];
+  /** Whether no model errored and no error-severity test failed. */
+  success: boolean;
+  /** Wall-clock seconds for the whole run. */
+  elapsedSeconds: number;
+  /** Per-model outcomes in build order. */
+  models: ModelResult[];
+  /** Per-test outcomes in the order they ran. */
+  tests: TestResult[];
+  /** Counts by status. */
+  summary: {
+    models: Record<ModelResult["status"], number>;
+    tests: Record<TestResult["status"], number>;
+  };
+  /** Messages of every model error and every failed `error` test. */
+  errors: string[];
+}
+
+/** Progress reported by {@linkcode runProject}. */
+export type RunEvent =
+  | { type: "start"; runId: string; mode: "build" | "test"; models: string[]; tests: number }
+  | {
+    type: "model_start";
+    index: number;
+    total: number;
+    model: string;
+    relation: string;
+    materialized: Materialization;
+  }
+  | { type: "model_done"; index: number; total: number; result: ModelResult }
+  | { type: "test_done"; result: TestResult }
+  | { type: "warning"; message: string }
+  | { type: "done"; results: RunResults };
+
+/** Options for {@linkcode runProject}. */
+export interface RunOptions extends RelationNaming {
+  /**
+   * Models directory (ignored when `project` is given).
+   * @default {"sql"}
+   */
+  modelsDir?: string;
+  /**
+   * An already loaded project.
+   * @default {loaded from `modelsDir`}
+   */
+  project?: Project;
+  /**
+   * dbt-style selector: `stg_events+`, `+fct_events`, names separated by commas or spaces.
+   * @default {all models}
+   */
+  select?: string;
+  /**
+   * `build` materialises models and runs tests after each; `test` only runs tests.
+   * @default {"build"}
+   */
+  mode?: "build" | "test";
+  /**
+   * Where `run_results.json` and `compiled/<dialect>/` go; `null` writes nothing.
+   * @default {"target"}
+   */
+  targetDir?: string | null;
+  /**
+   * Append test outcomes to `audit.data_test_results` in the warehouse.
+   * @default {true}
+   */
+  audit?: boolean;
+  /**
+   * Run identifier.
+   * @default {a random UUID}
+   */
+  runId?: string;
+  /**
+   * Failing rows kept per test.
+   * @default {5}
+   */
+  sampleSize?: number;
+  /**
+   * Called with progress; `lib/` never prints.
+   * @default {no-op}
+   */
+  onEvent?: (event: RunEvent) => void;
+}
+
+/** Thrown when a model cannot be built; carries the model and the SQL that failed. */
+export class ModelBuildError extends Error {
+  /** Model name. */
+  readonly model: string;
+  /** Compiled `select` that failed. */
+  readonly sql: string;
+  constructor(model: string, path: string, sql: string, cause: unknown) {
+    super(`Cannot build model "${model}" (${path}): ${_message(cause)}`, { cause });
+    this.name = "ModelBuildError";
+    this.model = model;
+    this.sql = sql;
+  }
+}
+
+/** Schema of the audit table. */
+export const AUDIT_RELATION = { schema: "audit", name: "data_test_results" } as const;
+
+/**
+ * Build the selected models and run their data tests (dbt `build`), or run tests only.
+ * Never throws for a failing model or test: outcomes are in the result (and in
+ * `target/run_results.json`); it throws only when the project itself cannot be loaded.
+ *
+ * @example
+ * ```ts
+ * const wh = await openDuckDb("data/warehouse.duckdb");
+ * const results = await runProject(wh, { select: "stg_events+", onEvent: console.log });
+ * if (!results.success) console.error(results.errors.join("\n"));
+ * ```
+ */
+export async function runProject(
+  warehouse: Warehouse,
+  options: RunOptions = {},
+): Promise<RunResults> {
+  const started = performance.now();
+  const generatedAt = new Date().toISOString();
+  const runId = options.runId ?? crypto.randomUUID();
+  const mode = options.mode ?? "build";
+  const emit = options.onEvent ?? (() => {});
+  const dialect = warehouse.dialect;
+  const project = options.project ?? await loadProject(options.modelsDir ?? "sql");
+  const compiler = new ProjectCompiler(project, { ...options, dialect });
+  const selected = selectModels(project, options.select);
+  const selectedSet = new Set(selected);
+  const everything = selected.length === project.order.length;
+  const targetDir = options.targetDir === undefined ? "target" : options.targetDir;
+
+  const inScope = project.tests.filter((test) =>
+    test.type === "singular"
+      ? (test.dependsOn.length === 0 ? everything : test.dependsOn.some((m) => selectedSet.has(m)))
+      : selectedSet.has(test.model!)
+  );
+  const rank = new Map(project.order.map((name, i) => [name, i]));
+  inScope.sort((a, b) => _lastRank(a.dependsOn, rank) - _lastRank(b.dependsOn, rank));
+  emit({ type: "start", runId, mode, models: selected, tests: inScope.length });
+
+  const models: ModelResult[] = [];
+  const tests: TestResult[] = [];
+  const errors: string[] = [];
+  // Root cause for each model whose descendants must be skipped.
+  const blocked = new Map<string, string>();
+  const built = new Set<string>();
+  const finished = new Set<string>();
+  const pending = [...inScope];
+  const sampleSize = options.sampleSize ?? 5;
+
+  async function runReadyTests(): Promise<void> {
+    for (let i = 0; i < pending.length;) {
+      const test = pending[i]!;
+      const waiting = test.dependsOn.filter((m) => selectedSet.has(m) && mode === "build");
+      if (!waiting.every((m) => finished.has(m))) {
+        i++;
+        continue;
+      }
+      pending.splice(i, 1);
+      const compiled = _compileTest(compiler, test);
+      const notBuilt = waiting.find((m) => !built.has(m));
+      const result = notBuilt !== undefined
+        ? _skippedTest(compiled, `model "${notBuilt}" was not built`)
+        : await _runTest(warehouse, compiled, sampleSize);
+      tests.push(result);
+      if (result.status === "fail" || result.status === "error") {
+        const detail = result.status === "error"
+          ? `errored: ${result.message}`
+          : `failed with ${result.failures} failing row${result.failures === 1 ? "" : "s"}, e.g. ${
+            JSON.stringify(result.sample.slice(0, 3))
+          }`;
+        errors.push(`Test "${result.name}" on ${result.model ?? "(no model)"} ${detail}`);
+        const attached = test.type === "singular" ? test.dependsOn : [test.model!];
+        for (const model of attached) {
+          if (!blocked.has(model)) {
+            blocked.set(model, `upstream "${model}" failed test "${test.name}"`);
+          }
+        }
+      }
+      emit({ type: "test_done", result });
+    }
+  }
+
+  if (mode === "build") {
+    const schemas = [...new Set(selected.map((name) => project.models.get(name)!.schema))];
+    for (const schema of schemas) {
+      await warehouse.execute(
+        `create schema if not exists ${_schemaName(schema, dialect, options)}`,
+      );
+    }
+  }
+  await runReadyTests();
+  if (mode === "build") {
+    for (const [i, name] of selected.entries()) {
+      const model = project.models.get(name)!;
+      const relationSql = compiler.relationOf(name);
+      const index = i + 1;
+      emit({
+        type: "model_start",
+        index,
+        total: selected.length,
+        model: name,
+        relation: relationSql,
+        materialized: model.materialized,
+      });
+      const t0 = performance.now();
+      const base = {
+        name,
+        schema: model.schema,
+        relation: relationSql,
+        materialized: model.materialized,
+      };
+      const upstream = project.order.find((other) =>
+        blocked.has(other) && ancestors(project.parents, name).has(other)
+      );
+      let result: ModelResult;
+      if (upstream !== undefined) {
+        const reason = blocked.get(upstream)!;
+        blocked.set(name, reason);
+        result = { ...base, status: "skipped", rows: null, seconds: 0, message: reason };
+      } else {
+        try {
+          const { sql } = compiler.model(name);
+          try {
+            const rows = await warehouse.materialize(
+              { schema: model.schema, name },
+              sql,
+              model.materialized,
+            );
+            result = {
+              ...base,
+              status: "success",
+              rows: rows === null ? null : Number(rows),
+              seconds: _since(t0),
+              message: null,
+            };
+            built.add(name);
+          } catch (error) {
+            throw new ModelBuildError(name, model.path, sql, error);
+          }
+        } catch (error) {
+          const message = _message(error);
+          errors.push(message);
+          blocked.set(name, `upstream "${name}" failed`);
+          result = { ...base, status: "error", rows: null, seconds: _since(t0), message };
+        }
+      }
+      models.push(result);
+      finished.add(name);
+      emit({ type: "model_done", index, total: selected.length, result });
+      await runReadyTests();
+    }
+  }
+
+  const results: RunResults = {
+    runId,
+    generatedAt,
+    mode,
+    dialect,
+    warehouse: warehouse.description,
+    select: options.select?.trim() ? options.select.trim() : null,
+    selected,
+    success: errors.length === 0,
+    elapsedSeconds: _since(started),
+    models,
+    tests,
+    summary: {
+      models: _count(models.map((m) => m.status), ["success", "error", "skipped"]),
+      tests: _count(tests.map((t) => t.status), ["pass", "fail", "warn", "error", "skipped"]),
+    },
+    errors,
+  };
+
+  if (options.audit ?? true) {
+    try {
+      await appendAudit(warehouse, results, options);
+    } catch (error) {
+      emit({
+        type: "warning",
+        message: `Cannot append to audit.data_test_results: ${_message(error)}`,
+      });
+    }
+  }
+  if (targetDir !== null) {
+    await Deno.mkdir(targetDir, { recursive: true });
+    await Deno.writeTextFile(
+      join(targetDir, "run_results.json"),
+      JSON.stringify(results, null, 2) + "\n",
+    );
+    try {
+      const compiled = {
+        dialect,
+        project,
+        models: project.order.map((name) => compiler.model(name)),
+        tests: project.tests.map((test) => compiler.test(test)),
+      };
+      await writeCompiled(compiled, { outDir: join(targetDir, "compiled") });
+    } catch (error) {
+      emit({ type: "warning", message: `Cannot write compiled SQL: ${_message(error)}` });
+    }
+  }
+  emit({ type: "done", results });
+  return results;
+}
+
+/**
+ * Append one row per test result to `audit.data_test_results` (created when missing):
+ * run_id, run_at, test, model, severity, status, failures, sample (JSON text).
+ *
+ * @example
+ * ```ts
+ * await appendAudit(wh, results);
+ * ```
+ */
+export async function appendAudit(
+  warehouse: Warehouse,
+  results: RunResults,
+  naming: RelationNaming = {},
+): Promise<void> {
+  if (results.tests.length === 0) return;
+  const dialect = warehouse.dialect;
+  const table = renderRelation(AUDIT_RELATION, dialect, naming);
+  const t = (type: string) => sqlType(type, dialect);
+  await warehouse.execute(
+    `create schema if not exists ${_schemaName(AUDIT_RELATION.schema, dialect, naming)}`,
+  );
+  await warehouse.execute(
+    `create table if not exists ${table} (run_id ${t("varchar")}, run_at ${t("timestamp")}, ` +
+      `test ${t("varchar")}, model ${t("varchar")}, severity ${t("varchar")}, status ${
+        t("varchar")
+      }, ` +
+      `failures ${t("bigint")}, sample ${t("varchar")})`,
+  );
+  const lit = (value: unknown) => sqlLiteral(value, dialect);
+  const runAt = `cast(${lit(results.generatedAt)} as ${t("timestamp")})`;
+  const rows = results.tests.map((test) =>
+    `(${lit(results.runId)}, ${runAt}, ${lit(test.name)}, ${lit(test.model)}, ${
+      lit(test.severity)
+    }, ` +
+    `${lit(test.status)}, ${test.failures === null ? "null" : test.failures}, ${
+      lit(JSON.stringify(test.sample))
+    })`
+  );
+  await warehouse.execute(
+    `insert into ${table} (run_id, run_at, test, model, severity, status, failures, sample) values\n${
+      rows.join(",\n")
+    }`,
+  );
+}
+
+function _compileTest(compiler: ProjectCompiler, test: Project["tests"][number]): CompiledTest {
+  try {
+    return compiler.test(test);
+  } catch (error) {
+    return { ...test, sql: `-- cannot compile: ${_message(error)}` };
+  }
+}
+
+async function _runTest(
+  warehouse: Warehouse,
+  test: CompiledTest,
+  sampleSize: number,
+): Promise<TestResult> {
+  const t0 = performance.now();
+  const base = {
+    name: test.name,
+    model: test.model,
+    column: test.column,
+    type: test.type,
+    severity: test.severity,
+    sql: test.sql,
+  };
+  try {
+    const body = test.sql.replace(/;\s*$/, "");
+    const counted = await warehouse.query<{ failures: unknown }>(
+      `select count(*) as failures from (\n${body}\n) as failing_rows`,
+    );
+    const failures = Number(counted[0]?.failures ?? 0);
+    const sample = failures > 0 && sampleSize > 0
+      ? (await warehouse.query(`select * from (\n${body}\n) as failing_rows limit ${sampleSize}`))
+        .map((row) => _plain(row) as Record<string, unknown>)
+      : [];
+    const status = failures === 0 ? "pass" : test.severity === "warn" ? "warn" : "fail";
+    return { ...base, status, failures, sample, seconds: _since(t0), message: null };
+  } catch (error) {
+    return {
+      ...base,
+      status: "error",
+      failures: null,
+      sample: [],
+      seconds: _since(t0),
+      message: _message(error),
+    };
+  }
+}
+
+function _skippedTest(test: CompiledTest, reason: string): TestResult {
+  return {
+    name: test.name,
+    model: test.model,
+    column: test.column,
+    type: test.type,
+    severity: test.severity,
+    status: "skipped",
+    failures: null,
+    sample: [],
+    sql: test.sql,
+    seconds: 0,
+    message: reason,
+  };
+}
+
+/** A value made JSON-safe: bigints as numbers (or strings when too big), dates as ISO text. */
+function _plain(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "bigint") {
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  }
+  if (typeof value === "number") return Number.isFinite(value) ? value : String(value);
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (value instanceof Uint8Array) {
+    return `0x${[...value].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  }
+  if (Array.isArray(value)) return value.map(_plain);
+  if (typeof value === "object") {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, _plain(v)]));
+    }
+    return String(value);
+  }
+  return value;
+}
+
+function _schemaName(schema: string, dialect: Dialect, naming: RelationNaming): string {
+  if (dialect === "duckdb") return quoteIdentifier(schema, dialect);
+  const project = naming.bigqueryProject ? `${naming.bigqueryProject}.` : "";
+  return `\`${project}${bigQueryDataset(schema, naming)}\``;
+}
+
+function _lastRank(models: string[], rank: Map<string, number>): number {
+  return Math.max(-1, ...models.map((m) => rank.get(m) ?? -1));
+}
+
+function _count<T extends string>(values: T[], keys: T[]): Record<T, number> {
+  const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<T, number>;
+  for (const value of values) out[value] += 1;
+  return out;
+}
+
+function _since(t0: number): number {
+  return Math.round(performance.now() - t0) / 1000;
+}
+
+function _message(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).trim();
+}
