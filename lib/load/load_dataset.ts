@@ -85,12 +85,11 @@ export async function loadDataset(
 ): Promise<LoadDatasetSummary> {
   const started = performance.now();
   const files = await listDatasetFiles(dir);
-  const results: LoadFileResult[] = [];
-  for (const [index, file] of files.entries()) {
-    const result = await warehouse.loadFile(file);
-    results.push(result);
-    options.onFile?.(result, index, files.length);
-  }
+  let done = 0;
+  const results = await warehouse.loadFiles(
+    files,
+    (result) => options.onFile?.(result, done++, files.length),
+  );
   const sum = (pick: (r: LoadFileResult) => number, filter = (_: LoadFileResult) => true) =>
     results.filter(filter).reduce((total, r) => total + pick(r), 0);
   return {

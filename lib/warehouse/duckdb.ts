@@ -9,7 +9,7 @@ import type {
   Relation,
   Warehouse,
 } from "./types.ts";
-import { RAW_SCHEMA_SQL, stageRawFile } from "./_raw_duckdb.ts";
+import { RAW_SCHEMA_SQL, stageRawFiles } from "./_raw_duckdb.ts";
 
 /** Options for {@linkcode openDuckDb}. */
 export interface OpenDuckDbOptions {
@@ -167,7 +167,14 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async loadFile(file: RawFile): Promise<LoadFileResult> {
-    return await stageRawFile(this, file);
+    return (await stageRawFiles(this, [file]))[0]!;
+  }
+
+  async loadFiles(
+    files: RawFile[],
+    onFile?: (result: LoadFileResult) => void,
+  ): Promise<LoadFileResult[]> {
+    return await stageRawFiles(this, files, onFile);
   }
 
   /**

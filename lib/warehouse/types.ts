@@ -88,6 +88,11 @@ export interface Warehouse {
   materialize(relation: Relation, selectSql: string, how: Materialization): Promise<number | null>;
   /** Load one raw file idempotently (see docs/contracts.md). */
   loadFile(file: RawFile): Promise<LoadFileResult>;
+  /**
+   * Load raw files idempotently; each file is loaded wholly or not at all, and the first
+   * file that cannot be loaded stops the call with an error naming it.
+   */
+  loadFiles(files: RawFile[], onFile?: (result: LoadFileResult) => void): Promise<LoadFileResult[]>;
   /** Close connections and flush. */
   close(): Promise<void>;
 }
