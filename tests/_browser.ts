@@ -202,14 +202,35 @@ export async function screenshot(page: Page, path: string): Promise<string> {
   return path;
 }
 
+/**
+ * Poll a JavaScript expression in the page until it is truthy. Uses `page.evaluate` from
+ * here rather than `page.waitForFunction`, whose in-page polling of string predicates needs
+ * `eval` and is refused by a strict Content-Security-Policy.
+ */
+export async function waitForExpression(
+  page: Page,
+  expression: string,
+  timeout = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeout;
+  let last: unknown;
+  while (true) {
+    last = await page.evaluate(expression);
+    if (last) return;
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeout} ms waiting for: ${expression} (last: ${last})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Wait until `count` Plotly charts have drawn (each has an `svg.main-svg`). */
 export async function waitForCharts(page: Page, count: number, timeout = 30_000): Promise<void> {
-  // A string expression: this file is type-checked without the DOM library.
-  await page.waitForFunction(
+  await waitForExpression(
+    page,
     `[...document.querySelectorAll(".js-plotly-plot")]` +
       `.filter((el) => el.querySelector("svg.main-svg")).length >= ${Number(count)}`,
-    undefined,
-    { timeout },
+    timeout,
   );
 }
 
