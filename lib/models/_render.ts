@@ -113,7 +113,7 @@ export class Renderer {
     try {
       template = new nunjucks.Template(this.#prefix + source, this.#env, path, true);
     } catch (error) {
-      throw _mapError(error, path, 0, undefined);
+      throw _mapError(error, path, "parse", undefined);
     }
     const context = {
       ref: (...args: unknown[]) =>
@@ -143,7 +143,7 @@ export class Renderer {
     try {
       return template.render(context);
     } catch (error) {
-      throw _mapError(error, path, 1, this.#failure);
+      throw _mapError(error, path, "render", this.#failure);
     } finally {
       this.#failure = undefined;
     }
@@ -158,17 +158,25 @@ function _strings(macro: string, args: unknown[], count: number): string[] {
   return positional.map((arg) => String(arg));
 }
 
-// nunjucks reports parse errors with 1-based lines and render errors with 0-based ones.
-function _mapError(error: unknown, path: string, lineOffset: number, cause: unknown): Error {
+// nunjucks numbers lines from 1 in errors it raises itself (syntax, undefined output) but
+// from 0 in JavaScript errors it wraps ("TypeError: ..."), and drops the line when it is 0.
+function _mapError(error: unknown, path: string, phase: "parse" | "render", cause: unknown): Error {
   const text = error instanceof Error ? error.message : String(error);
   const match = /\[Line (\d+)(?:, Column \d+)?\]\s*\n?\s*([\s\S]*)$/.exec(text);
-  const line = match ? Number(match[1]) + lineOffset : undefined;
-  let detail = cause instanceof Error ? cause.message : (match ? match[2]! : text);
-  detail = detail.replace(/^(Template render error: )?(Error: )?/, "").trim();
+  // Errors inside templates that import macros come wrapped twice.
+  const inner = (match ? match[2]! : text.replace(/^\([^)]*\)\s*/, ""))
+    .replace(/^(Template render error: \([^)]*\)\s*)+/, "").trim();
+  const wrapped = phase === "render" && /^[A-Za-z]*Error: /.test(inner);
+  const line = match ? Number(match[1]) + (wrapped ? 1 : 0) : wrapped ? 1 : undefined;
+  let detail = cause instanceof Error ? cause.message : inner;
+  detail = detail.replace(/^(Template render error: )?([A-Za-z]*Error: )?/, "").trim();
   const unknownCall = /Unable to call `([^`]+)`, which is undefined or falsey/.exec(detail);
   if (unknownCall) {
     detail = `unknown macro or function "${unknownCall[1]}" (macros: ${MACRO_NAMES.join(", ")})`;
   }
-  const where = line ? `${path}:${Math.max(1, line)}` : path;
+  if (detail === "attempted to output null or undefined value") {
+    detail = "undefined value in {{ }} (a misspelt variable or attribute?)";
+  }
+  const where = line ? `${path}:${line}` : path;
   return new TemplateRenderError(`${where}: ${detail}`, { cause: cause ?? error });
 }

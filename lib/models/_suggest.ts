@@ -8,7 +8,8 @@ export function suggest(name: string, candidates: Iterable<string>): string {
     const distance = levenshtein(name, candidate);
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3))
+  return best !== undefined && bestDistance < name.length &&
+      bestDistance <= Math.max(1, Math.floor(name.length / 3))
     ? ` (did you mean "${best}"?)`
     : "";
 }
