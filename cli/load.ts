@@ -16,23 +16,32 @@ const USAGE = `
 Load a dataset directory into the warehouse's raw tables (idempotent: files loaded before
 with the same bytes are skipped; a changed file replaces its earlier rows).
 
-usage: deno task load [DIR] [--warehouse FILE]
+usage: deno task load [DIR] [--warehouse FILE] [--prune]
 
   DIR                 dataset directory (default ${DEFAULTS.rawDir})
   --warehouse FILE    DuckDB file (default ${DEFAULTS.warehouse})
+  --prune             also remove raw rows of files no longer in DIR
   -h, --help          this help
 `;
 
 /** Load `dir` and print per-stage figures; shared by the load and pipeline tasks. */
-export async function runLoadStage(dir: string, warehouse: Warehouse): Promise<LoadDatasetSummary> {
+export async function runLoadStage(
+  dir: string,
+  warehouse: Warehouse,
+  prune = false,
+): Promise<LoadDatasetSummary> {
   const tick = progress("loading files");
   const summary = await loadDataset(dir, warehouse, {
+    prune,
     onFile: (result, index, total) => tick(index + 1, total, result.sourceFile),
   });
   for (const file of summary.files.filter((f) => f.rejected > 0)) {
     console.log(
       `  ${file.sourceFile}: ${fmtInt(file.rejected)} rejected lines -> ${file.table}_rejected`,
     );
+  }
+  if (summary.pruned.length > 0) {
+    console.log(`  removed rows of ${summary.pruned.length} files no longer in ${dir}`);
   }
   stageLine("load", [
     `${summary.files.length} files (${summary.unchanged} unchanged)`,
@@ -49,6 +58,7 @@ if (import.meta.main) {
     Deno.args,
     {
       warehouse: { type: "string", default: DEFAULTS.warehouse },
+      prune: { type: "boolean", default: false },
     },
     USAGE,
     true,
@@ -57,7 +67,7 @@ if (import.meta.main) {
   const dir = positionals[0] ?? DEFAULTS.rawDir;
   const warehouse = await openDuckDb(values.warehouse!).catch((e) => fail(e.message));
   try {
-    await runLoadStage(dir, warehouse);
+    await runLoadStage(dir, warehouse, values.prune);
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
   } finally {

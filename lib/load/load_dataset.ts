@@ -1,8 +1,14 @@
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { type LoadFileResult, type RawFile, rawKindOf, type Warehouse } from "../warehouse/mod.ts";
 
 /** Options for {@linkcode loadDataset}. */
 export interface LoadDatasetOptions {
+  /**
+   * Remove from the raw tables the rows of files that were loaded before but are no longer
+   * in the directory (use when the directory holds one whole dataset, as the pipeline's does).
+   * @default {false}
+   */
+  prune?: boolean;
   /**
    * Called after each file is loaded, with its result and the position in the run.
    * @default {no callback}
@@ -24,6 +30,8 @@ export interface LoadDatasetSummary {
   eventLines: number;
   /** Files skipped because the same bytes were loaded before. */
   unchanged: number;
+  /** Files whose rows were removed because they left the directory (with `prune`). */
+  pruned: string[];
   /** Wall-clock seconds. */
   seconds: number;
 }
@@ -85,6 +93,7 @@ export async function loadDataset(
 ): Promise<LoadDatasetSummary> {
   const started = performance.now();
   const files = await listDatasetFiles(dir);
+  const pruned = options.prune ? await pruneMissingFiles(warehouse, files) : [];
   let done = 0;
   const results = await warehouse.loadFiles(
     files,
@@ -99,6 +108,25 @@ export async function loadDataset(
     rejected: sum((r) => r.rejected),
     eventLines: sum((r) => r.rows + r.rejected, (r) => r.table === "raw.events"),
     unchanged: results.filter((r) => r.status === "unchanged").length,
+    pruned,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+async function pruneMissingFiles(warehouse: Warehouse, files: RawFile[]): Promise<string[]> {
+  const present = new Set(files.map((file) => `raw.${file.kind}:${basename(file.path)}`));
+  const loaded = await warehouse.query<{ source_file: string; table_name: string }>(
+    "select distinct source_file, table_name from raw._load_manifest",
+  );
+  const gone = loaded.filter((row) => !present.has(`${row.table_name}:${row.source_file}`));
+  for (const row of gone) {
+    const file = `'${row.source_file.replaceAll("'", "''")}'`;
+    await warehouse.execute(`
+      delete from ${row.table_name} where _source_file = ${file};
+      delete from ${row.table_name}_rejected where _source_file = ${file};
+      delete from raw._load_manifest
+      where source_file = ${file} and table_name = '${row.table_name}';
+    `);
+  }
+  return gone.map((row) => row.source_file);
 }

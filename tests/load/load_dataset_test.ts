@@ -221,3 +221,18 @@ Deno.test("a file that fails midway leaves nothing of itself loaded", async () =
     assert.equal(await count(wh, "raw.events"), 5);
   });
 });
+
+Deno.test("loadDataset({ prune: true }) removes rows of files that left the directory", async () => {
+  await withDataset(async (dir, wh) => {
+    await loadDataset(dir, wh);
+    await Deno.remove(join(dir, "events-2026-01-05.ndjson"));
+    const kept = await loadDataset(dir, wh);
+    assert.deepEqual(kept.pruned, []);
+    assert.equal(await count(wh, "raw.events"), 5, "without prune nothing is removed");
+    const pruned = await loadDataset(dir, wh, { prune: true });
+    assert.deepEqual(pruned.pruned, ["events-2026-01-05.ndjson"]);
+    assert.equal(await count(wh, "raw.events"), 2);
+    assert.equal(await count(wh, "raw.events_rejected"), 0);
+    assert.equal(await count(wh, "raw._load_manifest"), 3);
+  });
+});

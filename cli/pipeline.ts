@@ -1,0 +1,107 @@
+// deno task pipeline: generate → load → models (build + data tests) → report.
+import { GENERATE_FLAGS, generateArgsFromValues, generateDataset } from "../lib/generate/mod.ts";
+import { openDuckDb } from "../lib/warehouse/mod.ts";
+import {
+  DEFAULTS,
+  fail,
+  fmtInt,
+  fmtRate,
+  fmtSeconds,
+  parseTaskArgs,
+  peakRssMiB,
+  progress,
+  stageLine,
+} from "./_common.ts";
+import { runLoadStage } from "./load.ts";
+import { runModelsStage } from "./models.ts";
+
+const USAGE = `
+Run every stage in order on the embedded DuckDB warehouse:
+generate → load → models (build + data tests) → report.
+
+usage: deno task pipeline [generator options] [--warehouse FILE] [--skip-generate]
+
+  --users N           registry users (default 25000: about 1M events over 90 days)
+  --days D            days in the period (default 90)
+  --start DATE        first day, YYYY-MM-DD (default 2026-01-01)
+  --seed S            random seed (default 42)
+  --out DIR           dataset directory (default ${DEFAULTS.rawDir})
+  --gzip              write gzipped event files
+  --warehouse FILE    DuckDB file (default ${DEFAULTS.warehouse})
+  --skip-generate     reuse the dataset already in --out
+  -h, --help          this help
+
+Stops with exit code 1 and names the model and test when an error-severity data test fails.
+`;
+
+const { help: _help, ...generateFlags } = GENERATE_FLAGS;
+const { values } = parseTaskArgs(Deno.args, {
+  ...generateFlags,
+  warehouse: { type: "string", default: DEFAULTS.warehouse },
+  "skip-generate": { type: "boolean", default: false },
+}, USAGE);
+
+let generate;
+try {
+  generate = generateArgsFromValues(values);
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
+const started = performance.now();
+const { out } = generate;
+
+if (!values["skip-generate"]) {
+  const tick = progress("writing files");
+  const summary = await generateDataset(out, {
+    ...generate.options,
+    onProgress: (p) => {
+      if (p.stage === "write") tick(p.done, p.total, p.file ?? "");
+    },
+  }).catch((error) => fail(error instanceof Error ? error.message : String(error)));
+  const c = summary.counts;
+  stageLine("generate", [
+    `${fmtInt(c.events)} events in ${fmtInt(c.lines)} lines`,
+    `${fmtInt(c.users)} users`,
+    `${fmtInt(c.listings)} listings`,
+    `${fmtInt(c.malformed)} malformed`,
+    fmtRate(c.events, summary.seconds).replace("rows", "events"),
+    `peak ${peakRssMiB().toFixed(0)} MiB`,
+  ], summary.seconds);
+}
+
+const warehouse = await openDuckDb(values.warehouse!).catch((e) => fail(e.message));
+let exitCode = 0;
+try {
+  await runLoadStage(out, warehouse, true);
+
+  const modelsStarted = performance.now();
+  const results = await runModelsStage(warehouse);
+  const built = results.models.filter((m) => m.status === "success");
+  const rows = built.reduce((sum, m) => sum + (m.rows ?? 0), 0);
+  const failedTests = results.tests.filter((t) => t.status === "fail" || t.status === "error");
+  const warned = results.tests.filter((t) => t.status === "warn");
+  const modelSeconds = (performance.now() - modelsStarted) / 1000;
+  stageLine("models", [
+    `${built.length}/${results.models.length} models`,
+    `${fmtInt(rows)} rows`,
+    `${results.tests.length} tests (${warned.length} warn, ${failedTests.length} failed)`,
+    fmtRate(rows, modelSeconds),
+  ], modelSeconds);
+  if (!results.success) {
+    console.error(
+      `\nerror: the pipeline stopped after the models stage:\n  ${results.errors.join("\n  ")}`,
+    );
+    exitCode = 1;
+  }
+} catch (error) {
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  exitCode = 1;
+} finally {
+  await warehouse.close();
+}
+console.log(
+  `${exitCode === 0 ? "✔" : "✘"} pipeline  ${exitCode === 0 ? "done" : "failed"} — ${
+    fmtSeconds((performance.now() - started) / 1000)
+  } (warehouse ${values.warehouse})`,
+);
+Deno.exit(exitCode);
