@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 
 -- One row per raw event line (every row of raw.events): fields extracted from the JSON
 -- payload, standardised, and classified. stg_events keeps the clean first deliveries;
