@@ -173,6 +173,7 @@ export function funnelChart(frame: ChartInput, options: FunnelChartOptions = {})
     bargap: 0.2,
     showlegend: keys.length > 1,
     xaxis: axis("Funnel step", {
+      showgrid: false,
       type: "category",
       categoryorder: "array",
       categoryarray: categories,

@@ -220,7 +220,7 @@ function _single(trace: Trace, spec: _BarSpec, options: RegionalChartOptions, ti
         height: options.height ?? 400,
       }),
       showlegend: false,
-      xaxis: axis("Region", { type: "category" }),
+      xaxis: axis("Region", { type: "category", showgrid: false }),
       yaxis: axis(spec.valueLabel, { rangemode: "tozero" }),
     },
   };
@@ -305,9 +305,14 @@ export function regionalBars(frame: ChartInput, options: RegionalBarsOptions = {
         height: options.height ?? 420,
       }),
       showlegend: false,
-      xaxis: axis("Region", { type: "category", domain: [0, 0.44] }),
+      xaxis: axis("Region", { type: "category", showgrid: false, domain: [0, 0.44] }),
       yaxis: axis(dSpec.valueLabel, { rangemode: "tozero" }),
-      xaxis2: axis("Region", { type: "category", domain: [0.56, 1], anchor: "y2" }),
+      xaxis2: axis("Region", {
+        type: "category",
+        showgrid: false,
+        domain: [0.56, 1],
+        anchor: "y2",
+      }),
       yaxis2: axis(eSpec.valueLabel, { rangemode: "tozero", anchor: "x2" }),
       annotations: [
         heading(densityOptions.title ?? "Listing density", 0.22),
