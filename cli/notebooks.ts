@@ -1,0 +1,155 @@
+/**
+ * `deno task notebooks`: execute every notebooks/*.ipynb top to bottom through the Deno
+ * Jupyter kernel and write executed copies and offline HTML exports to reports/notebooks/.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { basename, join, relative } from "node:path";
+import {
+  describeFailure,
+  ensureJupyterEnv,
+  type NotebookRunResult,
+  PROJECT_ROOT,
+  runNotebooks,
+} from "../lib/notebook/mod.ts";
+
+const HELP = `Usage: deno task notebooks [options]
+
+Executes every notebooks/*.ipynb (sorted by name) top to bottom in the "Deno (TerraLoop)"
+Jupyter kernel (nbclient from .venv; the venv is created on first use), and writes to the
+output folder:
+  <name>.ipynb   the executed notebook, with outputs
+  <name>.html    an offline HTML export (plotly.js inlined, no CDN scripts)
+
+A failing notebook names the cell (number and first line) and the error; the others still
+run. Exit code 1 if any notebook failed.
+
+Options:
+  --only NAME       run only this notebook (file name with or without .ipynb, or a prefix
+                    such as 02); repeatable
+  --out DIR         output folder (default: reports/notebooks)
+  --timeout SEC     per-cell timeout in seconds (default: 600)
+  --no-html         skip the HTML export
+  --verbose         show Jupyter and kernel logs (stderr)
+  -h, --help        show this help
+
+Notebook parameters: every TERRALOOP_* environment variable reaches the kernels; read it in a
+parameters cell with notebookParam("n_users", 2000) (reads TERRALOOP_N_USERS). Kernels also get
+TERRALOOP_PROJECT_ROOT, TERRALOOP_REPORTS_DIR and TERRALOOP_NOTEBOOK_RUN=1.
+
+Example:
+  TERRALOOP_N_USERS=500 deno task notebooks --only 01
+`;
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: {
+        only: { type: "string", multiple: true },
+        out: { type: "string" },
+        timeout: { type: "string" },
+        "no-html": { type: "boolean" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const timeout = values.timeout === undefined ? 600 : Number(values.timeout);
+  if (!Number.isInteger(timeout) || timeout <= 0) {
+    console.error(`Invalid --timeout "${values.timeout}": expected a positive number of seconds`);
+    return 2;
+  }
+
+  const notebooksDir = join(PROJECT_ROOT, "notebooks");
+  const all = await listNotebooks(notebooksDir);
+  let selected = all;
+  if (values.only?.length) {
+    selected = all.filter((path) => values.only!.some((name) => matches(path, name)));
+    const unmatched = values.only.filter((name) => !all.some((path) => matches(path, name)));
+    if (unmatched.length) {
+      console.error(
+        `No notebook matches --only ${unmatched.map((n) => `"${n}"`).join(", ")} in ` +
+          `${relative(Deno.cwd(), notebooksDir) || "."}; available: ` +
+          (all.map((p) => basename(p)).join(", ") || "none"),
+      );
+      return 2;
+    }
+  }
+  if (selected.length === 0) {
+    console.error(`No notebooks found in ${notebooksDir}`);
+    return 1;
+  }
+
+  const jupyterEnv = await ensureJupyterEnv({ onProgress: (m) => console.error(m) });
+  const outputDir = values.out ?? join(PROJECT_ROOT, "reports", "notebooks");
+  console.log(`Running ${selected.length} notebook(s) in kernel "${jupyterEnv.kernelName}"`);
+  const started = performance.now();
+  const results = await runNotebooks(selected.map((p) => relative(PROJECT_ROOT, p)), {
+    jupyterEnv,
+    outputDir,
+    timeoutSeconds: timeout,
+    html: !values["no-html"],
+    onResult: printResult,
+    onLog: values.verbose
+      ? (text) => Deno.stderr.writeSync(new TextEncoder().encode(text))
+      : undefined,
+  });
+  const failed = results.filter((r) => !r.ok);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `${results.length - failed.length}/${results.length} notebook(s) passed in ${seconds} s; ` +
+      `outputs in ${relative(Deno.cwd(), outputDir) || "."}`,
+  );
+  for (const result of failed) console.error(`FAILED ${describeFailure(result)}`);
+  return failed.length ? 1 : 0;
+}
+
+function printResult(result: NotebookRunResult): void {
+  const time = `${result.seconds.toFixed(1)} s`.padStart(8);
+  if (result.ok) {
+    console.log(`  ok    ${time}  ${result.notebook} (${result.nCodeCells} code cells)`);
+  } else {
+    console.log(`  FAIL  ${time}  ${describeFailure(result)}`);
+    const trace = result.error?.traceback.join("\n").trim();
+    if (trace) console.log(trace.split("\n").map((line) => `          ${line}`).join("\n"));
+  }
+  if (result.externalResources.length) {
+    console.log(
+      `          warning: HTML references the network: ${result.externalResources.join(", ")}`,
+    );
+  }
+}
+
+async function listNotebooks(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.endsWith(".ipynb")) found.push(join(dir, entry.name));
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return found.sort();
+}
+
+function matches(path: string, name: string): boolean {
+  const file = basename(path);
+  const stem = file.replace(/\.ipynb$/, "");
+  const wanted = basename(name).replace(/\.ipynb$/, "");
+  return stem === wanted || stem.startsWith(`${wanted}_`) || stem.startsWith(wanted);
+}
+
+if (import.meta.main) Deno.exit(await main());
