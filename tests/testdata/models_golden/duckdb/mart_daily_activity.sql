@@ -1,0 +1,24 @@
+with events as (
+    select * from marts.fct_events
+),
+
+daily as (
+    select
+        event_date as activity_date,
+        coalesce(region, 'unknown') as region,
+        count(distinct user_id) as n_active_users,
+        count(case when event_name = 'session_start' then 1 end) as n_sessions,
+        string_agg(distinct event_name, ', ') as event_names
+    from events
+    group by 1, 2
+),
+
+final as (
+    select
+        md5(cast(concat(cast(activity_date as VARCHAR), '|', region) as VARCHAR)) as activity_key,
+        *,
+        current_timestamp as built_at
+    from daily
+)
+
+select * from final
