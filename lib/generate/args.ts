@@ -1,0 +1,131 @@
+/**
+ * Command-line flags of `deno task generate`, reusable by other CLIs (the pipeline accepts
+ * the same flags).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  checkDate,
+  checkInteger,
+  DEFAULT_DAYS,
+  DEFAULT_SEED,
+  DEFAULT_START,
+  DEFAULT_USERS,
+  type GenerateOptions,
+  MAX_DAYS,
+  MAX_USERS,
+} from "./params.ts";
+
+/** Default output directory of the CLI. */
+export const DEFAULT_OUT_DIR = "data/raw";
+
+/** `node:util` parseArgs spec of the generator flags; spread it into a larger spec to compose. */
+export const GENERATE_FLAGS = {
+  users: { type: "string" },
+  days: { type: "string" },
+  start: { type: "string" },
+  seed: { type: "string" },
+  out: { type: "string" },
+  gzip: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Usage text of `deno task generate`. */
+export const GENERATE_USAGE = `Usage: deno task generate [options]
+
+Simulate the TerraLoop marketplace and write users.csv, listings.csv,
+events-YYYY-MM-DD.ndjson (one per delivery day) and truth.json.
+
+Options:
+  --users N         registry users (default ${DEFAULT_USERS}, about 1M events over 90 days)
+  --days D          days in the period (default ${DEFAULT_DAYS})
+  --start DATE      first day, YYYY-MM-DD, UTC (default ${DEFAULT_START})
+  --seed S          random seed, 0-4294967295 (default ${DEFAULT_SEED})
+  --out DIR         output directory (default ${DEFAULT_OUT_DIR}); previous dataset files there
+                    are replaced, other files are kept
+  --gzip            write events-*.ndjson.gz
+  -h, --help        print this help
+`;
+
+/** Result of {@linkcode parseGenerateArgs}. */
+export interface GenerateArgs {
+  /** Options for `generateDataset`. */
+  options: GenerateOptions;
+  /** Output directory. */
+  out: string;
+  /** True when `--help` was given. */
+  help: boolean;
+}
+
+function _integerFlag(name: string, text: string | undefined, min: number, max: number) {
+  if (text === undefined) return undefined;
+  const label = `--${name}`;
+  const what = min === 1 ? "a positive integer" : "an integer";
+  if (!/^\d+$/.test(text.trim())) throw new TypeError(`${label} must be ${what}, got "${text}"`);
+  return checkInteger(label, Number(text.trim()), min, max);
+}
+
+/**
+ * Turn parsed flag values (from a parseArgs spec including {@linkcode GENERATE_FLAGS}) into
+ * generator options, validating each value and naming the flag on error.
+ *
+ * @example
+ * ```ts
+ * const { options } = generateArgsFromValues({ users: "100", gzip: true });
+ * options.users; // 100
+ * ```
+ */
+export function generateArgsFromValues(
+  values: { [K in keyof typeof GENERATE_FLAGS]?: string | boolean },
+): GenerateArgs {
+  const text = (key: keyof typeof GENERATE_FLAGS) => {
+    const v = values[key];
+    return typeof v === "string" ? v : undefined;
+  };
+  const options: GenerateOptions = {};
+  const users = _integerFlag("users", text("users"), 1, MAX_USERS);
+  if (users !== undefined) options.users = users;
+  const days = _integerFlag("days", text("days"), 1, MAX_DAYS);
+  if (days !== undefined) options.days = days;
+  const seed = _integerFlag("seed", text("seed"), 0, 0xffffffff);
+  if (seed !== undefined) options.seed = seed;
+  const start = text("start");
+  if (start !== undefined) {
+    checkDate("--start", start);
+    options.start = start;
+  }
+  if (values.gzip === true) options.gzip = true;
+  const out = text("out") ?? DEFAULT_OUT_DIR;
+  if (out.trim() === "") throw new TypeError(`--out must be a directory path, got ""`);
+  return { options, out, help: values.help === true };
+}
+
+/**
+ * Parse `deno task generate` arguments. Unknown flags and stray positionals are errors.
+ *
+ * @example
+ * ```ts
+ * const { options, out } = parseGenerateArgs(["--users", "2000", "--days", "30", "--out", "/tmp/d"]);
+ * // options = { users: 2000, days: 30 }, out = "/tmp/d"
+ * ```
+ */
+export function parseGenerateArgs(args: string[]): GenerateArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: GENERATE_FLAGS, strict: true, allowPositionals: false });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    if (unknown) {
+      throw new TypeError(
+        `Unknown flag "${unknown[1]}" for generate: expected one of ${
+          Object.keys(GENERATE_FLAGS).map((f) => `--${f}`).join(", ")
+        }`,
+      );
+    }
+    throw new TypeError(`Cannot parse generate flags: ${message}`);
+  }
+  return generateArgsFromValues(parsed.values);
+}

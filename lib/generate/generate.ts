@@ -1,0 +1,232 @@
+/**
+ * Write a whole dataset directory: users.csv, listings.csv, events-YYYY-MM-DD.ndjson(.gz),
+ * truth.json (docs/contracts.md §1).
+ *
+ * @module
+ */
+
+import { gzip } from "node:zlib";
+import { promisify } from "node:util";
+import { join } from "node:path";
+import { AsciiBuffer, csvField, padId, TimeFormatter } from "./_format.ts";
+import { LineRenderer, planMess } from "./_mess.ts";
+import { measureEffects } from "./_realised.ts";
+import { simulate, type World } from "./_simulate.ts";
+import {
+  CATEGORIES,
+  type GenerateOptions,
+  REGIONS,
+  type ResolvedOptions,
+  resolveOptions,
+  TIERS,
+} from "./params.ts";
+import type { DatasetCounts, FileInfo, MalformedLine, TruthFile } from "./truth.ts";
+
+/** What {@linkcode generateDataset} wrote and how long it took. */
+export interface GenerateSummary {
+  /** The dataset directory. */
+  outDir: string;
+  /** Same as `truth.json` → `counts`. */
+  counts: DatasetCounts;
+  /** Every file written, truth.json last. */
+  files: FileInfo[];
+  /** Wall-clock seconds for the whole run (not written to truth.json). */
+  seconds: number;
+  /** True events per second, including writing files. */
+  eventsPerSecond: number;
+  /** Event-file lines per second, including writing files. */
+  linesPerSecond: number;
+}
+
+const _ENCODER = new TextEncoder();
+const _DATASET_FILE = /^(events-.*\.ndjson(\.gz)?|users\.csv|listings\.csv|truth\.json)$/;
+
+/** Remove a previous dataset's files from `outDir` (and nothing else). */
+async function _clearDataset(outDir: string): Promise<void> {
+  for await (const entry of Deno.readDir(outDir)) {
+    if (entry.isFile && _DATASET_FILE.test(entry.name)) await Deno.remove(join(outDir, entry.name));
+  }
+}
+
+function _writeText(outDir: string, name: string, text: string, lines: number) {
+  return _writeBytes(outDir, name, _ENCODER.encode(text), lines, false);
+}
+
+const _gzip = promisify(gzip);
+
+async function _writeBytes(
+  outDir: string,
+  name: string,
+  content: Uint8Array,
+  lines: number,
+  compress: boolean,
+): Promise<FileInfo> {
+  // zlib output depends only on input and level (the gzip header carries no timestamp), and
+  // the async form runs on the thread pool, overlapping with rendering the next file.
+  const bytes = compress ? await _gzip(content, { level: 6 }) : content;
+  await Deno.writeFile(join(outDir, name), bytes);
+  return { name, lines, bytes: bytes.length };
+}
+
+function _usersCsv(world: World, fmt: TimeFormatter): string {
+  const { users } = world;
+  const rows = ["user_id,full_name,email,company,tier,region,signup_at"];
+  for (let u = 0; u < users.n; u++) {
+    rows.push(
+      padId("U", u + 1, 6) + "," + csvField(users.fullName[u]!) + "," +
+        csvField(users.email[u]!) + "," + csvField(users.company[u]!) + "," +
+        TIERS[users.tier[u]!] + "," + REGIONS[users.region[u]!] + "," +
+        fmt.csv(users.signupSec[u]!),
+    );
+  }
+  return rows.join("\n") + "\n";
+}
+
+function _listingsCsv(world: World, fmt: TimeFormatter): string {
+  const { listings, users } = world;
+  const rows = ["listing_id,user_id,title,category,weight_kg,eco_score_kg_co2e,region,created_at"];
+  for (let l = 0; l < listings.n; l++) {
+    const u = listings.userIdx[l]!;
+    rows.push(
+      padId("L", l + 1, 7) + "," + padId("U", u + 1, 6) + "," + csvField(listings.title[l]!) +
+        "," + CATEGORIES[listings.category[l]!] + "," + listings.weightText[l] + "," +
+        listings.ecoText[l] + "," + REGIONS[users.region[u]!] + "," +
+        fmt.csv(listings.createdSec[l]!),
+    );
+  }
+  return rows.join("\n") + "\n";
+}
+
+/** Order line indexes by (delivery second, line index). */
+function _deliveryOrder(deliverySec: Int32Array): Uint32Array {
+  const n = deliverySec.length;
+  const order = new Uint32Array(n);
+  let max = 0;
+  for (let i = 0; i < n; i++) if (deliverySec[i]! > max) max = deliverySec[i]!;
+  if ((max + 1) * n < Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = deliverySec[i]! * n + i;
+    keys.sort();
+    for (let i = 0; i < n; i++) order[i] = keys[i]! % n;
+  } else {
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => deliverySec[a]! - deliverySec[b]! || a - b);
+  }
+  return order;
+}
+
+function _truthParameters(options: ResolvedOptions, fmt: TimeFormatter): TruthFile["parameters"] {
+  return {
+    users: options.users,
+    days: options.days,
+    start: options.start,
+    end: fmt.day(options.days),
+    seed: options.seed,
+    gzip: options.gzip,
+  };
+}
+
+/**
+ * Simulate the marketplace and write a dataset directory (docs/contracts.md §1).
+ *
+ * Clears a previous dataset's `events-*.ndjson*`, `users.csv`, `listings.csv` and `truth.json`
+ * from `outDir` first (other files are left alone). The same options and seed give
+ * byte-identical files.
+ *
+ * @example
+ * ```ts
+ * const summary = await generateDataset("data/raw", { users: 2000, days: 30, seed: 7 });
+ * summary.counts.lines; // events + duplicates + orphans + unknown_events + malformed
+ * ```
+ */
+export async function generateDataset(
+  outDir: string,
+  options: GenerateOptions = {},
+): Promise<GenerateSummary> {
+  const t0 = performance.now();
+  const resolved = resolveOptions(options);
+  const progress = options.onProgress ?? (() => {});
+  const { days, startMs, gzip } = resolved;
+  const fmt = new TimeFormatter(startMs, days);
+
+  const world = simulate(resolved);
+  progress({ stage: "simulate", done: 1, total: 1 });
+  const realised = measureEffects(world);
+  const plan = planMess(world, resolved.mess, resolved.seed);
+  progress({ stage: "mess", done: 1, total: 1 });
+
+  await Deno.mkdir(outDir, { recursive: true });
+  await _clearDataset(outDir);
+  const filesTotal = days + 3;
+  const files: FileInfo[] = [];
+  const wrote = (info: FileInfo) => {
+    files.push(info);
+    progress({ stage: "write", file: info.name, done: files.length, total: filesTotal });
+  };
+  wrote(await _writeText(outDir, "users.csv", _usersCsv(world, fmt), world.users.n + 1));
+  wrote(await _writeText(outDir, "listings.csv", _listingsCsv(world, fmt), world.listings.n + 1));
+
+  const renderer = new LineRenderer(world, plan);
+  const deliverySec = plan.deliverySec;
+  const order = _deliveryOrder(deliverySec);
+  const malformedLines: MalformedLine[] = [];
+  const suffix = gzip ? ".ndjson.gz" : ".ndjson";
+  const buf = new AsciiBuffer(4 << 20);
+  // Render day d+1 while day d is being written (async writes run off the main thread).
+  let writing: Promise<void> = Promise.resolve();
+  let k = 0;
+  for (let day = 0; day < days; day++) {
+    const name = `events-${fmt.day(day)}${suffix}`;
+    const dayEnd = (day + 1) * 86_400;
+    buf.length = 0;
+    let lineNo = 0;
+    while (k < order.length && deliverySec[order[k]!]! < dayEnd) {
+      const i = order[k++]!;
+      renderer.write(buf, i);
+      buf.byte(10);
+      lineNo++;
+      const kind = renderer.malformedKind(i);
+      if (kind !== undefined) malformedLines.push({ file: name, line: lineNo, kind });
+    }
+    const content = buf.view().slice();
+    await writing;
+    writing = _writeBytes(outDir, name, content, lineNo, gzip).then(wrote);
+  }
+  await writing;
+  if (k !== order.length) {
+    throw new RangeError(`Cannot write events: ${order.length - k} lines fall after the period`);
+  }
+
+  const counts: DatasetCounts = {
+    users: world.users.n,
+    listings: world.listings.n,
+    events: world.events.n,
+    duplicates: plan.duplicates,
+    orphans: plan.orphans,
+    unknown_events: plan.unknownEvents,
+    malformed: plan.malformed,
+    lines: order.length,
+    sessions: world.sessions,
+  };
+  const truth: TruthFile = {
+    generator: "terraloop lib/generate v1",
+    parameters: _truthParameters(resolved, fmt),
+    effects: { planted: resolved.effects, realised },
+    mess: plan.mess,
+    counts,
+    files: [...files],
+    malformed_lines: malformedLines,
+  };
+  const truthText = JSON.stringify(truth, null, 2) + "\n";
+  wrote(await _writeText(outDir, "truth.json", truthText, truthText.split("\n").length - 1));
+
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    outDir,
+    counts,
+    files,
+    seconds,
+    eventsPerSecond: counts.events / seconds,
+    linesPerSecond: counts.lines / seconds,
+  };
+}
