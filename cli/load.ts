@@ -35,10 +35,14 @@ export async function runLoadStage(
     prune,
     onFile: (result, index, total) => tick(index + 1, total, result.sourceFile),
   });
-  for (const file of summary.files.filter((f) => f.rejected > 0)) {
-    console.log(
-      `  ${file.sourceFile}: ${fmtInt(file.rejected)} rejected lines -> ${file.table}_rejected`,
-    );
+  const withRejects = summary.files.filter((f) => f.rejected > 0);
+  for (const table of new Set(withRejects.map((f) => f.table))) {
+    const files = withRejects.filter((f) => f.table === table);
+    const lines = files.reduce((sum, f) => sum + f.rejected, 0);
+    const where = files.length <= 3
+      ? files.map((f) => `${f.sourceFile} (${f.rejected})`).join(", ")
+      : `${files.length} files`;
+    console.log(`  ${fmtInt(lines)} rejected lines in ${where} -> ${table}_rejected, with reasons`);
   }
   if (summary.pruned.length > 0) {
     console.log(`  removed rows of ${summary.pruned.length} files no longer in ${dir}`);
