@@ -88,7 +88,8 @@ function printEvent(event: RunEvent): void {
       console.log(modelLine(event.index, event.total, event.result));
       break;
     case "test_done":
-      console.log(testLine(event.result));
+      // Skipped tests are counted in the summary; their model's SKIP line says why.
+      if (event.result.status !== "skipped") console.log(testLine(event.result));
       break;
     case "warning":
       console.warn(`  warning: ${event.message}`);
@@ -117,7 +118,9 @@ function testLine(result: TestResult): string {
     result.status
   ];
   let line = `      ${label.padEnd(5)} ${result.name}`;
-  if (result.failures) line += ` (${fmtInt(result.failures)} failing rows)`;
+  if (result.failures) {
+    line += ` (${fmtInt(result.failures)} failing row${result.failures === 1 ? "" : "s"})`;
+  }
   if (result.message) line += `: ${result.message.split("\n")[0]}`;
   if (result.sample.length > 0 && (result.status === "fail" || result.status === "warn")) {
     line += "\n" + result.sample.map((row) => `            ${JSON.stringify(row)}`).join("\n");
