@@ -332,3 +332,30 @@ Deno.test("selectModels() follows dbt selectors", async (t) => {
     );
   });
 });
+
+Deno.test("materialisation precedence: folder default < YAML config < header config()", async () => {
+  await withProject({
+    "marts/by_default.sql": "select 1 as a",
+    "marts/by_yaml.sql": "select 1 as a",
+    "marts/by_header.sql": "{{ config(materialized='table') }}\nselect 1 as a",
+    "marts/by_header_over_yaml.sql": "{{ config(materialized='table') }}\nselect 1 as a",
+    "staging/stg_default.sql": "select 1 as a",
+    "other/thing.sql": "select 1 as a",
+    "schema.yml": grains("by_default", "by_header", "stg_default", "thing") +
+      "  - name: by_yaml\n    grain: one row\n    config: { materialized: view }\n" +
+      "  - name: by_header_over_yaml\n    grain: one row\n    config: { materialized: view }\n",
+  }, async (dir) => {
+    const project = await loadProject(dir);
+    const materialized = Object.fromEntries(
+      [...project.models.values()].map((m) => [m.name, `${m.schema}:${m.materialized}`]),
+    );
+    assert.deepEqual(materialized, {
+      by_default: "marts:table",
+      by_header: "marts:table",
+      by_header_over_yaml: "marts:table",
+      by_yaml: "marts:view",
+      stg_default: "staging:view",
+      thing: "other:view",
+    });
+  });
+});
