@@ -102,7 +102,8 @@ function printEvent(event: RunEvent): void {
 
 /** `[3/9] staging.stg_events ........ table 998,123 rows 1.42s` */
 function modelLine(index: number, total: number, result: ModelResult): string {
-  const head = `[${index}/${total}] ${result.relation} `.padEnd(48, ".");
+  const counter = `[${index}/${total}]`.padEnd(String(total).length * 2 + 3);
+  const head = `${counter} ${result.relation} `.padEnd(50, ".");
   if (result.status === "skipped") return `${head} SKIP  ${result.message}`;
   if (result.status === "error") {
     return `${head} ERROR ${fmtSeconds(result.seconds)}\n${indent(result.message ?? "", 6)}`;
@@ -123,7 +124,10 @@ function testLine(result: TestResult): string {
   }
   if (result.message) line += `: ${result.message.split("\n")[0]}`;
   if (result.sample.length > 0 && (result.status === "fail" || result.status === "warn")) {
-    line += "\n" + result.sample.map((row) => `            ${JSON.stringify(row)}`).join("\n");
+    // Up to three rows, cut to one screen line each; run_results.json has five, in full.
+    line += "\n" +
+      result.sample.slice(0, 3).map((row) => `            ${clip(JSON.stringify(row), 110)}`)
+        .join("\n");
   }
   return line;
 }
@@ -141,6 +145,10 @@ function printSummary(results: RunResults): void {
       }`,
   );
   for (const error of results.errors) console.error(`  ✘ ${error.split("\n").join("\n    ")}`);
+}
+
+function clip(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
 function indent(text: string, width: number): string {
