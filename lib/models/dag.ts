@@ -89,12 +89,26 @@ export function levelOrder(parents: Map<string, string[]>): string[] {
   return [...parents.keys()].sort((a, b) => depthOf(a) - depthOf(b) || a.localeCompare(b));
 }
 
-/** All nodes upstream of `node` (not including it). */
+/**
+ * All nodes upstream of `node` (not including it).
+ *
+ * @example
+ * ```ts
+ * ancestors(new Map([["b", ["a"]], ["c", ["b"]]]), "c"); // Set {"b", "a"}
+ * ```
+ */
 export function ancestors(parents: Map<string, string[]>, node: string): Set<string> {
   return _reach(parents, node);
 }
 
-/** All nodes downstream of `node` (not including it). */
+/**
+ * All nodes downstream of `node` (not including it).
+ *
+ * @example
+ * ```ts
+ * descendants(new Map([["a", ["b"]], ["b", ["c"]]]), "a"); // Set {"b", "c"}
+ * ```
+ */
 export function descendants(children: Map<string, string[]>, node: string): Set<string> {
   return _reach(children, node);
 }

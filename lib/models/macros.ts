@@ -28,9 +28,6 @@ export interface RelationNaming {
   datasetPrefix?: string;
 }
 
-/** A SQL-producing function callable from a template. */
-export type MacroFunction = (...args: never[]) => string;
-
 const TYPES: Record<PortableType, Record<Dialect, string>> = {
   double: { duckdb: "DOUBLE", bigquery: "FLOAT64" },
   bigint: { duckdb: "BIGINT", bigquery: "INT64" },
