@@ -103,16 +103,25 @@ const _NOT_JSON = [
   "undefined",
 ];
 
-/** Spellings that normalise back (lower, trim, `[ -]` → `_`) to the canonical name. */
+/**
+ * Five spellings that normalise back (lower, trim, `[ -]` → `_`) to the canonical name, each
+ * different from it even for one-word names.
+ */
 function _nameVariants(name: string): string[] {
-  const words = name.split("_");
-  return [
-    words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join(" "),
+  const title = name.split("_").map((w) => w[0]!.toUpperCase() + w.slice(1));
+  const variants = [
+    title.join(" "),
     name.toUpperCase().replaceAll("_", "-"),
     ` ${name} `,
-    name.toUpperCase(),
-    name.replaceAll("_", "-"),
+    title.join("_"),
+    `${name.replaceAll("_", "-")} `,
   ];
+  for (const v of variants) {
+    if (v === name || v.trim().toLowerCase().replace(/[ -]/g, "_") !== name) {
+      throw new Error(`Bad variant "${v}" of event name "${name}"`);
+    }
+  }
+  return variants;
 }
 
 /**

@@ -12,7 +12,11 @@ import type {
   DensityRealised,
   EcoRealised,
   RealisedEffects,
+  RetentionRealised,
 } from "./truth.ts";
+
+const _RETENTION_WEEKS = 8;
+const _WEEK = 7 * 86_400;
 
 function _round(x: number, digits = 6): number {
   const f = 10 ** digits;
@@ -110,11 +114,37 @@ export function measureEffects(world: World): RealisedEffects {
     ),
   };
 
+  // Weekly retention since signup: a bit per (user, week) with any event.
+  const activeWeeks = new Uint8Array(users.n * _RETENTION_WEEKS);
+  for (let e = 0; e < events.n; e++) {
+    const u = events.userIdx[e]!;
+    const week = Math.floor((events.tsSec[e]! - users.signupSec[u]!) / _WEEK);
+    if (week < _RETENTION_WEEKS) activeWeeks[u * _RETENTION_WEEKS + week] = 1;
+  }
+  const retention = _byKey<Tier, RetentionRealised>(TIERS, () => ({
+    eligible: new Array(_RETENTION_WEEKS).fill(0),
+    retained: new Array(_RETENTION_WEEKS).fill(0),
+    rate: [],
+  }));
+  for (let u = 0; u < users.n; u++) {
+    if (!active[u]) continue;
+    const r = retention[TIERS[users.tier[u]!]!];
+    for (let k = 0; k < _RETENTION_WEEKS; k++) {
+      if (users.signupSec[u]! + (k + 1) * _WEEK > world.endSec) break;
+      r.eligible[k] = r.eligible[k]! + 1;
+      r.retained[k] = r.retained[k]! + activeWeeks[u * _RETENTION_WEEKS + k]!;
+    }
+  }
+  for (const r of Object.values(retention)) {
+    r.rate = r.eligible.map((n, k) => (n === 0 ? null : _ratio(r.retained[k]!, n)));
+  }
+
   return {
     activation_session_start_to_start_listing_by_tier: activation,
     published_listings_per_active_user_by_region: density,
     eco_score_per_published_listing_by_region: eco,
     listing_category_mix_by_tier: categoryMix,
+    weekly_retention_since_signup_by_tier: retention,
     definitions: {
       activation_session_start_to_start_listing_by_tier:
         "Per tier: users with >=1 session_start who have a start_listing at or after their first session_start, divided by users with >=1 session_start.",
@@ -124,6 +154,8 @@ export function measureEffects(world: World): RealisedEffects {
         "Per seller region: sum and mean of listings.csv eco_score_kg_co2e over listings with a publish_listing event.",
       listing_category_mix_by_tier:
         "Over all listings.csv rows by seller tier: share of each category within the tier; lift = tier share / overall share.",
+      weekly_retention_since_signup_by_tier:
+        "Per tier, week k: of users with >=1 event whose signup_at is >= 7(k+1) days before the period end, the share with >=1 event in [signup_at + 7k days, signup_at + 7(k+1) days).",
     },
   };
 }

@@ -75,12 +75,28 @@ export interface CategoryMixRealised {
   lift: Record<Tier, Record<Category, number>>;
 }
 
+/**
+ * Weekly retention by tier (informative; it follows from `retention.weeklyChurn`).
+ *
+ * For week k (k = 0 … 7): among registry users of the tier with ≥ 1 event whose `signup_at`
+ * is at least 7·(k+1) days before the period end (so week k is fully observed),
+ * `retained[k]` users have ≥ 1 event in [signup_at + 7k days, signup_at + 7(k+1) days);
+ * `eligible[k]` is the denominator and `rate[k]` = retained ÷ eligible (null when no user is
+ * eligible, e.g. week 7 in a 30-day period).
+ */
+export interface RetentionRealised {
+  eligible: number[];
+  retained: number[];
+  rate: (number | null)[];
+}
+
 /** `truth.json` → `effects.realised`. Ratios are rounded to 6 decimals. */
 export interface RealisedEffects {
   activation_session_start_to_start_listing_by_tier: Record<Tier, ActivationRealised>;
   published_listings_per_active_user_by_region: Record<Region, DensityRealised>;
   eco_score_per_published_listing_by_region: Record<Region, EcoRealised>;
   listing_category_mix_by_tier: CategoryMixRealised;
+  weekly_retention_since_signup_by_tier: Record<Tier, RetentionRealised>;
   /** One sentence per effect restating the definitions above. */
   definitions: Record<string, string>;
 }
