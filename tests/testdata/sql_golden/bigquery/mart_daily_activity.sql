@@ -1,0 +1,35 @@
+-- One row per day × region × tier with any activity (registry users only; orphan
+-- events have no region or tier and are counted in mart_pipeline_health).
+
+with events as (
+
+    select * from `terraloop_marts.fct_events`
+    where not is_orphan
+
+),
+
+daily_activity as (
+
+    select
+        event_date as activity_date,
+        region,
+        tier,
+        count(distinct user_id) as n_active_users,
+        count(distinct case when event_name = 'session_start' then session_id end) as n_sessions,
+        countif(event_name = 'start_listing') as n_listings_started,
+        countif(event_name = 'publish_listing') as n_listings_published,
+        coalesce(
+            sum(case when event_name = 'publish_listing' then eco_score_kg_co2e end), 0
+        ) as eco_score_kg_co2e,
+    from events
+    group by event_date, region, tier
+
+),
+
+final as (
+
+    select * from daily_activity
+
+)
+
+select * from final

@@ -1,0 +1,8 @@
+-- accepted_values: stg_users.tier
+select
+    tier as value_field,
+    count(*) as n_records
+from `terraloop_staging.stg_users`
+where tier is not null
+    and tier not in ('Basic', 'Pro', 'Enterprise')
+group by tier

@@ -1,0 +1,4 @@
+-- not_null: base_events._raw_id
+select *
+from `terraloop_staging.base_events`
+where _raw_id is null

@@ -1,0 +1,4 @@
+-- not_null: mart_daily_activity.activity_date
+select *
+from `terraloop_marts.mart_daily_activity`
+where activity_date is null

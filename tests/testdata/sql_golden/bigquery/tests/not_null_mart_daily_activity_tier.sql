@@ -1,0 +1,4 @@
+-- not_null: mart_daily_activity.tier
+select *
+from `terraloop_marts.mart_daily_activity`
+where tier is null

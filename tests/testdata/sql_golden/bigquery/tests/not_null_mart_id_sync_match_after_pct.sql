@@ -1,0 +1,4 @@
+-- not_null: mart_id_sync.match_after_pct
+select *
+from `terraloop_marts.mart_id_sync`
+where match_after_pct is null

@@ -1,0 +1,4 @@
+-- not_null: mart_pipeline_health.stage
+select *
+from `terraloop_marts.mart_pipeline_health`
+where stage is null

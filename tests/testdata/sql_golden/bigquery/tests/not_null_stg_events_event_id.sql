@@ -1,0 +1,4 @@
+-- not_null: stg_events.event_id
+select *
+from `terraloop_staging.stg_events`
+where event_id is null

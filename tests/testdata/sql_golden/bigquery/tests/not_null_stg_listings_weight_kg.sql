@@ -1,0 +1,4 @@
+-- not_null: stg_listings.weight_kg
+select *
+from `terraloop_staging.stg_listings`
+where weight_kg is null

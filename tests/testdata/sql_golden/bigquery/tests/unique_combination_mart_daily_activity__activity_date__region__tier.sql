@@ -1,0 +1,7 @@
+-- unique_combination: mart_daily_activity(activity_date, region, tier)
+select
+    activity_date, region, tier,
+    count(*) as n_records
+from `terraloop_marts.mart_daily_activity`
+group by activity_date, region, tier
+having count(*) > 1

@@ -1,0 +1,8 @@
+-- unique: dim_users.user_id
+select
+    user_id as unique_field,
+    count(*) as n_records
+from `terraloop_marts.dim_users`
+where user_id is not null
+group by user_id
+having count(*) > 1

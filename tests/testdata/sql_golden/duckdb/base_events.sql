@@ -1,0 +1,88 @@
+-- One row per raw event line (every row of raw.events): fields extracted from the JSON
+-- payload, standardised, and classified. stg_events keeps the clean first deliveries;
+-- stg_events_quarantined keeps what cannot be used, with the reason.
+
+with source_events as (
+
+    select * from raw.events
+
+),
+
+events_extracted as (
+
+    select
+        _raw_id,
+        _source_file,
+        _line,
+        _loaded_at,
+        json_extract_string(payload, '$.event_id') as event_id_raw,
+        json_extract_string(payload, '$.user_id') as user_id_raw,
+        json_extract_string(payload, '$.event') as event_name_raw,
+        json_extract_string(payload, '$.ts') as ts_raw,
+        case json_type(payload, '$.ts') when 'VARCHAR' then 'string' when 'BIGINT' then 'number' when 'UBIGINT' then 'number' when 'DOUBLE' then 'number' when 'HUGEINT' then 'number' else lower(json_type(payload, '$.ts')) end as ts_kind,
+        json_extract_string(payload, '$.session_id') as session_id,
+        json_extract_string(payload, '$.platform') as platform,
+        json_extract_string(payload, '$.properties.listing_id') as listing_id_raw,
+        json_extract_string(payload, '$.properties.category') as category_raw,
+        json_extract_string(payload, '$.properties.weight_kg') as weight_kg_raw,
+        json_extract_string(payload, '$.properties.eco_score_kg_co2e') as eco_score_raw,
+        json_extract_string(payload, '$.properties.query') as search_query,
+    from source_events
+
+),
+
+events_standardised as (
+
+    select
+        trim(event_id_raw) as event_id,
+        user_id_raw,
+        trim(upper(user_id_raw)) as user_id,
+        event_name_raw,
+        replace(replace(lower(trim(event_name_raw)), ' ', '_'), '-', '_') as event_name,
+        ts_raw,
+        case when regexp_full_match(ts_raw, '[0-9]{1,13}') and (ts_kind = 'number' or length(ts_raw) >= 11) then timezone('UTC', epoch_ms(try_cast(ts_raw as BIGINT))) else coalesce(timezone('UTC', try_strptime(ts_raw, ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M:%S.%f'])), try_strptime(ts_raw, ['%Y-%m-%dT%H:%M:%S.%f%z', '%Y-%m-%dT%H:%M:%S%z'])) end as event_at,
+        nullif(trim(session_id), '') as session_id,
+        lower(trim(platform)) as platform,
+        trim(upper(listing_id_raw)) as listing_id,
+        trim(category_raw) as category,
+        weight_kg_raw,
+        try_cast(weight_kg_raw as DOUBLE) as weight_kg,
+        eco_score_raw,
+        try_cast(eco_score_raw as DOUBLE) as eco_score_kg_co2e,
+        search_query,
+        try_cast(substr(_source_file, 8, 10) as DATE) as delivered_date,
+        _raw_id,
+        _source_file,
+        _line,
+        _loaded_at,
+    from events_extracted
+
+),
+
+events_classified as (
+
+    select
+        *,
+        case
+            when event_id is null or event_id = '' then 'missing event_id'
+            when user_id is null or user_id = '' then 'missing user_id'
+            when event_name not in (
+                'session_start', 'search', 'view_listing', 'start_listing',
+                'publish_listing', 'message_seller', 'complete_recycling'
+            ) then 'unknown event name'
+            when event_at is null then 'unparseable timestamp'
+        end as quarantine_reason,
+        row_number() over (
+            partition by event_id order by _loaded_at, _source_file, _line
+        ) > 1 as is_duplicate,
+    from events_standardised
+
+),
+
+final as (
+
+    select * from events_classified
+
+)
+
+select * from final

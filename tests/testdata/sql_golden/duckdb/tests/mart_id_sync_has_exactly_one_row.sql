@@ -1,0 +1,1 @@
+select count(*) as n_rows from marts.mart_id_sync having count(*) <> 1

@@ -1,0 +1,4 @@
+-- not_null: dim_listings.tier
+select *
+from marts.dim_listings
+where tier is null

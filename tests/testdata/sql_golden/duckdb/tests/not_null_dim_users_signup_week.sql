@@ -1,0 +1,4 @@
+-- not_null: dim_users.signup_week
+select *
+from marts.dim_users
+where signup_week is null

@@ -1,0 +1,4 @@
+-- not_null: stg_users.signup_at
+select *
+from staging.stg_users
+where signup_at is null

@@ -1,0 +1,8 @@
+-- unique: fct_events.event_id
+select
+    event_id as unique_field,
+    count(*) as n_records
+from marts.fct_events
+where event_id is not null
+group by event_id
+having count(*) > 1
