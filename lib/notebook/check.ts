@@ -231,19 +231,19 @@ export async function checkNotebooks(
   const used = new Set<string>();
   for (const notebook of notebooks) {
     const nb = await readNotebook(notebook);
-    if (options.requireStripped !== false) {
-      for (const cellIndex of findUnstrippedCells(nb)) {
-        diagnostics.push({
-          notebook,
-          cellIndex,
-          line: null,
-          column: null,
-          kind: "outputs",
-          code: "unstripped-output",
-          message: "cell has outputs or an execution count; strip them with " +
-            "`deno run -A cli/check_notebooks.ts --strip`",
-        });
-      }
+    const unstripped = options.requireStripped === false ? [] : findUnstrippedCells(nb);
+    if (unstripped.length) {
+      diagnostics.push({
+        notebook,
+        cellIndex: unstripped[0]!,
+        line: null,
+        column: null,
+        kind: "outputs",
+        code: "unstripped-output",
+        message: `${unstripped.length === 1 ? "cell" : "cells"} ` +
+          `${unstripped.map((i) => i + 1).join(", ")} carry outputs or execution counts; ` +
+          "notebooks are committed stripped: run `deno run -A cli/check_notebooks.ts --strip`",
+      });
     }
     let name = basename(notebook).replace(/\.ipynb$/, "").replace(/[^A-Za-z0-9_-]/g, "_");
     while (used.has(name)) name += "_";
@@ -268,7 +268,7 @@ export async function checkNotebooks(
 }
 
 /**
- * One line per diagnostic: `notebooks/x.ipynb cell 3, line 2:5: TS2322 message`.
+ * One line per diagnostic: `notebooks/x.ipynb cell 3, line 2:5: TS2322: message`.
  *
  * @example
  * ```ts
@@ -279,7 +279,7 @@ export function formatDiagnostic(d: NotebookDiagnostic): string {
   let where = d.notebook;
   if (d.cellIndex !== null) where += ` cell ${d.cellIndex + 1}`;
   if (d.line !== null) where += `, line ${d.line}${d.column !== null ? `:${d.column}` : ""}`;
-  return `${where}: ${d.kind} ${d.code}: ${d.message}`;
+  return `${where}: ${d.code}: ${d.message}`;
 }
 
 async function _checkConfig(root: string): Promise<string> {
