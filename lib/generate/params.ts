@@ -221,18 +221,31 @@ export const DEFAULT_EFFECTS: EffectParams = {
  *   spawn one extra line of that kind.
  */
 export interface MessRates {
+  /** User id lower-cased and/or padded with spaces: `" u000042 "`. */
   id_case_whitespace: number;
+  /** Event name re-spelled: `"Session Start"`, `"SESSION-START"`, `" session_start "`. */
   event_name_variant: number;
+  /** `ts` written in local time with an offset: `"2026-03-01T12:00:00.000+02:00"`. */
   ts_offset: number;
+  /** `ts` as epoch milliseconds (a JSON number). */
   ts_epoch_ms: number;
+  /** `ts` without zone, meaning UTC: `"2026-03-01 10:00:00"`. */
   ts_naive: number;
+  /** `weight_kg` and/or `eco_score_kg_co2e` written as a string: `"12.5"`. */
   number_as_string: number;
+  /** The same line delivered again, in the same or a later file. */
   duplicate_delivery: number;
+  /** Delivered in the file 1–3 days after its `ts` day. */
   late_arrival: number;
+  /** Unknown top-level keys (`client_version`, `_debug`). */
   extra_field: number;
+  /** One of `session_id`, `platform`, `properties` left out (`properties` only when `{}`). */
   missing_optional: number;
+  /** An extra event for a user id `U9xxxxx` outside the registry. */
   orphan_user: number;
+  /** An extra event named outside the catalogue (`debug_ping`, `legacy_sync`, `app_heartbeat`). */
   unknown_event: number;
+  /** An extra line that is not JSON (truncated event line or free text). */
   malformed: number;
 }
 
@@ -325,14 +338,21 @@ export interface GenerateOptions {
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
+  /** Registry users. */
   users: number;
+  /** Days in the period. */
   days: number;
+  /** First day, `YYYY-MM-DD`. */
   start: string;
   /** Epoch milliseconds of `start` at 00:00 UTC. */
   startMs: number;
+  /** Seed of every random draw. */
   seed: number;
+  /** Write gzipped event files. */
   gzip: boolean;
+  /** Mess rates with defaults applied. */
   mess: MessRates;
+  /** Behavioural parameters with defaults applied. */
   effects: EffectParams;
 }
 

@@ -22,8 +22,11 @@ import type { Category, EffectParams, MessRates, Region, Tier } from "./params.t
  * - `rate` = `users_with_start_listing` ÷ `users_with_session_start`.
  */
 export interface ActivationRealised {
+  /** Denominator. */
   users_with_session_start: number;
+  /** Numerator. */
   users_with_start_listing: number;
+  /** Numerator ÷ denominator. */
   rate: number;
 }
 
@@ -36,8 +39,11 @@ export interface ActivationRealised {
  * - `density` = `published_listings` ÷ `active_users`.
  */
 export interface DensityRealised {
+  /** Numerator. */
   published_listings: number;
+  /** Denominator. */
   active_users: number;
+  /** Published listings ÷ active users. */
   density: number;
 }
 
@@ -50,8 +56,11 @@ export interface DensityRealised {
  * - `eco_score_kg_co2e_mean` = sum ÷ `published_listings`.
  */
 export interface EcoRealised {
+  /** Denominator. */
   published_listings: number;
+  /** Sum of eco-scores (kg CO2e). */
   eco_score_kg_co2e_sum: number;
+  /** Sum ÷ published listings. */
   eco_score_kg_co2e_mean: number;
 }
 
@@ -66,12 +75,19 @@ export interface EcoRealised {
  * - `lift[tier][category]` = `shares[tier][category]` ÷ `overall_shares[category]`.
  */
 export interface CategoryMixRealised {
+  /** Listings per tier and category. */
   counts: Record<Tier, Record<Category, number>>;
+  /** Listings per tier. */
   tier_totals: Record<Tier, number>;
+  /** Listings per category. */
   overall_counts: Record<Category, number>;
+  /** All listings. */
   overall_total: number;
+  /** Category share within each tier. */
   shares: Record<Tier, Record<Category, number>>;
+  /** Category share over all listings. */
   overall_shares: Record<Category, number>;
+  /** Tier share ÷ overall share. */
   lift: Record<Tier, Record<Category, number>>;
 }
 
@@ -85,17 +101,25 @@ export interface CategoryMixRealised {
  * eligible, e.g. week 7 in a 30-day period).
  */
 export interface RetentionRealised {
+  /** Denominator per week. */
   eligible: number[];
+  /** Numerator per week. */
   retained: number[];
+  /** Retained ÷ eligible per week. */
   rate: (number | null)[];
 }
 
 /** `truth.json` → `effects.realised`. Ratios are rounded to 6 decimals. */
 export interface RealisedEffects {
+  /** Effect 1: see {@linkcode ActivationRealised}. */
   activation_session_start_to_start_listing_by_tier: Record<Tier, ActivationRealised>;
+  /** Effect 2: see {@linkcode DensityRealised}. */
   published_listings_per_active_user_by_region: Record<Region, DensityRealised>;
+  /** Effect 3: see {@linkcode EcoRealised}. */
   eco_score_per_published_listing_by_region: Record<Region, EcoRealised>;
+  /** Effect 4: see {@linkcode CategoryMixRealised}. */
   listing_category_mix_by_tier: CategoryMixRealised;
+  /** See {@linkcode RetentionRealised}. */
   weekly_retention_since_signup_by_tier: Record<Tier, RetentionRealised>;
   /** One sentence per effect restating the definitions above. */
   definitions: Record<string, string>;
@@ -123,13 +147,19 @@ export interface MalformedLine {
 
 /** `truth.json` → `counts`; `lines` = `events` + `duplicates` + `orphans` + `unknown_events` + `malformed`. */
 export interface DatasetCounts {
+  /** Rows of users.csv. */
   users: number;
+  /** Rows of listings.csv. */
   listings: number;
   /** True events of registry users (what the effects are measured on). */
   events: number;
+  /** Extra `duplicate_delivery` lines. */
   duplicates: number;
+  /** Extra `orphan_user` lines. */
   orphans: number;
+  /** Extra `unknown_event` lines. */
   unknown_events: number;
+  /** Extra malformed lines. */
   malformed: number;
   /** Lines over all event files. */
   lines: number;
@@ -139,7 +169,9 @@ export interface DatasetCounts {
 
 /** One written file. `lines` counts `\n`-terminated lines of the uncompressed content. */
 export interface FileInfo {
+  /** File name inside the dataset directory. */
   name: string;
+  /** Lines (`\n`-terminated) of the uncompressed content. */
   lines: number;
   /** Bytes on disk (compressed size for `.gz`). */
   bytes: number;
@@ -147,7 +179,9 @@ export interface FileInfo {
 
 /** The whole of `truth.json`. */
 export interface TruthFile {
+  /** Generator name and version. */
   generator: string;
+  /** Options of the run. */
   parameters: {
     users: number;
     days: number;
@@ -157,9 +191,14 @@ export interface TruthFile {
     seed: number;
     gzip: boolean;
   };
+  /** Exact parameters and realised values. */
   effects: { planted: EffectParams; realised: RealisedEffects };
+  /** Per mess kind: rate, eligible events, instances. */
   mess: Record<keyof MessRates, MessCount>;
+  /** Row and line counts. */
   counts: DatasetCounts;
+  /** Every file written except truth.json. */
   files: FileInfo[];
+  /** Every malformed line, in file order. */
   malformed_lines: MalformedLine[];
 }
