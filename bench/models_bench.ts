@@ -24,7 +24,11 @@ try {
       } s`,
     );
   }
-  console.log(`  (model builds ${modelSeconds.toFixed(2)} s, data tests ${(seconds - modelSeconds).toFixed(2)} s)`);
+  console.log(
+    `  (model builds ${modelSeconds.toFixed(2)} s, data tests ${
+      (seconds - modelSeconds).toFixed(2)
+    } s)`,
+  );
   report({
     stage: "models",
     rows: loaded.eventLines,
