@@ -236,3 +236,22 @@ Deno.test("loadDataset({ prune: true }) removes rows of files that left the dire
     assert.equal(await count(wh, "raw._load_manifest"), 3);
   });
 });
+
+Deno.test("loadDataset() reads CRLF event files line by line", async () => {
+  await withDataset(async (dir, wh) => {
+    await Deno.writeTextFile(
+      join(dir, "events-2026-01-07.ndjson"),
+      [EVENT("E7"), "  ", EVENT("E8")].join("\r\n") + "\r\n",
+    );
+    await loadDataset(dir, wh);
+    const rows = await wh.query<{ l: number; id: string }>(
+      `select _line as l, json_extract_string(payload, '$.event_id') as id from raw.events
+       where _source_file = 'events-2026-01-07.ndjson' order by l`,
+    );
+    assert.deepEqual(rows, [{ l: 1, id: "E7" }, { l: 3, id: "E8" }]);
+    const rejected = await wh.query(
+      "select _line, reason from raw.events_rejected where _source_file = 'events-2026-01-07.ndjson'",
+    );
+    assert.deepEqual(rejected, [{ _line: 2, reason: "empty line" }]);
+  });
+});
