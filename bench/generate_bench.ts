@@ -54,6 +54,7 @@ console.log(
 );
 
 const rates: number[] = [];
+let lastEvents = 0;
 let maxRss = 0;
 for (let run = 1; run <= repeat; run++) {
   const dir = await Deno.makeTempDir({ prefix: "generate_bench_" });
@@ -70,6 +71,7 @@ for (let run = 1; run <= repeat; run++) {
     const cpu = cpuSeconds() - cpu0;
     const bytes = summary.files.reduce((a, f) => a + f.bytes, 0);
     rates.push(summary.eventsPerSecond);
+    lastEvents = summary.counts.events;
     console.log(
       `run ${run}: events ${summary.counts.events}, lines ${summary.counts.lines}, ` +
         `${(bytes / 1e6).toFixed(1)} MB in ${summary.files.length} files, ` +
@@ -89,3 +91,17 @@ console.log(
   }); peak RSS ${gib(peak)} GiB (VmHWM), max sampled ${gib(maxRss)} GiB ` +
     `(target < 2 GiB: ${peak < 2 ** 31 ? "met" : "NOT met"})`,
 );
+
+// Machine-readable line for `deno task bench` (bench/bench.ts).
+const eventsGenerated = lastEvents;
+console.log(`BENCH ${
+  JSON.stringify({
+    stage: "generate",
+    rows: eventsGenerated,
+    seconds: eventsGenerated / best,
+    rowsPerSecond: best,
+    peakRssMiB: peak / 2 ** 20,
+    target: ">= 250k events/s, peak < 2 GiB",
+    pass: best >= 250_000 && peak < 2 ** 31,
+  })
+}`);
