@@ -106,7 +106,7 @@ export function wilsonHigh(
  *
  * @example
  * ```ts
- * poissonRateInterval(40, 100); // { low: 0.2935, high: 0.5452 } (rounded)
+ * poissonRateInterval(40, 100); // { low: 0.2938, high: 0.5446 } (rounded)
  * ```
  */
 export function poissonRateInterval(count: number, exposure: number, z: number = Z95): Interval {
