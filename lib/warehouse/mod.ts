@@ -14,3 +14,6 @@
 export * from "./types.ts";
 export * from "./raw_tables.ts";
 export { DuckDbWarehouse, openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
+export { BigQueryWarehouse, openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
+export { openWarehouse, relationNamingOf, warehouseConfigFromEnv } from "./config.ts";
+export type { OpenWarehouseOptions, WarehouseConfig, WarehouseFlags } from "./config.ts";

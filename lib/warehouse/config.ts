@@ -1,0 +1,224 @@
+import type { Warehouse } from "./types.ts";
+import { openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
+import { openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
+
+/** Which warehouse to use and where it is; built by {@linkcode warehouseConfigFromEnv}. */
+export type WarehouseConfig =
+  | {
+    /** Embedded DuckDB. */
+    kind: "duckdb";
+    /** Database file (`:memory:` for a throwaway one). */
+    path: string;
+  }
+  | {
+    /** Google BigQuery. */
+    kind: "bigquery";
+    /** Project that holds the datasets and runs the jobs. */
+    projectId: string;
+    /** Dataset prefix: schema `marts` → dataset `<prefix>_marts`. */
+    datasetPrefix: string;
+    /** Location of datasets and jobs. */
+    location: string;
+    /** API base URL, for emulators and tests. */
+    apiEndpoint?: string;
+  };
+
+/** Command-line flags that override the environment (unset or empty ones are ignored). */
+export interface WarehouseFlags {
+  /**
+   * `--target`: `duckdb` or `bigquery`; overrides `TERRALOOP_WAREHOUSE`.
+   * @default {undefined}
+   */
+  target?: string;
+  /**
+   * `--warehouse`: DuckDB file; overrides `TERRALOOP_DUCKDB_PATH`.
+   * @default {undefined}
+   */
+  warehouse?: string;
+  /**
+   * `--bigquery-project`; overrides `TERRALOOP_BQ_PROJECT`.
+   * @default {undefined}
+   */
+  bigqueryProject?: string;
+  /**
+   * `--dataset-prefix`; overrides `TERRALOOP_BQ_DATASET_PREFIX`.
+   * @default {undefined}
+   */
+  datasetPrefix?: string;
+  /**
+   * `--location`; overrides `TERRALOOP_BQ_LOCATION`.
+   * @default {undefined}
+   */
+  location?: string;
+  /**
+   * `--api-endpoint`; overrides `TERRALOOP_BQ_API_ENDPOINT`.
+   * @default {undefined}
+   */
+  apiEndpoint?: string;
+}
+
+/** Defaults applied when neither a flag nor the environment sets a value. */
+export const WAREHOUSE_DEFAULTS = {
+  kind: "duckdb",
+  duckdbPath: "data/warehouse.duckdb",
+  datasetPrefix: "terraloop",
+  location: "US",
+} as const;
+
+// Google Cloud project ids: 6-30 characters, optionally domain-scoped (`example.com:proj`).
+const PROJECT_ID = /^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+// Dataset ids are letters, digits and underscores; the prefix leaves room for `_staging`.
+const DATASET_PREFIX = /^[A-Za-z0-9_]{0,1000}$/;
+// `US`, `EU`, `europe-west1`, `us-central1`, `asia-northeast1`, …
+const LOCATION = /^[A-Za-z]+(?:-[A-Za-z0-9]+)*$/;
+
+/**
+ * Read the warehouse settings from the environment, with command-line flags taking
+ * precedence; throws a `TypeError` naming the setting (or flag) when a value is wrong.
+ *
+ * | variable | meaning | default |
+ * | --- | --- | --- |
+ * | `TERRALOOP_WAREHOUSE` | `duckdb` or `bigquery` | `duckdb` |
+ * | `TERRALOOP_DUCKDB_PATH` | DuckDB file | `data/warehouse.duckdb` |
+ * | `TERRALOOP_BQ_PROJECT` | Google Cloud project (required for BigQuery) | — |
+ * | `TERRALOOP_BQ_DATASET_PREFIX` | dataset prefix | `terraloop` |
+ * | `TERRALOOP_BQ_LOCATION` | dataset and job location | `US` |
+ * | `TERRALOOP_BQ_API_ENDPOINT` | API base URL (emulators) | Google's |
+ *
+ * Credentials are not part of the config: BigQuery uses Application Default Credentials
+ * (`GOOGLE_APPLICATION_CREDENTIALS` or `gcloud auth application-default login`).
+ *
+ * @example
+ * ```ts
+ * warehouseConfigFromEnv({}); // { kind: "duckdb", path: "data/warehouse.duckdb" }
+ * warehouseConfigFromEnv({ TERRALOOP_WAREHOUSE: "bigquery", TERRALOOP_BQ_PROJECT: "acme-analytics" });
+ * // { kind: "bigquery", projectId: "acme-analytics", datasetPrefix: "terraloop", location: "US" }
+ * ```
+ */
+export function warehouseConfigFromEnv(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+  flags: WarehouseFlags = {},
+): WarehouseConfig {
+  const setting = (flag: keyof WarehouseFlags, flagName: string, variable: string) => {
+    const fromFlag = flags[flag]?.trim();
+    if (fromFlag) return { value: fromFlag, name: flagName };
+    const fromEnv = env[variable]?.trim();
+    if (fromEnv) return { value: fromEnv, name: variable };
+    return { value: undefined, name: variable };
+  };
+  const kindSetting = setting("target", "--target", "TERRALOOP_WAREHOUSE");
+  const kind = kindSetting.value ?? WAREHOUSE_DEFAULTS.kind;
+  if (kind !== "duckdb" && kind !== "bigquery") {
+    throw new TypeError(`${kindSetting.name} must be "duckdb" or "bigquery", got "${kind}"`);
+  }
+  if (kind === "duckdb") {
+    const path = setting("warehouse", "--warehouse", "TERRALOOP_DUCKDB_PATH").value;
+    return { kind, path: path ?? WAREHOUSE_DEFAULTS.duckdbPath };
+  }
+
+  const project = setting("bigqueryProject", "--bigquery-project", "TERRALOOP_BQ_PROJECT");
+  if (!project.value) {
+    throw new TypeError(
+      `TERRALOOP_BQ_PROJECT is required when ${kindSetting.name} is "bigquery": ` +
+        `set it to the Google Cloud project id that holds the datasets`,
+    );
+  }
+  if (!PROJECT_ID.test(project.value)) {
+    throw new TypeError(
+      `${project.name} must be a Google Cloud project id (6-30 lower-case letters, digits ` +
+        `or hyphens, starting with a letter), got "${project.value}"`,
+    );
+  }
+  const prefix = setting("datasetPrefix", "--dataset-prefix", "TERRALOOP_BQ_DATASET_PREFIX");
+  if (prefix.value !== undefined && !DATASET_PREFIX.test(prefix.value)) {
+    throw new TypeError(
+      `${prefix.name} must contain only letters, digits and underscores, got "${prefix.value}"`,
+    );
+  }
+  const location = setting("location", "--location", "TERRALOOP_BQ_LOCATION");
+  if (location.value !== undefined && !LOCATION.test(location.value)) {
+    throw new TypeError(
+      `${location.name} must be a BigQuery location such as "US", "EU" or "europe-west1", ` +
+        `got "${location.value}"`,
+    );
+  }
+  const endpoint = setting("apiEndpoint", "--api-endpoint", "TERRALOOP_BQ_API_ENDPOINT");
+  if (endpoint.value !== undefined && !_isHttpUrl(endpoint.value)) {
+    throw new TypeError(
+      `${endpoint.name} must be an http(s) URL such as "http://127.0.0.1:9050", ` +
+        `got "${endpoint.value}"`,
+    );
+  }
+  return {
+    kind,
+    projectId: project.value,
+    datasetPrefix: prefix.value ?? WAREHOUSE_DEFAULTS.datasetPrefix,
+    location: location.value ?? WAREHOUSE_DEFAULTS.location,
+    ...(endpoint.value ? { apiEndpoint: endpoint.value } : {}),
+  };
+}
+
+/** Adapter-specific options for {@linkcode openWarehouse}. */
+export interface OpenWarehouseOptions {
+  /**
+   * Passed to `openDuckDb` when the config is DuckDB.
+   * @default {{}}
+   */
+  duckdb?: OpenDuckDbOptions;
+  /**
+   * Passed to `openBigQuery` when the config is BigQuery (project, prefix, location and
+   * endpoint come from the config).
+   * @default {{}}
+   */
+  bigquery?: Omit<OpenBigQueryOptions, "datasetPrefix" | "location" | "apiEndpoint">;
+}
+
+/**
+ * Open the warehouse a config describes.
+ *
+ * @example
+ * ```ts
+ * const wh = await openWarehouse(warehouseConfigFromEnv());
+ * console.log(wh.description); // "duckdb:data/warehouse.duckdb"
+ * await wh.close();
+ * ```
+ */
+export async function openWarehouse(
+  config: WarehouseConfig,
+  options: OpenWarehouseOptions = {},
+): Promise<Warehouse> {
+  if (config.kind === "duckdb") return await openDuckDb(config.path, options.duckdb);
+  return await openBigQuery(config.projectId, {
+    ...options.bigquery,
+    datasetPrefix: config.datasetPrefix,
+    location: config.location,
+    ...(config.apiEndpoint ? { apiEndpoint: config.apiEndpoint } : {}),
+  });
+}
+
+/**
+ * How compiled SQL must name relations for a config (`RelationNaming` in lib/models):
+ * empty for DuckDB, project and dataset prefix for BigQuery.
+ *
+ * @example
+ * ```ts
+ * const naming = relationNamingOf(config);
+ * await runProject(wh, { ...naming });
+ * ```
+ */
+export function relationNamingOf(
+  config: WarehouseConfig,
+): { bigqueryProject?: string; datasetPrefix?: string } {
+  return config.kind === "duckdb"
+    ? {}
+    : { bigqueryProject: config.projectId, datasetPrefix: config.datasetPrefix };
+}
+
+function _isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
