@@ -12,14 +12,14 @@ type CsvKind = Exclude<RawKind, "events">;
 const RAW_KINDS: readonly RawKind[] = ["events", "users", "listings"];
 
 /** Schema of the scratch table event lines are uploaded into. */
-export const EVENT_SCRATCH_FIELDS: BigQueryField[] = [
+const EVENT_SCRATCH_FIELDS: BigQueryField[] = [
   { name: "file_index", type: "INT64", mode: "REQUIRED" },
   { name: "_line", type: "INT64", mode: "REQUIRED" },
   { name: "text", type: "STRING", mode: "REQUIRED" },
 ];
 
 /** Schema of the scratch table CSV records are uploaded into. */
-export function csvScratchFields(kind: CsvKind): BigQueryField[] {
+function csvScratchFields(kind: CsvKind): BigQueryField[] {
   return [
     { name: "_line", type: "INT64", mode: "REQUIRED" },
     { name: "text", type: "STRING", mode: "REQUIRED" },
@@ -264,7 +264,7 @@ async function _loadEventBatch(
 }
 
 /** The file-level facts the load script writes to the manifest. */
-export interface ManifestEntry {
+interface ManifestEntry {
   /** File name. */
   sourceFile: string;
   /** Size in bytes. */
@@ -281,7 +281,7 @@ export interface ManifestEntry {
  * in one transaction, replaces the files' rows in raw.events / raw.events_rejected and
  * their manifest rows. Its last statement returns the counts per file.
  */
-export function eventsScript(
+function eventsScript(
   wh: BigQueryWarehouse,
   scratch: Relation,
   files: ManifestEntry[],
@@ -439,7 +439,7 @@ async function _loadCsv(wh: BigQueryWarehouse, source: SourceFile): Promise<Coun
  * its manifest row, in one transaction. Without a scratch table (no records) it only
  * clears the earlier rows and writes the manifest.
  */
-export function csvScript(
+function csvScript(
   wh: BigQueryWarehouse,
   kind: CsvKind,
   scratch: Relation | undefined,
@@ -482,7 +482,7 @@ end;
 }
 
 /** A CSV record: its first physical line, its text, and its fields or why it was refused. */
-export interface CsvRecord {
+interface CsvRecord {
   /** 1-based line number where the record starts. */
   line: number;
   /** The record as written (several lines for quoted line breaks), without the newline. */
@@ -505,7 +505,7 @@ export interface CsvRecord {
  * parseCsvRecords('a,"b ""c"""\n', 2, 2); // [{ line: 2, text: 'a,"b ""c"""', fields: ["a", 'b "c"'] }]
  * ```
  */
-export function parseCsvRecords(text: string, expected: number, firstLine = 1): CsvRecord[] {
+function parseCsvRecords(text: string, expected: number, firstLine = 1): CsvRecord[] {
   const records: CsvRecord[] = [];
   const n = text.length;
   let i = 0;
