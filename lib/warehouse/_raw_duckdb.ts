@@ -350,6 +350,10 @@ async function insertEvents(wh: DuckDbWarehouse, files: PreparedFile[]) {
   return new Map(counts.map((c) => [c.source_file, { rows: c.rows, rejected: c.rejected }]));
 }
 
+// CSV sources are read line by line (one record per line, as docs/contracts.md states) so
+// every physical line lands in exactly one of raw.<kind> and raw.<kind>_rejected with its
+// true line number. DuckDB's read_csv silently dropped everything after an unterminated
+// quote, which is why it is not used here.
 async function insertCsv(
   wh: DuckDbWarehouse,
   kind: Exclude<RawKind, "events">,
@@ -358,46 +362,63 @@ async function insertCsv(
 ) {
   const source = quoteLiteral(sourceFile);
   const columns = RAW_CSV_COLUMNS[kind];
-  const columnSpec = columns.map((name) => `'${name}': 'VARCHAR'`).join(", ");
+  const unquote = (i: number) =>
+    `case
+        when fields[${i + 1}] = '' then null
+        when starts_with(fields[${i + 1}], '"')
+            then replace(fields[${i + 1}][2:-2], '""', '"')
+        else fields[${i + 1}]
+    end as ${columns[i]}`;
   await wh.execute(`
-    create or replace temp table _rows as
-    select row_number() over () as record_number, *
-    from read_csv(${quoteLiteral(path)},
-        header = true, auto_detect = false, columns = {${columnSpec}},
-        delim = ',', quote = '"', escape = '"', parallel = false,
-        store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_csv_scans');
-  `);
-  // Physical line of each good record: the lines that were neither the header nor rejected,
-  // in order (records are one line each in our sources).
-  await wh.execute(`
-    create or replace temp table _rejected_lines as
-    select line, any_value(csv_line) as raw_text, string_agg(error_message, '; ') as reason
-    from _csv_rejects group by line;
-    create or replace temp table _good_lines as
-    with all_lines as (
-        select range as line
-        from range(2, 2 + (select count(*) from _rows) + (select count(*) from _rejected_lines))
+    create or replace temp table _csv_lines as
+    with file_text as (
+        select string_split(content, chr(10)) as lines,
+               ends_with(content, chr(10)) as ends_with_newline
+        from read_text(${quoteLiteral(path)})
+    ),
+    numbered as (
+        select generate_subscripts(lines, 1) as line_number,
+               rtrim(unnest(lines), chr(13)) as line,
+               len(lines) as n_lines,
+               ends_with_newline
+        from file_text
+    ),
+    data_lines as (
+        select line_number, line
+        from numbered
+        where line_number > 1 and not (ends_with_newline and line_number = n_lines)
+    ),
+    lines_split as (
+        -- RFC 4180 fields: "quoted, with "" for a quote" or unquoted without , or "
+        select line_number, line,
+            regexp_extract_all(line, '(?:^|,)("(?:[^"]|"")*"|[^,"]*)', 1) as fields
+        from data_lines
     )
-    select line, row_number() over (order by line) as record_number
-    from all_lines where line not in (select line from _rejected_lines);
+    select line_number, line, fields,
+        case
+            when trim(line) = '' then 'empty line'
+            when array_to_string(fields, ',') <> line
+                then 'malformed quoting (an unterminated or stray quote)'
+            when len(fields) <> ${columns.length}
+                then 'Expected Number of Columns: ${columns.length} Found: ' || len(fields)
+        end as reason
+    from lines_split;
+  `);
+  await wh.execute(`
     insert into raw.${kind}
-    select ${source} || ':' || good.line, ${source}, good.line, now(),
-           ${columns.map((name) => `rows.${name}`).join(", ")}
-    from _rows as rows
-    inner join _good_lines as good on good.record_number = rows.record_number
-    order by good.line;
+    select ${source} || ':' || line_number, ${source}, line_number, now(),
+        ${columns.map((_, i) => unquote(i)).join(",\n        ")}
+    from _csv_lines where reason is null;
     insert into raw.${kind}_rejected
-    select ${source} || ':' || line, ${source}, line, now(), raw_text, reason
-    from _rejected_lines order by line;
+    select ${source} || ':' || line_number, ${source}, line_number, now(), line, reason
+    from _csv_lines where reason is not null;
   `);
   const counts = await wh.query<{ rows: number; rejected: number }>(
-    `select (select count(*) from _rows) as rows,
-            (select count(*) from _rejected_lines) as rejected`,
+    `select count(*) filter (where reason is null) as rows,
+            count(*) filter (where reason is not null) as rejected
+     from _csv_lines`,
   );
-  await wh.execute(
-    "drop table _rows; drop table _rejected_lines; drop table _good_lines; " +
-      "drop table if exists _csv_rejects; drop table if exists _csv_scans;",
-  );
+  await wh.execute("drop table _csv_lines");
   return new Map([[sourceFile, {
     rows: counts[0]?.rows ?? 0,
     rejected: counts[0]?.rejected ?? 0,

@@ -255,3 +255,33 @@ Deno.test("loadDataset() reads CRLF event files line by line", async () => {
     assert.deepEqual(rejected, [{ _line: 2, reason: "empty line" }]);
   });
 });
+
+Deno.test("an unterminated quote in a CSV rejects only its own line; every line is accounted for", async () => {
+  await withDataset(async (dir, wh) => {
+    await Deno.writeTextFile(
+      join(dir, "users.csv"),
+      USERS +
+        'U000003,"Broken,c@x,C,Basic,NA,2026-01-03T00:00:00Z\n' +
+        'U000004,"Dee ""DJ"" Ray",d@x,,Pro,APAC,2026-01-04T00:00:00Z\n' +
+        "\n" +
+        "U000005,Eve,e@x,C,Pro,APAC,2026-01-05T00:00:00Z\n",
+    );
+    const summary = await loadDataset(dir, wh);
+    assert.equal(summary.files[0]?.rows, 4);
+    assert.equal(summary.files[0]?.rejected, 2);
+    const rejected = await wh.query<{ _line: number; reason: string }>(
+      "select _line, reason from raw.users_rejected order by _line",
+    );
+    assert.deepEqual(rejected.map((r) => [r._line, r.reason]), [
+      [4, "malformed quoting (an unterminated or stray quote)"],
+      [6, "empty line"],
+    ]);
+    const good = await wh.query(
+      "select _line, user_id, full_name, company from raw.users where _line >= 5 order by _line",
+    );
+    assert.deepEqual(good, [
+      { _line: 5, user_id: "U000004", full_name: 'Dee "DJ" Ray', company: null },
+      { _line: 7, user_id: "U000005", full_name: "Eve", company: "C" },
+    ]);
+  });
+});
