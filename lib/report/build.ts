@@ -14,10 +14,12 @@ import {
 } from "../charts/mod.ts";
 import {
   type CellFormat,
+  escapeHtml,
   formatDate,
   formatNumber,
   html,
   page,
+  raw,
   type RawHtml,
   tableHtml,
 } from "../html/mod.ts";
@@ -398,18 +400,16 @@ function _testsCallout(tests: readonly DataTestRow[]): RawHtml {
       results found.</strong> Run <code>deno task models</code> to build and test the
       models.</div>`;
   }
-  const item = (t: DataTestRow) =>
-    html`<li><strong>${_status(t.status)}</strong> ${t.name}${
-      t.model
-        ? html`
-          on <code>${t.model}</code>
-        `
-        : ""
-    }: ${
-      t.failures === null
-        ? (t.message ?? "did not run")
-        : `${formatNumber(t.failures)} failing rows`
-    } (severity ${t.severity})</li>`;
+  const item = (t: DataTestRow) => {
+    // A plain template: \`deno fmt\` reflows html\`\` templates, which would split " on".
+    const where = t.model ? raw(` on <code>${escapeHtml(t.model)}</code>`) : "";
+    const what = t.failures === null
+      ? (t.message ?? "did not run")
+      : `${formatNumber(t.failures)} failing rows`;
+    const status = _status(t.status);
+    const tail = `: ${what} (severity ${t.severity})`;
+    return html`<li><strong>${status}</strong> ${t.name}${where}${tail}</li>`;
+  };
   const summary = `${formatNumber(passed.length)} passed, ${formatNumber(warned.length)} ` +
     `warned, ${formatNumber(failed.length)} failed, ${formatNumber(skipped.length)} skipped ` +
     `of ${formatNumber(tests.length)} data tests.`;
@@ -562,7 +562,9 @@ function _runSection(data: ReportData): RawHtml {
         <dt>Report queries and metrics</dt><dd>${_seconds(t.collectSeconds)}</dd>
         <dt>Models run</dt><dd>${t.modelsSeconds === null
           ? "no run_results.json for this warehouse"
-          : `${_seconds(t.modelsSeconds)} for ${t.models.length} models`}</dd>
+          : `${_seconds(t.modelsSeconds)} for ${t.models.length} model${
+            t.models.length === 1 ? "" : "s"
+          }`}</dd>
       </dl>
       ${tableHtml(t.parts, {
         id: "table-report-timing",

@@ -321,16 +321,12 @@ export function retentionSentence(data: RetentionData): string {
     return { users, size, cohorts: cells.length, pct: size > 0 ? (users / size) * 100 : 0 };
   };
   const last = Math.max(...complete.map((r) => r.period));
-  const w1 = pooled(1);
-  let sentence = `Pooled over cohorts whose week is complete, ${_pct(w1.pct)} of users ` +
-    `(${formatNumber(w1.users)} of ${formatNumber(w1.size)}, ${w1.cohorts} cohorts) are active ` +
+  const quote = (w: ReturnType<typeof pooled>) =>
+    `${_pct(w.pct)} (${formatNumber(w.users)} of ${formatNumber(w.size)} users, ${w.cohorts} ` +
+    `cohort${w.cohorts === 1 ? "" : "s"})`;
+  let sentence = `Pooled over cohorts whose week is complete, ${quote(pooled(1))} are active ` +
     `again in week 1`;
-  if (last > 1) {
-    const wl = pooled(last);
-    sentence += ` and ${_pct(wl.pct)} (${formatNumber(wl.users)} of ${
-      formatNumber(wl.size)
-    }, ${wl.cohorts} cohort${wl.cohorts === 1 ? "" : "s"}) in week ${last}`;
-  }
+  if (last > 1) sentence += ` and ${quote(pooled(last))} in week ${last}`;
   return `${sentence}. Grey cells marked * are weeks still in progress at the end of the data.`;
 }
 
