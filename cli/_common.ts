@@ -1,5 +1,12 @@
 // Shared console helpers for the task entry points: flags, help, numbers, stage lines.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import {
+  openWarehouse,
+  type Warehouse,
+  type WarehouseConfig,
+  warehouseConfigFromEnv,
+  type WarehouseFlags,
+} from "../lib/warehouse/mod.ts";
 
 /** Default locations, relative to the project root (the tasks run from there). */
 export const DEFAULTS = {
@@ -101,4 +108,28 @@ export function progress(label: string) {
 /** Print the one-line outcome of a pipeline stage. */
 export function stageLine(stage: string, parts: string[], seconds: number) {
   console.log(`✔ ${stage.padEnd(9)} ${parts.join(", ")} — ${fmtSeconds(seconds)}`);
+}
+
+/**
+ * Open the warehouse chosen by flags and environment (TERRALOOP_WAREHOUSE,
+ * TERRALOOP_DUCKDB_PATH, TERRALOOP_BQ_*): embedded DuckDB unless BigQuery is configured.
+ * Exits with the setting named when the configuration is wrong.
+ */
+export async function openTaskWarehouse(
+  flags: WarehouseFlags,
+): Promise<{ warehouse: Warehouse; config: WarehouseConfig; label: string }> {
+  let config: WarehouseConfig;
+  try {
+    config = warehouseConfigFromEnv(Deno.env.toObject(), flags);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  const label = config.kind === "duckdb"
+    ? config.path
+    : `bigquery:${config.projectId} (${config.datasetPrefix}_*, ${config.location})`;
+  try {
+    return { warehouse: await openWarehouse(config), config, label };
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
 }

@@ -1,11 +1,12 @@
 // deno task load [DIR] [--warehouse FILE]
 import { loadDataset, type LoadDatasetSummary } from "../lib/load/mod.ts";
-import { openDuckDb, type Warehouse } from "../lib/warehouse/mod.ts";
+import type { Warehouse } from "../lib/warehouse/mod.ts";
 import {
   DEFAULTS,
   fail,
   fmtInt,
   fmtRate,
+  openTaskWarehouse,
   parseTaskArgs,
   peakRssMiB,
   progress,
@@ -19,7 +20,8 @@ with the same bytes are skipped; a changed file replaces its earlier rows).
 usage: deno task load [DIR] [--warehouse FILE] [--prune]
 
   DIR                 dataset directory (default ${DEFAULTS.rawDir})
-  --warehouse FILE    DuckDB file (default ${DEFAULTS.warehouse})
+  --warehouse FILE    DuckDB file (default ${DEFAULTS.warehouse}, or TERRALOOP_DUCKDB_PATH);
+                      TERRALOOP_WAREHOUSE=bigquery loads into BigQuery instead (see README)
   --prune             also remove raw rows of files no longer in DIR
   -h, --help          this help
 `;
@@ -61,7 +63,7 @@ if (import.meta.main) {
   const { values, positionals } = parseTaskArgs(
     Deno.args,
     {
-      warehouse: { type: "string", default: DEFAULTS.warehouse },
+      warehouse: { type: "string" },
       prune: { type: "boolean", default: false },
     },
     USAGE,
@@ -69,7 +71,7 @@ if (import.meta.main) {
   );
   if (positionals.length > 1) fail(`expected at most one dataset directory\n${USAGE}`);
   const dir = positionals[0] ?? DEFAULTS.rawDir;
-  const warehouse = await openDuckDb(values.warehouse!).catch((e) => fail(e.message));
+  const { warehouse } = await openTaskWarehouse({ warehouse: values.warehouse });
   try {
     await runLoadStage(dir, warehouse, values.prune);
   } catch (error) {

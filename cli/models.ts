@@ -13,8 +13,8 @@ import {
   untestedKeys,
   writeCompiled,
 } from "../lib/models/mod.ts";
-import { type Dialect, DIALECTS, openDuckDb, type Warehouse } from "../lib/warehouse/mod.ts";
-import { DEFAULTS, fail, fmtInt, fmtSeconds, parseTaskArgs } from "./_common.ts";
+import { type Dialect, DIALECTS, relationNamingOf, type Warehouse } from "../lib/warehouse/mod.ts";
+import { DEFAULTS, fail, fmtInt, fmtSeconds, openTaskWarehouse, parseTaskArgs } from "./_common.ts";
 
 const USAGE = `
 Build the SQL models and run their data tests (like dbt build), or compile, test, list.
@@ -31,8 +31,9 @@ usage: deno task models [run|compile|test|list] [options]
 
   --select SEL            models to act on: name, name+ (and downstream), +name (and
                           upstream), several separated by commas or spaces (default: all)
-  --target DIALECT        duckdb (default) or bigquery
-  --warehouse FILE        DuckDB file (default ${DEFAULTS.warehouse})
+  --target DIALECT        duckdb (default) or bigquery (default from TERRALOOP_WAREHOUSE);
+                          bigquery needs TERRALOOP_BQ_PROJECT (see README)
+  --warehouse FILE        DuckDB file (default ${DEFAULTS.warehouse}, or TERRALOOP_DUCKDB_PATH)
   --models-dir DIR        models directory (default ${DEFAULTS.modelsDir})
   --target-dir DIR        where run_results.json and compiled SQL go (default ${DEFAULTS.targetDir})
   --bigquery-project ID   BigQuery project in compiled names (default: none, the job's project)
@@ -191,8 +192,8 @@ if (import.meta.main) {
     Deno.args,
     {
       select: { type: "string", short: "s" },
-      target: { type: "string", default: "duckdb" },
-      warehouse: { type: "string", default: DEFAULTS.warehouse },
+      target: { type: "string" },
+      warehouse: { type: "string" },
       "models-dir": { type: "string", default: DEFAULTS.modelsDir },
       "target-dir": { type: "string", default: DEFAULTS.targetDir },
       "bigquery-project": { type: "string" },
@@ -208,8 +209,10 @@ if (import.meta.main) {
   if (!COMMANDS.includes(command)) {
     fail(`unknown command "${command}" (use ${COMMANDS.filter((c) => c !== "build").join(", ")})`);
   }
-  const target = values.target as Dialect;
-  if (!DIALECTS.includes(target)) fail(`--target must be duckdb or bigquery, not "${target}"`);
+  const target = values.target as Dialect | undefined;
+  if (target !== undefined && !DIALECTS.includes(target)) {
+    fail(`--target must be duckdb or bigquery, not "${target}"`);
+  }
   const naming: RelationNaming = {
     ...(values["bigquery-project"] ? { bigqueryProject: values["bigquery-project"] } : {}),
     ...(values["dataset-prefix"] !== undefined ? { datasetPrefix: values["dataset-prefix"] } : {}),
@@ -225,18 +228,18 @@ if (import.meta.main) {
   }
 
   if (command === "compile") {
-    const explicit = Deno.args.some((arg) => arg === "--target" || arg.startsWith("--target="));
-    await compileCommand(project, explicit ? [target] : DIALECTS, naming, targetDir)
+    await compileCommand(project, target ? [target] : DIALECTS, naming, targetDir)
       .catch((error) => fail(error instanceof Error ? error.message : String(error)));
   } else if (command === "list") {
     listCommand(project, values.select);
-  } else if (target === "bigquery") {
-    fail(
-      "BigQuery execution is not configured yet: run and test need a BigQuery warehouse " +
-        "adapter. Compiling works: deno task models compile --target bigquery",
-    );
   } else {
-    const warehouse = await openDuckDb(values.warehouse!).catch((e) => fail(e.message));
+    const { warehouse, config } = await openTaskWarehouse({
+      target,
+      warehouse: values.warehouse,
+      bigqueryProject: values["bigquery-project"],
+      datasetPrefix: values["dataset-prefix"],
+    });
+    Object.assign(naming, relationNamingOf(config));
     let results: RunResults;
     try {
       results = await runModelsStage(warehouse, {

@@ -1,12 +1,13 @@
 // deno task pipeline: generate → load → models (build + data tests) → report.
 import { GENERATE_FLAGS, generateArgsFromValues, generateDataset } from "../lib/generate/mod.ts";
-import { openDuckDb } from "../lib/warehouse/mod.ts";
+import { relationNamingOf } from "../lib/warehouse/mod.ts";
 import {
   DEFAULTS,
   fail,
   fmtInt,
   fmtRate,
   fmtSeconds,
+  openTaskWarehouse,
   parseTaskArgs,
   peakRssMiB,
   progress,
@@ -27,7 +28,8 @@ usage: deno task pipeline [generator options] [--warehouse FILE] [--skip-generat
   --seed S            random seed (default 42)
   --out DIR           dataset directory (default ${DEFAULTS.rawDir})
   --gzip              write gzipped event files
-  --warehouse FILE    DuckDB file (default ${DEFAULTS.warehouse})
+  --warehouse FILE    DuckDB file (default ${DEFAULTS.warehouse}, or TERRALOOP_DUCKDB_PATH);
+                      TERRALOOP_WAREHOUSE=bigquery runs on BigQuery instead (see README)
   --skip-generate     reuse the dataset already in --out
   -h, --help          this help
 
@@ -37,7 +39,7 @@ Stops with exit code 1 and names the model and test when an error-severity data 
 const { help: _help, ...generateFlags } = GENERATE_FLAGS;
 const { values } = parseTaskArgs(Deno.args, {
   ...generateFlags,
-  warehouse: { type: "string", default: DEFAULTS.warehouse },
+  warehouse: { type: "string" },
   "skip-generate": { type: "boolean", default: false },
 }, USAGE);
 
@@ -69,13 +71,13 @@ if (!values["skip-generate"]) {
   ], summary.seconds);
 }
 
-const warehouse = await openDuckDb(values.warehouse!).catch((e) => fail(e.message));
+const { warehouse, config, label } = await openTaskWarehouse({ warehouse: values.warehouse });
 let exitCode = 0;
 try {
   await runLoadStage(out, warehouse, true);
 
   const modelsStarted = performance.now();
-  const results = await runModelsStage(warehouse);
+  const results = await runModelsStage(warehouse, relationNamingOf(config));
   const built = results.models.filter((m) => m.status === "success");
   const rows = built.reduce((sum, m) => sum + (m.rows ?? 0), 0);
   const failedTests = results.tests.filter((t) => t.status === "fail" || t.status === "error");
@@ -102,6 +104,6 @@ try {
 console.log(
   `${exitCode === 0 ? "✔" : "✘"} pipeline  ${exitCode === 0 ? "done" : "failed"} — ${
     fmtSeconds((performance.now() - started) / 1000)
-  } (warehouse ${values.warehouse})`,
+  } (warehouse ${label})`,
 );
 Deno.exit(exitCode);
