@@ -10,6 +10,22 @@ with source_events as (
 
 ),
 
+events_parsed as (
+
+    -- one parse of each payload for every field (see the json_str_list macro)
+    select
+        *,
+        {{ json_str_list(
+            'payload',
+            '$.event_id', '$.user_id', '$.event', '$.ts', '$.session_id', '$.platform',
+            '$.properties.listing_id', '$.properties.category', '$.properties.weight_kg',
+            '$.properties.eco_score_kg_co2e', '$.properties.query'
+        ) }} as payload_fields,
+        {{ json_kind('payload', '$.ts') }} as ts_kind,
+    from source_events
+
+),
+
 events_extracted as (
 
     select
@@ -17,19 +33,19 @@ events_extracted as (
         _source_file,
         _line,
         _loaded_at,
-        {{ json_str('payload', '$.event_id') }} as event_id_raw,
-        {{ json_str('payload', '$.user_id') }} as user_id_raw,
-        {{ json_str('payload', '$.event') }} as event_name_raw,
-        {{ json_str('payload', '$.ts') }} as ts_raw,
-        {{ json_kind('payload', '$.ts') }} as ts_kind,
-        {{ json_str('payload', '$.session_id') }} as session_id,
-        {{ json_str('payload', '$.platform') }} as platform,
-        {{ json_str('payload', '$.properties.listing_id') }} as listing_id_raw,
-        {{ json_str('payload', '$.properties.category') }} as category_raw,
-        {{ json_str('payload', '$.properties.weight_kg') }} as weight_kg_raw,
-        {{ json_str('payload', '$.properties.eco_score_kg_co2e') }} as eco_score_raw,
-        {{ json_str('payload', '$.properties.query') }} as search_query,
-    from source_events
+        {{ list_item('payload_fields', 1) }} as event_id_raw,
+        {{ list_item('payload_fields', 2) }} as user_id_raw,
+        {{ list_item('payload_fields', 3) }} as event_name_raw,
+        {{ list_item('payload_fields', 4) }} as ts_raw,
+        ts_kind,
+        {{ list_item('payload_fields', 5) }} as session_id,
+        {{ list_item('payload_fields', 6) }} as platform,
+        {{ list_item('payload_fields', 7) }} as listing_id_raw,
+        {{ list_item('payload_fields', 8) }} as category_raw,
+        {{ list_item('payload_fields', 9) }} as weight_kg_raw,
+        {{ list_item('payload_fields', 10) }} as eco_score_raw,
+        {{ list_item('payload_fields', 11) }} as search_query,
+    from events_parsed
 
 ),
 

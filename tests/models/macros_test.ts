@@ -117,6 +117,13 @@ const CASES: Array<[string, string[], string, string]> = [
     "regexp_contains(x, r'^U[0-9]+$')",
   ],
   ["safe_divide", ["a", "b"], "(a) / nullif(b, 0)", "safe_divide(a, b)"],
+  [
+    "json_str_list",
+    ["payload", "$.a", "b.c"],
+    "json_extract_string(payload, ['$.a', '$.b.c'])",
+    "[json_value(payload, '$.a'), json_value(payload, '$.b.c')]",
+  ],
+  ["list_item", ["fields", "2"], "fields[2]", "fields[safe_ordinal(2)]"],
 ];
 
 Deno.test("dialectMacros() renders every macro for DuckDB and BigQuery", async (t) => {
@@ -319,6 +326,12 @@ Deno.test("the other DuckDB macros compute what their names say", async (t) => {
         }) as t from (values (1), (2), (3)) as v(x)`,
       );
       assert.deepEqual(rows[0], { n: 2, t: "BIGINT" });
+    });
+    await t.step("json_str_list and list_item read several paths in one parse", async () => {
+      const list = duck.json_str_list!(`'{"a": 1, "b": {"c": "x"}}'::json`, "$.a", "$.b.c", "$.z");
+      assert.equal(await one(duck.list_item!(`(${list})`, "2")), "x");
+      assert.equal(await one(duck.list_item!(`(${list})`, "1")), "1");
+      assert.equal(await one(duck.list_item!(`(${list})`, "3")), null);
     });
     await t.step("hash_md5, regexp_replace_all, regexp_matches, safe_divide, to_date", async () => {
       assert.equal(await one(duck.hash_md5!("'a'")), "0cc175b9c0f1b6a831c399e269772661");

@@ -8,6 +8,17 @@ with source_events as (
 
 ),
 
+events_parsed as (
+
+    -- one parse of each payload for every field (see the json_str_list macro)
+    select
+        *,
+        [json_value(payload, '$.event_id'), json_value(payload, '$.user_id'), json_value(payload, '$.event'), json_value(payload, '$.ts'), json_value(payload, '$.session_id'), json_value(payload, '$.platform'), json_value(payload, '$.properties.listing_id'), json_value(payload, '$.properties.category'), json_value(payload, '$.properties.weight_kg'), json_value(payload, '$.properties.eco_score_kg_co2e'), json_value(payload, '$.properties.query')] as payload_fields,
+        json_type(json_query(payload, '$.ts')) as ts_kind,
+    from source_events
+
+),
+
 events_extracted as (
 
     select
@@ -15,19 +26,19 @@ events_extracted as (
         _source_file,
         _line,
         _loaded_at,
-        json_value(payload, '$.event_id') as event_id_raw,
-        json_value(payload, '$.user_id') as user_id_raw,
-        json_value(payload, '$.event') as event_name_raw,
-        json_value(payload, '$.ts') as ts_raw,
-        json_type(json_query(payload, '$.ts')) as ts_kind,
-        json_value(payload, '$.session_id') as session_id,
-        json_value(payload, '$.platform') as platform,
-        json_value(payload, '$.properties.listing_id') as listing_id_raw,
-        json_value(payload, '$.properties.category') as category_raw,
-        json_value(payload, '$.properties.weight_kg') as weight_kg_raw,
-        json_value(payload, '$.properties.eco_score_kg_co2e') as eco_score_raw,
-        json_value(payload, '$.properties.query') as search_query,
-    from source_events
+        payload_fields[safe_ordinal(1)] as event_id_raw,
+        payload_fields[safe_ordinal(2)] as user_id_raw,
+        payload_fields[safe_ordinal(3)] as event_name_raw,
+        payload_fields[safe_ordinal(4)] as ts_raw,
+        ts_kind,
+        payload_fields[safe_ordinal(5)] as session_id,
+        payload_fields[safe_ordinal(6)] as platform,
+        payload_fields[safe_ordinal(7)] as listing_id_raw,
+        payload_fields[safe_ordinal(8)] as category_raw,
+        payload_fields[safe_ordinal(9)] as weight_kg_raw,
+        payload_fields[safe_ordinal(10)] as eco_score_raw,
+        payload_fields[safe_ordinal(11)] as search_query,
+    from events_parsed
 
 ),
 

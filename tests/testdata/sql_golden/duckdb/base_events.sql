@@ -8,6 +8,17 @@ with source_events as (
 
 ),
 
+events_parsed as (
+
+    -- one parse of each payload for every field (see the json_str_list macro)
+    select
+        *,
+        json_extract_string(payload, ['$.event_id', '$.user_id', '$.event', '$.ts', '$.session_id', '$.platform', '$.properties.listing_id', '$.properties.category', '$.properties.weight_kg', '$.properties.eco_score_kg_co2e', '$.properties.query']) as payload_fields,
+        case json_type(payload, '$.ts') when 'VARCHAR' then 'string' when 'BIGINT' then 'number' when 'UBIGINT' then 'number' when 'DOUBLE' then 'number' when 'HUGEINT' then 'number' else lower(json_type(payload, '$.ts')) end as ts_kind,
+    from source_events
+
+),
+
 events_extracted as (
 
     select
@@ -15,19 +26,19 @@ events_extracted as (
         _source_file,
         _line,
         _loaded_at,
-        json_extract_string(payload, '$.event_id') as event_id_raw,
-        json_extract_string(payload, '$.user_id') as user_id_raw,
-        json_extract_string(payload, '$.event') as event_name_raw,
-        json_extract_string(payload, '$.ts') as ts_raw,
-        case json_type(payload, '$.ts') when 'VARCHAR' then 'string' when 'BIGINT' then 'number' when 'UBIGINT' then 'number' when 'DOUBLE' then 'number' when 'HUGEINT' then 'number' else lower(json_type(payload, '$.ts')) end as ts_kind,
-        json_extract_string(payload, '$.session_id') as session_id,
-        json_extract_string(payload, '$.platform') as platform,
-        json_extract_string(payload, '$.properties.listing_id') as listing_id_raw,
-        json_extract_string(payload, '$.properties.category') as category_raw,
-        json_extract_string(payload, '$.properties.weight_kg') as weight_kg_raw,
-        json_extract_string(payload, '$.properties.eco_score_kg_co2e') as eco_score_raw,
-        json_extract_string(payload, '$.properties.query') as search_query,
-    from source_events
+        payload_fields[1] as event_id_raw,
+        payload_fields[2] as user_id_raw,
+        payload_fields[3] as event_name_raw,
+        payload_fields[4] as ts_raw,
+        ts_kind,
+        payload_fields[5] as session_id,
+        payload_fields[6] as platform,
+        payload_fields[7] as listing_id_raw,
+        payload_fields[8] as category_raw,
+        payload_fields[9] as weight_kg_raw,
+        payload_fields[10] as eco_score_raw,
+        payload_fields[11] as search_query,
+    from events_parsed
 
 ),
 
