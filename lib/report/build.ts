@@ -29,7 +29,7 @@ import {
   flowSentence,
   idSyncSentence,
   regionalInsight,
-  retentionSentence,
+  retentionSummary,
 } from "./insights.ts";
 import type { DataTestRow, IdSyncRow, ReportData, RollingRow } from "./types.ts";
 
@@ -326,7 +326,7 @@ function _retentionSection(data: ReportData): RawHtml {
   return html`
     <section id="retention">
       <h2>Retention</h2>
-      <p class="tl-insight">${retentionSentence(r)}</p>
+      <p class="tl-insight">${retentionSummary(r)}</p>
       <p>Weekly first-time cohorts: a user's cohort is the (Monday-starting, UTC) week of their
       first clean event; week k counts cohort users with any event in the k-th week after it,
       up to ${r.intervals - 1} weeks. Weeks that had not started by the end of the data are

@@ -7,11 +7,14 @@
  */
 import { resolve } from "node:path";
 import type pl from "nodejs-polars";
-import { funnel } from "../analytics/funnel.ts";
-import { categoryAffinity } from "../analytics/category_affinity.ts";
-import { ecoImpactByRegion, regionalDensity } from "../analytics/regional.ts";
-import { retention } from "../analytics/retention.ts";
-import { rollingAverage } from "../analytics/rolling_average.ts";
+import {
+  categoryAffinity,
+  ecoImpactByRegion,
+  funnel,
+  regionalDensity,
+  retention,
+  rollingAverage,
+} from "../analytics/mod.ts";
 import type { TruthFile } from "../generate/truth.ts";
 import type { RunResults } from "../models/run.ts";
 import type { Warehouse } from "../warehouse/types.ts";

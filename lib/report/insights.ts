@@ -3,8 +3,15 @@
  * top is decided by the data, and every figure quoted carries its 95% interval and its
  * denominator. Sentences are plain text; the page escapes them like any other data.
  *
+ * These read the report's plain records (so `buildReport` stays testable on hand-made data)
+ * and are shaped for the three headlines: the activation gap quotes every tier, the regional
+ * finding pairs the density leader with the eco-impact leader, and the affinity finding is
+ * about one tier (Pro) rather than the strongest cell overall, which is what the
+ * frame-based sentences in `lib/analytics/insights.ts` give.
+ *
  * @module
  */
+import { wilsonInterval } from "../analytics/mod.ts";
 import { formatNumber, formatPercent } from "../html/format.ts";
 import type {
   ActivationData,
@@ -218,20 +225,24 @@ export function regionalInsight(regions: readonly RegionRow[]): RegionalInsight 
     `${formatNumber(d1.n_listings)} listings from ${formatNumber(d1.n_active_users)} active ` +
     `users, ${formatNumber(d1.listings_per_1k_users ?? 0)} per 1,000)`;
   sentence += d2
-    ? ` vs ${dens(d2)} in ${d2.region}, the next highest; ${
+    ? ` vs ${dens(d2)} in ${d2.region}, the next highest (${
       apart(d1.per_user_ci_low, d2.per_user_ci_high)
-    }.`
+    }).`
     : ".";
   const ecoQuote = `${eco(e1)} kg CO₂e avoided per published listing (95% CI ${
     _range(e1.eco_ci_low, e1.eco_ci_high, 1)
   } kg, n=${formatNumber(e1.n_listings)})`;
   const ecoRunner = e2
-    ? ` vs ${eco(e2)} kg in ${e2.region}, the next highest; ${apart(e1.eco_ci_low, e2.eco_ci_high)}`
+    ? ` vs ${eco(e2)} kg in ${e2.region}, the next highest (${
+      apart(e1.eco_ci_low, e2.eco_ci_high)
+    })`
     : "";
   if (e1.region === d1.region) {
     sentence += ` Its listings also avoid the most CO₂e: ${ecoQuote}${ecoRunner}.`;
   } else {
-    const densest = e2?.region === d1.region ? "" : `; ${d1.region}'s average ${eco(d1)} kg`;
+    const densest = e2?.region === d1.region
+      ? ""
+      : `; ${d1.region}'s listings average ${eco(d1)} kg`;
     sentence += ` But ${e1.region} listings avoid the most CO₂e each: ${ecoQuote}${ecoRunner}` +
       `${densest}.`;
   }
@@ -301,32 +312,35 @@ export function affinityInsight(affinity: readonly AffinityRow[], tier = "Pro"):
 }
 
 /**
- * A sentence on weekly retention: the share of users back in week 1 and in the latest
- * week observed in full for at least one cohort, pooled over complete cohorts.
+ * A sentence on weekly retention: the share of users active again in week 1 and in the
+ * latest week observed in full for at least one cohort, pooled over complete cohorts
+ * (Σ active ÷ Σ cohort size, 95% Wilson interval).
  *
  * @example
  * ```ts
- * retentionSentence(data.retention); // "Pooled over cohorts whose week is complete, 72.4% …"
+ * retentionSummary(data.retention); // "Pooled over cohorts whose week is complete, 80.1% (95% CI …"
  * ```
  */
-export function retentionSentence(data: RetentionData): string {
+export function retentionSummary(data: RetentionData): string {
   const complete = data.rows.filter((r) => r.is_complete && r.period > 0);
   if (complete.length === 0) {
     return "No cohort has a complete week after its first, so retention cannot be read yet.";
   }
-  const pooled = (period: number) => {
+  const quote = (period: number) => {
     const cells = complete.filter((r) => r.period === period);
     const users = cells.reduce((s, r) => s + r.users, 0);
     const size = cells.reduce((s, r) => s + r.cohort_size, 0);
-    return { users, size, cohorts: cells.length, pct: size > 0 ? (users / size) * 100 : 0 };
+    const ci = wilsonInterval(users, size);
+    return `${_pct(size > 0 ? (users / size) * 100 : 0)} (95% CI ${
+      _range(size > 0 ? ci.low * 100 : null, size > 0 ? ci.high * 100 : null, 1, "%")
+    }; ${formatNumber(users)} of ${formatNumber(size)} users, ${cells.length} cohort${
+      cells.length === 1 ? "" : "s"
+    })`;
   };
   const last = Math.max(...complete.map((r) => r.period));
-  const quote = (w: ReturnType<typeof pooled>) =>
-    `${_pct(w.pct)} (${formatNumber(w.users)} of ${formatNumber(w.size)} users, ${w.cohorts} ` +
-    `cohort${w.cohorts === 1 ? "" : "s"})`;
-  let sentence = `Pooled over cohorts whose week is complete, ${quote(pooled(1))} are active ` +
-    `again in week 1`;
-  if (last > 1) sentence += ` and ${quote(pooled(last))} in week ${last}`;
+  let sentence = `Pooled over cohorts whose week is complete, ${quote(1)} are active again ` +
+    `in week 1`;
+  if (last > 1) sentence += ` and ${quote(last)} in week ${last}`;
   return `${sentence}. Grey cells marked * are weeks still in progress at the end of the data.`;
 }
 

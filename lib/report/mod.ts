@@ -7,7 +7,7 @@
  * tested on a small hand-made {@linkcode ReportData}.
  *
  * ```ts
- * import { buildReport, collectReportData } from "./mod.ts";
+ * import { activationInsight, buildReport, collectReportData } from "./mod.ts";
  * import { openDuckDb } from "../warehouse/mod.ts";
  *
  * const wh = await openDuckDb("data/warehouse.duckdb");

@@ -89,7 +89,7 @@ Deno.test("buildReport() headlines quote the computed numbers, intervals and den
   );
   assert.ok(body.includes("Metals at 1.50× (95% CI 1.33–1.69): 60.0% of Pro listings vs 40.0%"));
   assert.ok(body.includes(`They under-index most on ${XSS_SCRIPT}: 0.67× (95% CI 0.57–0.78)`));
-  assert.ok(body.includes("50.0% (50 of 100 users, 1 cohort) are active again in week 1"));
+  assert.ok(body.includes("50.0% (95% CI 40.4–59.6%; 50 of 100 users, 1 cohort) are active"));
   assert.ok(body.includes("Of 1,000 event lines delivered, 5 (0.50%) were rejected at load"));
   assert.ok(body.includes("Before standardisation, 95.0% of 980 clean event rows (931)"));
   assert.ok(body.includes("1 passed, 1 warned, 1 failed, 0 skipped of 3 data tests."));

@@ -6,7 +6,7 @@ import {
   idSyncSentence,
   listPhrase,
   regionalInsight,
-  retentionSentence,
+  retentionSummary,
 } from "../../lib/report/mod.ts";
 import { fixtureReport } from "./_fixture.ts";
 
@@ -134,14 +134,15 @@ Deno.test("health sentences account for every line and state the match rates", (
   assert.ok(flowSentence([]).includes("missing"));
 });
 
-Deno.test("retentionSentence() pools complete cohorts only", () => {
+Deno.test("retentionSummary() pools complete cohorts only", () => {
   const data = fixtureReport().retention;
   assert.ok(
-    retentionSentence(data).startsWith(
-      "Pooled over cohorts whose week is complete, 50.0% (50 of 100 users, 1 cohort) are " +
-        "active again in week 1 and 40.0% (40 of 100 users, 1 cohort) in week 2.",
+    retentionSummary(data).startsWith(
+      "Pooled over cohorts whose week is complete, 50.0% (95% CI 40.4–59.6%; 50 of 100 " +
+        "users, 1 cohort) are active again in week 1 and 40.0% (95% CI 30.9–49.8%; 40 of 100 " +
+        "users, 1 cohort) in week 2.",
     ),
   );
   const none = { ...data, rows: data.rows.filter((r) => r.period === 0) };
-  assert.ok(retentionSentence(none).startsWith("No cohort has a complete week"));
+  assert.ok(retentionSummary(none).startsWith("No cohort has a complete week"));
 });
