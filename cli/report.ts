@@ -8,7 +8,7 @@ import {
   MissingMartsError,
   regionalInsight,
 } from "../lib/report/mod.ts";
-import { openDuckDb, type Warehouse } from "../lib/warehouse/mod.ts";
+import { openDuckDb, type Warehouse, warehouseConfigFromEnv } from "../lib/warehouse/mod.ts";
 import { DEFAULTS, fail, fmtSeconds, parseTaskArgs, stageLine } from "./_common.ts";
 
 /** Default output file of the report task. */
@@ -19,9 +19,10 @@ Build the stakeholder report: one self-contained HTML file (works offline) with 
 headline findings computed from the marts, retention, activity by region, data health and
 the run's parameters and timings.
 
-usage: deno task report [--warehouse FILE] [--truth FILE] [--out FILE]
+usage: deno task report [--warehouse FILE] [--truth FILE] [--run-results FILE] [--out FILE]
 
-  --warehouse FILE     DuckDB file with built marts (default ${DEFAULTS.warehouse})
+  --warehouse FILE     DuckDB file with built marts (default ${DEFAULTS.warehouse},
+                       or TERRALOOP_DUCKDB_PATH); the report reads DuckDB only
   --truth FILE         the dataset's truth.json, for seed and scale
                        (default ${DEFAULTS.rawDir}/truth.json; a missing file is noted)
   --run-results FILE   the models run's results, for data tests and model timings
@@ -93,12 +94,24 @@ export async function runReportStage(
 
 if (import.meta.main) {
   const { values } = parseTaskArgs(Deno.args, {
-    warehouse: { type: "string", default: DEFAULTS.warehouse },
+    warehouse: { type: "string" },
     truth: { type: "string", default: `${DEFAULTS.rawDir}/truth.json` },
     "run-results": { type: "string", default: `${DEFAULTS.targetDir}/run_results.json` },
     out: { type: "string", default: DEFAULT_REPORT_PATH },
   }, USAGE);
-  const path = values.warehouse!;
+  let path: string;
+  try {
+    const config = warehouseConfigFromEnv(Deno.env.toObject(), { warehouse: values.warehouse });
+    if (config.kind !== "duckdb") {
+      throw new TypeError(
+        "Cannot build report: it reads the DuckDB warehouse only, and TERRALOOP_WAREHOUSE " +
+          `selects "${config.kind}"; unset it or pass --warehouse FILE`,
+      );
+    }
+    path = config.path;
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
   // Opening a missing file would create an empty warehouse; say what to run instead.
   try {
     await Deno.stat(path);
