@@ -1,4 +1,5 @@
 // deno task pipeline: generate → load → models (build + data tests) → report.
+import { join } from "node:path";
 import { GENERATE_FLAGS, generateArgsFromValues, generateDataset } from "../lib/generate/mod.ts";
 import { relationNamingOf } from "../lib/warehouse/mod.ts";
 import {
@@ -15,6 +16,7 @@ import {
 } from "./_common.ts";
 import { runLoadStage } from "./load.ts";
 import { runModelsStage } from "./models.ts";
+import { runReportStage } from "./report.ts";
 
 const USAGE = `
 Run every stage in order on the embedded DuckDB warehouse:
@@ -94,6 +96,10 @@ try {
       `\nerror: the pipeline stopped after the models stage:\n  ${results.errors.join("\n  ")}`,
     );
     exitCode = 1;
+  } else if (config.kind === "duckdb") {
+    await runReportStage(warehouse, { truthPath: join(out, "truth.json") });
+  } else {
+    console.log("  report: skipped (the report reads DuckDB marts; BigQuery is not supported yet)");
   }
 } catch (error) {
   console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
