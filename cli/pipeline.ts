@@ -33,6 +33,8 @@ usage: deno task pipeline [generator options] [--warehouse FILE] [--skip-generat
   --warehouse FILE    DuckDB file (default ${DEFAULTS.warehouse}, or TERRALOOP_DUCKDB_PATH);
                       TERRALOOP_WAREHOUSE=bigquery runs on BigQuery instead (see README)
   --skip-generate     reuse the dataset already in --out
+  --target-dir DIR    where run_results.json goes (default ${DEFAULTS.targetDir})
+  --report FILE       the HTML report (default ${DEFAULTS.reportsDir}/terraloop-report.html)
   -h, --help          this help
 
 Stops with exit code 1 and names the model and test when an error-severity data test fails.
@@ -43,6 +45,8 @@ const { values } = parseTaskArgs(Deno.args, {
   ...generateFlags,
   warehouse: { type: "string" },
   "skip-generate": { type: "boolean", default: false },
+  "target-dir": { type: "string", default: DEFAULTS.targetDir },
+  report: { type: "string", default: `${DEFAULTS.reportsDir}/terraloop-report.html` },
 }, USAGE);
 
 let generate;
@@ -79,7 +83,8 @@ try {
   await runLoadStage(out, warehouse, true);
 
   const modelsStarted = performance.now();
-  const results = await runModelsStage(warehouse, relationNamingOf(config));
+  const targetDir = values["target-dir"]!;
+  const results = await runModelsStage(warehouse, { ...relationNamingOf(config), targetDir });
   const built = results.models.filter((m) => m.status === "success");
   const rows = built.reduce((sum, m) => sum + (m.rows ?? 0), 0);
   const failedTests = results.tests.filter((t) => t.status === "fail" || t.status === "error");
@@ -97,7 +102,11 @@ try {
     );
     exitCode = 1;
   } else if (config.kind === "duckdb") {
-    await runReportStage(warehouse, { truthPath: join(out, "truth.json") });
+    await runReportStage(warehouse, {
+      truthPath: join(out, "truth.json"),
+      runResultsPath: join(targetDir, "run_results.json"),
+      out: values.report,
+    });
   } else {
     console.log("  report: skipped (the report reads DuckDB marts; BigQuery is not supported yet)");
   }
