@@ -94,9 +94,20 @@ export function timeRangeFilter(from?: Date | null, to?: Date | null): Expr | nu
   return parts.reduce((a, b) => a.and(b));
 }
 
-/** Collects with the chosen engine. */
+/**
+ * Collects with the chosen engine. If the streaming engine fails, the query is run again on
+ * the in-memory engine: nodejs-polars 0.25.2's streaming engine panics ("internal error:
+ * entered unreachable code", with a Rust backtrace on stderr) on a few plans that the
+ * in-memory engine runs correctly, e.g. `col.hash().nUnique()`. An error from the in-memory
+ * run is thrown as is.
+ */
 export function collect(lazy: LazyDataFrame, engine: Engine = "streaming"): DataFrame {
-  return lazy.collectSync({ engine });
+  if (engine !== "streaming") return lazy.collectSync({ engine: "in-memory" });
+  try {
+    return lazy.collectSync({ engine: "streaming" });
+  } catch {
+    return lazy.collectSync({ engine: "in-memory" });
+  }
 }
 
 /**

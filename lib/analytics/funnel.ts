@@ -96,6 +96,9 @@ interface Attempts {
 }
 
 const ORDER_SPAN = 2 ** 40;
+const HASH_SEED = 0x7e77a;
+/** Steps are ranked 1..n (and n + 1 for other events) inside a 6-bit field of the sort key. */
+const MAX_STEPS = 62;
 
 /**
  * Computes a conversion funnel from an event frame (`user_id`, `event`, `ts`, properties).
@@ -170,8 +173,10 @@ export function funnel(events: FrameLike, options: FunnelOptions): DataFrame {
 }
 
 function normaliseSteps(steps: FunnelStep[] | undefined): NormalStep[] {
-  if (!Array.isArray(steps) || steps.length === 0) {
-    throw new RangeError(`Invalid funnel option "steps": expected at least one step`);
+  if (!Array.isArray(steps) || steps.length === 0 || steps.length > MAX_STEPS) {
+    throw new RangeError(
+      `Invalid funnel option "steps": expected 1 to ${MAX_STEPS} steps, got ${steps?.length}`,
+    );
   }
   return steps.map((s, i) => {
     const step = typeof s === "string" ? { event: s } : s;
@@ -211,10 +216,22 @@ function windowEnd(start: Expr, window: ConversionWindow | null): Expr {
   return start.plus(int(window.value * US_PER[window.unit]));
 }
 
-/** Sorts by user then time and numbers the rows; `_uc` increments at each new user. */
-function sequence(frame: LazyDataFrame, by: string[]): LazyDataFrame {
+/**
+ * Sorts by user, then time, then `_r` (when given) and numbers the rows; `_uc` increments at
+ * each new user.
+ *
+ * Users only need to be contiguous, not in lexical order, so the sort leads with a 64-bit hash
+ * of `user_id` and uses the string only to break hash ties (exact even if two ids collide):
+ * sorting 7M rows by the string first took 3–5 s here, by (hash, string, time) about 1.5 s.
+ * Time and step rank share one Int64 key, `_t * 64 + _r` (ranks 1–63).
+ */
+function sequence(frame: LazyDataFrame, withRank: boolean): LazyDataFrame {
+  const timeKey = withRank
+    ? pl.col("_t").mul(int(64)).plus(pl.col("_r").cast(pl.Int64))
+    : pl.col("_t");
   return frame
-    .sort(by)
+    .withColumns(pl.col("user_id").hash(HASH_SEED).alias("_h"), timeKey.alias("_k"))
+    .sort(["_h", "user_id", "_k"])
     .withRowIndex("_seq")
     .withColumns(
       pl.col("_seq").cast(pl.Int64),
@@ -266,7 +283,7 @@ function orderedAttempts(
   const firstStep = firstTrueIndex(Array.from({ length: n }, (_, i) => pl.col(`_m${i + 1}`)));
   const seq = sequence(
     base.filter(anyOf(n)).withColumns(firstStep.alias("_r")),
-    ["user_id", "_t", "_r"],
+    true,
   ).cache();
   let a = seq.filter(pl.col("_m1")).select(
     pl.col("_seq").alias("_s1"),
@@ -315,7 +332,7 @@ function strictAttempts(
 ): Attempts {
   const firstStep = firstTrueIndex(Array.from({ length: n }, (_, i) => pl.col(`_m${i + 1}`)))
     .fillNull(pl.lit(n + 1).cast(pl.Int32));
-  const seq = sequence(base.withColumns(firstStep.alias("_r")), ["user_id", "_t", "_r"]);
+  const seq = sequence(base.withColumns(firstStep.alias("_r")), true);
   const ahead: Expr[] = [];
   const links: Expr[] = [];
   for (let j = 2; j <= n; j++) {
@@ -357,7 +374,7 @@ function unorderedAttempts(
     else groups.set(s.key, { index: i + 1, count: 1 });
   });
   const defs = [...groups.values()];
-  const seq = sequence(base.filter(anyOf(steps.length)), ["user_id", "_t"]);
+  const seq = sequence(base.filter(anyOf(steps.length)), false);
   const newTime = pl.col("_uc").neq(pl.col("_uc").shift(1))
     .or(pl.col("_t").neq(pl.col("_t").shift(1)))
     .fillNull(true);
@@ -409,19 +426,15 @@ function unorderedAttempts(
 function summarise(attempts: Attempts, steps: NormalStep[]): LazyDataFrame {
   const n = steps.length;
   const timeCols = attempts.hasTimes ? Array.from({ length: n - 1 }, (_, i) => `_dt${i + 2}`) : [];
-  // Furthest attempt first, earliest among equals: one Int64 key, picked with argMax.
-  const keyed = attempts.frame.withColumns(
-    pl.col("_reached").cast(pl.Int64).mul(int(ORDER_SPAN))
-      .plus(int(ORDER_SPAN - 1).minus(pl.col("_order")))
-      .alias("_key"),
-  );
-  // (`gather(argMax).first()` would be equivalent, but the streaming engine panics on it when a
-  // second group-by with a string key follows and the input is empty.)
-  const best = pl.col("_key").eq(pl.col("_key").max());
-  const pick = (c: string) => pl.col(c).filter(best).first().alias(c);
-  const perUser = keyed
-    .groupBy("_uc", false)
-    .agg(pl.col("_reached").max(), pick("_bd"), ...timeCols.map(pick));
+  // Furthest attempt first, earliest among equals: one Int64 key, unique per attempt, so the
+  // rows holding their user's maximum are exactly one per user. (A window max was 4x faster
+  // here than a per-user group-by picking columns with filter().first().)
+  const key = pl.col("_reached").cast(pl.Int64).mul(int(ORDER_SPAN))
+    .plus(int(ORDER_SPAN - 1).minus(pl.col("_order")));
+  const perUser = attempts.frame
+    .withColumns(key.alias("_key"))
+    .filter(pl.col("_key").eq(pl.col("_key").max().over("_uc")))
+    .select("_bd", "_reached", ...timeCols);
   const aggs: Expr[] = [];
   for (let k = 1; k <= n; k++) {
     aggs.push(pl.col("_reached").gtEq(k).sum().alias(`_n${k}`));
