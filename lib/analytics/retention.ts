@@ -149,17 +149,29 @@ export function retention(events: FrameLike, options: RetentionOptions = {}): Da
   if (afterFrom) returns = returns.filter(afterFrom);
   const returnPeriods = returns.select(pl.col("user_id"), pl.col("_p").alias("_rp")).unique();
 
-  const laterPeriods = pl.DataFrame({
-    _k: pl.Series(
-      "_k",
-      Array.from({ length: Math.max(intervals - 1, 0) }, (_, i) => i + 1),
-      pl.Int32,
-    ),
-  }).lazy();
-  const hits = cohorts
-    .join(laterPeriods, { how: "cross" })
-    .withColumns(pl.col("_cp").plus(pl.col("_k").cast(pl.Int64).mul(int(step))).alias("_rp"))
-    .join(returnPeriods, { on: ["user_id", "_rp"], how: "semi" });
+  let hits: LazyDataFrame;
+  if (type === "first_time") {
+    // One cohort per user: pair it with the user's return periods and keep 1 <= k < intervals
+    // (faster here than expanding every cohort into its later periods).
+    hits = cohorts
+      .join(returnPeriods, { on: "user_id" })
+      .withColumns(pl.col("_rp").minus(pl.col("_cp")).div(int(step)).cast(pl.Int32).alias("_k"))
+      .filter(pl.col("_k").gtEq(1).and(pl.col("_k").lt(intervals)));
+  } else {
+    // Many cohorts per user: expand each into its later periods and keep those with a return,
+    // which stays linear in cohorts × intervals however long the history.
+    const laterPeriods = pl.DataFrame({
+      _k: pl.Series(
+        "_k",
+        Array.from({ length: intervals - 1 }, (_, i) => i + 1),
+        pl.Int32,
+      ),
+    }).lazy();
+    hits = cohorts
+      .join(laterPeriods, { how: "cross" })
+      .withColumns(pl.col("_cp").plus(pl.col("_k").cast(pl.Int64).mul(int(step))).alias("_rp"))
+      .join(returnPeriods, { on: ["user_id", "_rp"], how: "semi" });
+  }
 
   let counts: LazyDataFrame;
   if (options.cumulative) {

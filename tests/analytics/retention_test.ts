@@ -226,3 +226,101 @@ Deno.test("retention() rejects bad options with a message naming the option", ()
     /"weekStart"/,
   );
 });
+
+// ---------------------------------------------------------------------------------------------
+// Randomised cross-check against a direct JS computation of the definition.
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+/** Days since the epoch of the calendar date of `ms` in `timeZone`. */
+function localDay(ms: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(new Date(ms));
+  return Date.parse(`${parts}T00:00:00Z`) / 86_400_000;
+}
+
+function referenceRetention(
+  rows: Row[],
+  options: { type: "first_time" | "recurring"; cumulative: boolean; timeZone: string },
+  intervals: number,
+): string[] {
+  const week = (ms: number) => {
+    const d = localDay(ms, options.timeZone);
+    return d - (((d + 3) % 7) + 7) % 7;
+  };
+  const targets = new Map<string, Set<number>>();
+  const returns = new Map<string, Set<number>>();
+  const first = new Map<string, number>();
+  for (const [user, event, ts] of rows) {
+    const ms = (ts as number) / 1000;
+    const w = week(ms);
+    if (event === "s") {
+      (targets.get(user) ?? targets.set(user, new Set()).get(user)!).add(w);
+      first.set(user, Math.min(first.get(user) ?? Infinity, w));
+    }
+    if (event === "r") (returns.get(user) ?? returns.set(user, new Set()).get(user)!).add(w);
+  }
+  const cohorts: [string, number][] = [];
+  for (const [user, weeks] of targets) {
+    if (options.type === "first_time") cohorts.push([user, first.get(user)!]);
+    else for (const w of weeks) cohorts.push([user, w]);
+  }
+  const table = new Map<number, number[]>();
+  for (const [user, cw] of cohorts) {
+    const counts = table.get(cw) ?? table.set(cw, new Array(intervals).fill(0)).get(cw)!;
+    counts[0] = counts[0]! + 1;
+    const back = returns.get(user) ?? new Set<number>();
+    const hit = (k: number) => back.has(cw + 7 * k);
+    for (let k = 1; k < intervals; k++) {
+      const retained = options.cumulative
+        ? Array.from({ length: intervals - k }, (_, j) => k + j).some(hit)
+        : hit(k);
+      if (retained) counts[k] = counts[k]! + 1;
+    }
+  }
+  return [...table.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .flatMap(([cw, counts]) =>
+      counts.map((n, k) => `${new Date(cw * 86_400_000).toISOString().slice(0, 10)}|${k}|${n}`)
+    );
+}
+
+Deno.test("retention() matches a direct computation on random data", async (t) => {
+  const rnd = lcg(11);
+  const start = Date.parse("2026-02-01T00:00:00Z") * 1000;
+  const rows: Row[] = Array.from({ length: 600 }, () => [
+    `u${Math.floor(rnd() * 60)}`,
+    rnd() < 0.4 ? "s" : "r",
+    start + Math.floor(rnd() * 70 * 24) * 3_600_000_000,
+  ]);
+  const frame = events(rows);
+  for (const type of ["first_time", "recurring"] as const) {
+    for (const cumulative of [false, true]) {
+      for (const timeZone of ["UTC", "Asia/Kolkata"]) {
+        await t.step(`${type}, cumulative ${cumulative}, ${timeZone}`, () => {
+          const out = retention(frame, {
+            targetEvent: "s",
+            returnEvent: "r",
+            period: "week",
+            intervals: 5,
+            type,
+            cumulative,
+            timezone: timeZone,
+          });
+          const got = table(out).map((r) => r.split("|").slice(0, 3).join("|"));
+          assert.deepEqual(got, referenceRetention(rows, { type, cumulative, timeZone }, 5));
+        });
+      }
+    }
+  }
+});
