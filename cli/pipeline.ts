@@ -15,6 +15,7 @@ import {
   stageLine,
 } from "./_common.ts";
 import { runLoadStage } from "./load.ts";
+import { renderRelation } from "../lib/models/mod.ts";
 import { runModelsStage } from "./models.ts";
 import { runReportStage } from "./report.ts";
 
@@ -96,6 +97,21 @@ try {
     `${results.tests.length} tests (${warned.length} warn, ${failedTests.length} failed)`,
     fmtRate(rows, modelSeconds),
   ], modelSeconds);
+  if (results.success) {
+    const idSync = renderRelation(
+      { schema: "marts", name: "mart_id_sync" },
+      warehouse.dialect,
+      relationNamingOf(config),
+    );
+    const [sync] = await warehouse.query<Record<string, number>>(`select * from ${idSync}`);
+    if (sync) {
+      console.log(
+        `  ID match with the user registry: ${sync.match_before_pct}% of event rows before ` +
+          `trim(upper()), ${sync.match_after_non_orphan_pct}% of non-orphan rows after; ` +
+          `${fmtInt(sync.n_orphan_events!)} orphan events kept and flagged`,
+      );
+    }
+  }
   if (!results.success) {
     console.error(
       `\nerror: the pipeline stopped after the models stage:\n  ${results.errors.join("\n  ")}`,
