@@ -268,7 +268,8 @@ export const MESS_KINDS = [
 
 /** Default mess rates. */
 export const DEFAULT_MESS_RATES: MessRates = {
-  id_case_whitespace: 0.03,
+  // The seed study's "critical join-key mismatch": one event in six carries a mangled id.
+  id_case_whitespace: 0.15,
   event_name_variant: 0.03,
   ts_offset: 0.02,
   ts_epoch_ms: 0.02,
