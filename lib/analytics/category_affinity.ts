@@ -53,14 +53,18 @@ export function categoryAffinity(
   const category = options.category ?? "category";
   requireColumns(listings, [by, category], "categoryAffinity()");
 
-  const rows = toLazy(listings)
+  // One pass over the rows; every total is then summed from the small table of cells.
+  const cells = toLazy(listings)
     .select(pl.col(by), pl.col(category))
     .filter(pl.col(by).isNotNull().and(pl.col(category).isNotNull()))
+    .groupBy([by, category], false)
+    .agg(pl.len().cast(pl.Int64).alias("n"))
     .cache();
-  const cells = rows.groupBy([by, category], false).agg(pl.len().alias("n"));
-  const groups = rows.groupBy(by, false).agg(pl.len().alias("group_total"));
-  const categories = rows.groupBy(category, false).agg(pl.len().alias("category_total"));
-  const total = rows.select(pl.len().alias("overall_total"));
+  const groups = cells.groupBy(by, false).agg(pl.col("n").sum().alias("group_total"));
+  const categories = cells.groupBy(category, false).agg(
+    pl.col("n").sum().alias("category_total"),
+  );
+  const total = cells.select(pl.col("n").sum().alias("overall_total"));
 
   const f = (c: string) => pl.col(c).cast(pl.Float64);
   const a = f("n");

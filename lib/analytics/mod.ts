@@ -22,6 +22,7 @@
  *
  * Each function collects once, with the streaming engine by default (`engine: "in-memory"`
  * to switch); the tests check that both engines give identical results.
+ * `orderedFunnelSql()` writes the same ordered funnel as DuckDB SQL, for benchmarks.
  *
  * @module
  */
@@ -32,4 +33,5 @@ export * from "./regional.ts";
 export * from "./category_affinity.ts";
 export * from "./intervals.ts";
 export * from "./insights.ts";
+export * from "./sql_reference.ts";
 export type { Engine, FrameLike } from "./_frame.ts";
