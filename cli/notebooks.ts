@@ -18,7 +18,7 @@ import {
 const HELP = `Usage: deno task notebooks [options]
 
 Executes every notebooks/*.ipynb (sorted by name) top to bottom in the "Deno (TerraLoop)"
-Jupyter kernel (nbclient from .venv; the venv is created on first use), and writes to the
+Jupyter kernel (jupyter_client + nbconvert from .venv, created on first use), and writes to the
 output folder:
   <name>.ipynb   the executed notebook, with outputs
   <name>.html    an offline HTML export (plotly.js inlined, no CDN scripts)
@@ -146,10 +146,9 @@ async function listNotebooks(dir: string): Promise<string[]> {
 }
 
 function matches(path: string, name: string): boolean {
-  const file = basename(path);
-  const stem = file.replace(/\.ipynb$/, "");
+  const stem = basename(path).replace(/\.ipynb$/, "");
   const wanted = basename(name).replace(/\.ipynb$/, "");
-  return stem === wanted || stem.startsWith(`${wanted}_`) || stem.startsWith(wanted);
+  return stem.startsWith(wanted);
 }
 
 if (import.meta.main) Deno.exit(await main());

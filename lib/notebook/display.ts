@@ -184,7 +184,7 @@ export async function displayPlotlyRuntime(options: PlotlyRuntimeOptions = {}): 
   _runtimeDisplayed = true;
   // The Deno kernel (2.9) can deliver a multi-megabyte display after the cell's "idle"
   // status, and frontends drop outputs that arrive after idle; a short pause lets it land.
-  if (!options.display) await new Promise((done) => setTimeout(done, 150));
+  if (!options.display) await new Promise((done) => setTimeout(done, 300));
   return true;
 }
 

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { browserTest, waitForExpression } from "../_browser.ts";
 import { ensureJupyterEnv, PROJECT_ROOT } from "../../lib/notebook/mod.ts";
 
@@ -20,6 +21,12 @@ const CHART_DRAWN = `!!document.querySelector(".jp-Notebook .jp-OutputArea-outpu
 
 const TABLE_SHOWN = `[...document.querySelectorAll(".jp-Notebook .jp-OutputArea-output")]
   .some((el) => el.textContent.includes("3 rows × 2 columns"))`;
+
+// What each output area shows, for the failure message.
+const OUTPUT_SUMMARY = `[...document.querySelectorAll(".jp-Notebook .jp-Cell")].map((cell, i) =>
+  i + ": " + [...cell.querySelectorAll(".jp-OutputArea-output")]
+    .map((o) => (o.getAttribute("data-mime-type") || "?") + " " + o.textContent.slice(0, 120))
+    .join(" | "))`;
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -66,12 +73,14 @@ browserTest(
       for await (const text of server.stderr.pipeThrough(new TextDecoderStream())) log += text;
     })();
     const base = `http://127.0.0.1:${port}/`;
+    let page: Page | undefined;
     try {
       await waitForServer(`${base}api/status?token=${token}`, 60_000, () => log);
       const view = await browser.openUrl(`${base}lab/tree/target/${name}?token=${token}`, {
         allowPrefixes: [base],
         waitUntil: "domcontentloaded",
       });
+      page = view.page;
       await waitForExpression(view.page, "!!window.jupyterapp", 60_000);
       await waitForExpression(view.page, KERNEL_IDLE, 60_000);
       // Not awaited in the page: the command's promise settles only when every cell is done.
