@@ -113,7 +113,10 @@ const MAX_STEPS = 62;
  *   many distinct events. In `"ordered"` mode the next step is the earliest matching event
  *   after the previous step's event, in the order (ts, position of the first step the event
  *   matches, input order); so a later step at the same timestamp as the previous one still
- *   converts as long as it is a different row.
+ *   converts as long as it is a different row. `"strict"` uses the same order over all the
+ *   user's events, with non-step events last among equal timestamps (they do not interrupt a
+ *   chain at the same instant). Limit: a chain needing another order inside one instant
+ *   (A→B→A with all three rows at the same ts) is not found.
  * - `from`/`to` filter events before anything else: an attempt cannot use events outside
  *   `[from, to]`, so its window is cut at `to`.
  * - Events with a null `user_id` or `ts` are ignored.
