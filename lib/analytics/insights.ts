@@ -150,11 +150,14 @@ export interface RetentionSentenceOptions {
   period?: number;
   /** Period unit used in the text. @default inferred from the cohort spacing */
   unit?: "day" | "week" | "month";
+  /** Smallest cohort named as best or worst (all complete cohorts enter the pooled rate). @default 30 */
+  minCohortSize?: number;
 }
 
 /**
  * Summarises one period of a retention table over its complete cohorts: the pooled rate
- * (Σ retained ÷ Σ cohort sizes, 95% Wilson interval) and the best and worst cohorts.
+ * (Σ retained ÷ Σ cohort sizes, 95% Wilson interval) and the best and worst cohorts among
+ * those of at least `minCohortSize` users.
  *
  * @example
  * ```ts
@@ -185,17 +188,18 @@ export function retentionSentence(
   const size = cells.reduce((s, c) => s + c.size, 0);
   const users = cells.reduce((s, c) => s + c.users, 0);
   const ci = wilsonInterval(users, size);
-  const sorted = [...cells].sort((a, b) =>
+  const minSize = options.minCohortSize ?? 30;
+  const sorted = cells.filter((c) => c.size >= minSize).sort((a, b) =>
     a.users / a.size - b.users / b.size || a.cohort.localeCompare(b.cohort)
   );
-  const worst = sorted[0]!;
-  const best = sorted[sorted.length - 1]!;
   const head = `${name} retention is ${pct(users / size)} (95% CI ${pct(ci.low).slice(0, -1)}–${
     pct(ci.high)
   }) over ${cells.length} complete cohort${cells.length > 1 ? "s" : ""} (${
     formatCount(size)
   } users)`;
-  if (cells.length === 1) return `${head}.`;
+  if (sorted.length < 2) return `${head}.`;
+  const worst = sorted[0]!;
+  const best = sorted[sorted.length - 1]!;
   return `${head}; best: the cohort of ${best.cohort} at ${pct(best.users / best.size)} (n=${
     formatCount(best.size)
   }), worst: ${worst.cohort} at ${pct(worst.users / worst.size)} (n=${formatCount(worst.size)}).`;

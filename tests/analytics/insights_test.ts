@@ -82,6 +82,10 @@ Deno.test("retentionSentence() pools complete cohorts and names the best and wor
     "Week-1 retention is 23.5% (95% CI 21.4–25.9%) over 2 complete cohorts (1,355 users); best: the cohort of 2026-03-02 at 27.0% (n=700), worst: 2026-03-09 at 19.8% (n=655).",
   );
   assert.equal(
+    retentionSentence(table, { minCohortSize: 700 }),
+    "Week-1 retention is 23.5% (95% CI 21.4–25.9%) over 2 complete cohorts (1,355 users).",
+  );
+  assert.equal(
     retentionSentence(table, { period: 3 }),
     "No complete cohort has reached week-3 yet.",
   );
