@@ -83,6 +83,8 @@ Deno.test("checkNotebooks() reports type errors, lint problems and outputs with 
         }";`,
       ),
       code("const frame = pl.DataFrame({ a: [1, 2] });\nconst rows: string = frame.height;"),
+      // Kernel-only API: typed by Deno, so no special handling is needed.
+      code('await Deno.jupyter.display({ "text/plain": "hi" }, { raw: true });'),
       code("let shape = frameShape(frame);\nawait Promise.resolve([shape, rows]);", {
         outputs: [{ output_type: "stream", name: "stdout", text: "x" }],
         execution_count: 4,
@@ -104,12 +106,12 @@ Deno.test("checkNotebooks() reports type errors, lint problems and outputs with 
 
     const lint = problems.find((p) => p.kind === "lint");
     assert.equal(lint?.code, "prefer-const");
-    assert.equal(lint?.cellIndex, 3);
+    assert.equal(lint?.cellIndex, 4);
     assert.equal(lint?.line, 1);
 
     const outputs = problems.find((p) => p.kind === "outputs");
-    assert.equal(outputs?.cellIndex, 3);
-    assert.match(outputs!.message, /cell 4 carry outputs/);
+    assert.equal(outputs?.cellIndex, 4);
+    assert.match(outputs!.message, /cell 5 carry outputs/);
     assert.equal(problems.length, 3, lines.join("\n"));
   } finally {
     await Deno.remove(tmp, { recursive: true });

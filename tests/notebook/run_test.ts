@@ -71,6 +71,8 @@ Deno.test({
         jupyterEnv,
         outputDir,
         timeoutSeconds: 120,
+        // Notebook parameters reach the kernel as TERRALOOP_* variables (notebookParam()).
+        env: { TERRALOOP_SMOKE_REGIONS: "2" },
         onResult: (r) => seen.push(r.notebook),
       });
       assert.deepEqual(seen, [failing, smoke]);
@@ -98,24 +100,30 @@ Deno.test({
         assert.equal(good.nCodeCells, 5);
       });
 
-      await t.step("its outputs include a Polars table and a Plotly figure bundle", async () => {
-        const cells = await readCells(good.executed!);
-        const outputs = cells.flatMap((cell) => cell.outputs ?? []);
-        assert.equal(outputs.filter((o) => o.output_type === "error").length, 0);
-        const code = cells.filter((cell) => cell.cell_type === "code");
-        assert.ok(code.every((cell) => typeof cell.execution_count === "number"));
-        const figure = outputs.find((o) => o.data?.["application/vnd.plotly.v1+json"]);
-        assert.ok(figure, "no application/vnd.plotly.v1+json output");
-        assert.match(htmlOf(figure), /Plotly\.newPlot/);
-        const runtime = outputs.find((o) => /plotly\.js v\d/.test(htmlOf(o).slice(0, 300)));
-        assert.ok(runtime, "plotly.js runtime was not displayed");
-        const tables = outputs.filter((o) => /<table/.test(htmlOf(o)));
-        assert.ok(
-          tables.length >= 2,
-          `expected the kernel's and showFrame's tables, got ${tables.length}`,
-        );
-        assert.ok(tables.some((o) => htmlOf(o).includes("3 rows × 2 columns")));
-      });
+      await t.step(
+        "its outputs include a Polars table (sized by the parameter) and a Plotly figure bundle",
+        async () => {
+          const cells = await readCells(good.executed!);
+          const outputs = cells.flatMap((cell) => cell.outputs ?? []);
+          assert.equal(outputs.filter((o) => o.output_type === "error").length, 0);
+          const code = cells.filter((cell) => cell.cell_type === "code");
+          assert.ok(code.every((cell) => typeof cell.execution_count === "number"));
+          const figure = outputs.find((o) => o.data?.["application/vnd.plotly.v1+json"]);
+          assert.ok(figure, "no application/vnd.plotly.v1+json output");
+          assert.match(htmlOf(figure), /Plotly\.newPlot/);
+          const runtime = outputs.find((o) => /plotly\.js v\d/.test(htmlOf(o).slice(0, 300)));
+          assert.ok(runtime, "plotly.js runtime was not displayed");
+          const tables = outputs.filter((o) => /<table/.test(htmlOf(o)));
+          assert.ok(
+            tables.length >= 2,
+            `expected the kernel's and showFrame's tables, got ${tables.length}`,
+          );
+          assert.ok(
+            tables.some((o) => htmlOf(o).includes("2 rows × 2 columns")),
+            "parameter not applied",
+          );
+        },
+      );
 
       await t.step(
         "its HTML export is offline: no script or stylesheet from the network",
