@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import pl, { type DataFrame } from "nodejs-polars";
 import { funnel } from "../../lib/analytics/funnel.ts";
-import { orderedFunnelSql } from "../../lib/analytics/sql_reference.ts";
+import { retention } from "../../lib/analytics/retention.ts";
+import { rollingAverage } from "../../lib/analytics/rolling_average.ts";
+import {
+  orderedFunnelSql,
+  retentionSql,
+  type RetentionSqlOptions,
+  rollingAverageSql,
+  type RollingAverageSqlOptions,
+} from "../../lib/analytics/sql_reference.ts";
 import { col, events, type Row, us } from "./_events.ts";
 
 function lcg(seed: number): () => number {
@@ -66,4 +75,168 @@ Deno.test("orderedFunnelSql() on DuckDB gives the same funnel as funnel()", asyn
     connection.closeSync();
     instance.closeSync();
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// retentionSql() and rollingAverageSql() against retention() and rollingAverage().
+
+/** One event: user (nullable), event (nullable), µs since the epoch (nullable), region. */
+type Event = [string | null, string | null, number | null, string | null];
+
+function randomEvents(seed: number, n: number, days: number): Event[] {
+  const rnd = lcg(seed);
+  const t0 = us("2026-01-20T00:00:00Z");
+  return Array.from({ length: n }, () => [
+    rnd() < 0.02 ? null : `u${Math.floor(rnd() * 60)}`,
+    rnd() < 0.02 ? null : ["s", "r", "x"][Math.floor(rnd() * 3)]!,
+    rnd() < 0.02 ? null : t0 + Math.floor(rnd() * days * 86_400) * 1_000_000 + 7,
+    rnd() < 0.05 ? null : ["NA", "EMEA", "APAC"][Math.floor(rnd() * 3)]!,
+  ]);
+}
+
+function eventFrame(rows: Event[]): DataFrame {
+  return pl.DataFrame([
+    pl.Series("user_id", rows.map((r) => r[0]), pl.Utf8),
+    pl.Series("event", rows.map((r) => r[1]), pl.Utf8),
+    pl.Series("ts", rows.map((r) => r[2]), pl.Float64).cast(pl.Int64).cast(
+      pl.Datetime("us", "UTC"),
+    ),
+    pl.Series("region", rows.map((r) => r[3]), pl.Utf8),
+  ]);
+}
+
+/** The same rows as a DuckDB table with a TIMESTAMP or TIMESTAMPTZ `ts`. */
+async function createEvents(
+  connection: DuckDBConnection,
+  rows: Event[],
+  zoned: boolean,
+): Promise<void> {
+  const ts = zoned ? "make_timestamp(us) at time zone 'UTC'" : "make_timestamp(us)";
+  await connection.run(
+    `create or replace table events as select user_id, event, ${ts} as ts, region from (values ${
+      rows.map(([u, e, t, r]) =>
+        `(${sqlValue(u)}, ${sqlValue(e)}, ${t ?? "null"}::bigint, ${sqlValue(r)})`
+      ).join(", ")
+    }) as v(user_id, event, us, region)`,
+  );
+}
+
+/** Frame rows as strings, numbers rounded to 9 decimals, for an exact comparison. */
+function polarsRows(frame: DataFrame, columns: string[]): string[] {
+  const f = frame.select(
+    ...columns.map((c) =>
+      frame.getColumn(c).dtype.equals(pl.Date) ? pl.col(c).cast(pl.Utf8) : pl.col(c)
+    ),
+  );
+  const values = columns.map((c) => col<unknown>(f, c));
+  return values[0]!.map((_, i) => columns.map((_, j) => cell(values[j]![i])).join("|"));
+}
+
+function duckRows(rows: Record<string, unknown>[], columns: string[]): string[] {
+  return rows.map((r) => columns.map((c) => cell(r[c])).join("|"));
+}
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "number") return String(Math.round(value * 1e9) / 1e9);
+  if (typeof value === "boolean") return String(value);
+  const text = String(value);
+  return /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(text) ? cell(Number(text)) : text;
+}
+
+async function withDuckDb(fn: (connection: DuckDBConnection) => Promise<void>): Promise<void> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    // A non-UTC session zone: the SQL must read the UTC calendar whatever the session says.
+    await connection.run("set TimeZone = 'America/New_York'");
+    await fn(connection);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+Deno.test("retentionSql() on DuckDB gives the same table as retention()", async (t) => {
+  const rows = randomEvents(21, 900, 100);
+  const frame = eventFrame(rows);
+  const columns = ["cohort", "cohort_size", "period", "users", "retention_pct", "is_complete"];
+  const cases: [string, RetentionSqlOptions][] = [
+    ["weekly first_time s→r", { targetEvent: "s", returnEvent: "r", intervals: 6 }],
+    ["weekly first_time s→s, 12 intervals", { targetEvent: "s", intervals: 12 }],
+    ["weekly recurring, sunday weeks", {
+      targetEvent: "s",
+      returnEvent: ["r", "x"],
+      type: "recurring",
+      weekStart: "sunday",
+      intervals: 5,
+    }],
+    ["daily, any event", { targetEvent: null, returnEvent: null, period: "day", intervals: 9 }],
+    ["monthly first_time", { targetEvent: "s", returnEvent: "r", period: "month", intervals: 4 }],
+    ["one interval", { targetEvent: "r", intervals: 1 }],
+  ];
+  await withDuckDb(async (connection) => {
+    for (const zoned of [false, true]) {
+      await createEvents(connection, rows, zoned);
+      for (const [name, options] of cases) {
+        await t.step(`${name}, ${zoned ? "TIMESTAMPTZ" : "TIMESTAMP"}`, async () => {
+          const duck = (await connection.runAndReadAll(retentionSql(options)))
+            .getRowObjectsJson();
+          const ours = retention(frame, options);
+          assert.ok(ours.height > 0, "the case has cohorts");
+          assert.deepEqual(duckRows(duck, columns), polarsRows(ours, columns));
+        });
+      }
+    }
+  });
+});
+
+Deno.test("rollingAverageSql() on DuckDB gives the same series as rollingAverage()", async (t) => {
+  const rows = randomEvents(22, 700, 40);
+  const frame = eventFrame(rows);
+  await withDuckDb(async (connection) => {
+    await createEvents(connection, rows, true);
+    const cases: [string, RollingAverageSqlOptions][] = [
+      ["rows per region (null region is a group), 7 days", { by: "region" }],
+      ["rows overall, window 5, minPeriods 3", { window: 5, minPeriods: 3 }],
+      ["rows per region and event, window 1", { by: ["region", "event"], window: 1 }],
+    ];
+    for (const [name, options] of cases) {
+      await t.step(name, async () => {
+        const columns = ["date", ...[options.by ?? []].flat(), "value", "rolling_mean"];
+        const duck = (await connection.runAndReadAll(rollingAverageSql(options)))
+          .getRowObjectsJson();
+        const ours = rollingAverage(frame, options);
+        assert.ok(ours.height >= 40, "the case has a gap-filled calendar");
+        assert.deepEqual(duckRows(duck, columns), polarsRows(ours, columns));
+      });
+    }
+
+    await t.step(
+      "distinct users per region and day from a subquery with a DATE column",
+      async () => {
+        const dailyActive = frame
+          .filter(pl.col("user_id").isNotNull().and(pl.col("ts").isNotNull()))
+          .groupBy(["region", pl.col("ts").cast(pl.Date).alias("day")] as unknown as string[])
+          .agg(pl.col("user_id").nUnique().alias("dau"));
+        const options = { value: "dau", by: "region", ts: "day" };
+        const ours = rollingAverage(dailyActive, options);
+        const duck = (await connection.runAndReadAll(rollingAverageSql({
+          ...options,
+          table: `(select region, make_timestamp(epoch_us(ts))::date as day,
+          count(distinct user_id) as dau from events where user_id is not null group by all)`,
+        }))).getRowObjectsJson();
+        const columns = ["date", "region", "value", "rolling_mean"];
+        assert.deepEqual(duckRows(duck, columns), polarsRows(ours, columns));
+      },
+    );
+  });
+});
+
+Deno.test("retentionSql() and rollingAverageSql() reject bad options naming the option", () => {
+  assert.throws(() => retentionSql({ intervals: 0 }), /"intervals"/);
+  assert.throws(() => retentionSql({ period: "year" as "week" }), /"period"/);
+  assert.throws(() => retentionSql({ targetEvent: [] }), /empty event list/);
+  assert.throws(() => rollingAverageSql({ window: 0 }), /"window"/);
+  assert.throws(() => rollingAverageSql({ window: 3, minPeriods: 4 }), /"minPeriods"/);
 });
