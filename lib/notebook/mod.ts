@@ -28,3 +28,4 @@ export * from "./run.ts";
 export * from "./display.ts";
 export * from "./check.ts";
 export * from "./params.ts";
+export * from "./workspace.ts";
