@@ -339,6 +339,8 @@ export async function ensureModels(
   const previous = await _readRunResults(join(ws.targetDir, "run_results.json"));
   const reason = options.force
     ? "a build was forced"
+    : !previous
+    ? "no previous build was found"
     : loaded.action === "loaded"
     ? "new raw data was loaded"
     : await _staleReason(previous, project.order, ws.modelsDir, warehouse);
@@ -532,12 +534,11 @@ async function _readRunResults(path: string): Promise<RunResults | null> {
 }
 
 async function _staleReason(
-  previous: RunResults | null,
+  previous: RunResults,
   models: string[],
   modelsDir: string,
   warehouse: Warehouse,
 ): Promise<string | null> {
-  if (!previous) return "no previous build was found";
   if (!previous.success) return "the previous build failed";
   if (previous.mode !== "build" || previous.select !== null) {
     return "the previous run did not build every model";
