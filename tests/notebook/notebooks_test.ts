@@ -201,6 +201,7 @@ Deno.test({
         assert.match(sentences, /\*\*Density\.\*\* EMEA has the most listings/);
         assert.match(sentences, /\*\*Eco impact\.\*\* Listings in NA avoid the most/);
         assert.match(sentences, /\*\*Affinity\.\*\* \w+ users list \w+ \d/);
+        assert.match(sentences, /\*\*Pro sellers\.\*\* Pro users over-index on \w+/);
       });
 
       await t.step("the HTML exports reference nothing on the network", () => {
