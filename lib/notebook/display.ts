@@ -182,9 +182,6 @@ export async function displayPlotlyRuntime(options: PlotlyRuntimeOptions = {}): 
   const display = options.display ?? _kernelDisplay("the Plotly runtime");
   await display(plotlyRuntimeBundle());
   _runtimeDisplayed = true;
-  // The Deno kernel (2.9) can deliver a multi-megabyte display after the cell's "idle"
-  // status, and frontends drop outputs that arrive after idle; a short pause lets it land.
-  if (!options.display) await new Promise((done) => setTimeout(done, 300));
   return true;
 }
 
@@ -237,6 +234,14 @@ function _kernelDisplay(what: string): DisplayFn {
   const kernel = jupyter;
   return async (bundle) => {
     await kernel.display(bundle, { raw: true });
+    // Deno's kernel (2.9) can publish a display after the cell's "idle" status when the
+    // message is still in flight (large ones especially), and JupyterLab drops outputs that
+    // arrive after idle. Staying in the cell a moment, longer for bigger bundles, lets it land.
+    const bytes = Object.values(bundle).reduce<number>(
+      (sum, value) => sum + (typeof value === "string" ? value.length : 0),
+      0,
+    );
+    await new Promise((done) => setTimeout(done, Math.min(2_000, 20 + bytes / 10_000)));
   };
 }
 

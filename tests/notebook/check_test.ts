@@ -114,7 +114,7 @@ Deno.test("checkNotebooks() reports type errors, lint problems and outputs with 
     assert.match(outputs!.message, /cell 5 carry outputs/);
     assert.equal(problems.length, 3, lines.join("\n"));
   } finally {
-    await Deno.remove(tmp, { recursive: true });
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
 });
 
@@ -126,6 +126,6 @@ Deno.test("checkNotebooks() passes the committed smoke notebook", async () => {
     });
     assert.deepEqual(problems.map(formatDiagnostic), []);
   } finally {
-    await Deno.remove(tmp, { recursive: true });
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
 });

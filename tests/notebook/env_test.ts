@@ -27,7 +27,7 @@ Deno.test("writeKernelSpec() writes a Deno kernelspec and rewrites it only when 
     assert.equal(moved.changed, true);
     assert.equal(JSON.parse(await Deno.readTextFile(moved.path)).argv[0], "/opt/deno-b/deno");
   } finally {
-    await Deno.remove(dataDir, { recursive: true });
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
 
@@ -37,7 +37,7 @@ Deno.test("writeKernelSpec() defaults to the running Deno", async () => {
     const { path } = await writeKernelSpec(dataDir);
     assert.equal(JSON.parse(await Deno.readTextFile(path)).argv[0], Deno.execPath());
   } finally {
-    await Deno.remove(dataDir, { recursive: true });
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
 
@@ -62,7 +62,7 @@ Deno.test("ensureJupyterEnv() without Python says what is missing and how to fix
     // Nothing was created: the venv is only made with a working Python.
     await assert.rejects(() => Deno.stat(join(root, ".venv", "bin", "python")));
   } finally {
-    await Deno.remove(root, { recursive: true });
+    await Deno.remove(root, { recursive: true }).catch(() => {});
   }
 });
 
@@ -71,6 +71,6 @@ Deno.test("ensureJupyterEnv() without requirements-jupyter.txt names the file", 
   try {
     await assert.rejects(() => ensureJupyterEnv({ root }), /requirements-jupyter\.txt" is missing/);
   } finally {
-    await Deno.remove(root, { recursive: true });
+    await Deno.remove(root, { recursive: true }).catch(() => {});
   }
 });

@@ -94,8 +94,12 @@ browserTest(
       assert.equal(errors, 0, "a cell printed an error");
       assert.deepEqual(view.externalRequests, []);
     } catch (error) {
+      const outputs = await page?.evaluate(OUTPUT_SUMMARY).catch((e) => String(e));
       throw new Error(
-        `${(error as Error).message}\n--- jupyter lab log (tail) ---\n${log.slice(-3000)}`,
+        `${(error as Error).message}\n--- notebook outputs ---\n` +
+          `${JSON.stringify(outputs, null, 1)}\n--- jupyter lab log (tail) ---\n${
+            log.slice(-3000)
+          }`,
       );
     } finally {
       try {

@@ -139,7 +139,7 @@ Deno.test({
         },
       );
     } finally {
-      await Deno.remove(tmp, { recursive: true });
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
     }
   },
 });
@@ -160,6 +160,6 @@ Deno.test("runNotebooks() reports a missing notebook instead of crashing", {
       /nope\.ipynb failed before any cell ran: FileNotFoundError/,
     );
   } finally {
-    await Deno.remove(tmp, { recursive: true });
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
 });
