@@ -20,6 +20,7 @@ import {
   US_PER,
 } from "./_frame.ts";
 import { wilsonHigh, wilsonLow } from "./intervals.ts";
+import { sequence } from "./_sequence.ts";
 
 /** A funnel step: an event name, or an event name with a filter on that event's columns. */
 export type FunnelStep = string | {
@@ -93,10 +94,11 @@ interface NormalStep {
 interface Attempts {
   frame: LazyDataFrame;
   hasTimes: boolean;
+  /** One row, `_clash`: whether the fast user sort met a hash collision (see _sequence.ts). */
+  clash: LazyDataFrame | null;
 }
 
 const ORDER_SPAN = 2 ** 40;
-const HASH_SEED = 0x7e77a;
 /** Steps are ranked 1..n (and n + 1 for other events) inside a 6-bit field of the sort key. */
 const MAX_STEPS = 62;
 
@@ -164,14 +166,21 @@ export function funnel(events: FrameLike, options: FunnelOptions): DataFrame {
   const range = timeRangeFilter(options.from, options.to);
   if (range) base = base.filter(range);
 
-  let attempts: Attempts;
-  if (order === "ordered") attempts = orderedAttempts(base, steps.length, window);
-  else if (order === "strict") attempts = strictAttempts(base, steps.length, window);
-  else if (order === "unordered") attempts = unorderedAttempts(base, steps, window);
-  else throw new RangeError(`Invalid funnel option "order": ${JSON.stringify(order)}`);
-
-  const result = summarise(attempts, steps);
-  const out = collect(result, options.engine);
+  if (!["ordered", "strict", "unordered"].includes(order)) {
+    throw new RangeError(`Invalid funnel option "order": ${JSON.stringify(order)}`);
+  }
+  const run = (exact: boolean) => {
+    const attempts = order === "ordered"
+      ? orderedAttempts(base, steps.length, window, exact)
+      : order === "strict"
+      ? strictAttempts(base, steps.length, window, exact)
+      : unorderedAttempts(base, steps, window, exact);
+    return collect(summarise(attempts, steps), options.engine);
+  };
+  // The fast user sort is exact unless two user ids share a 64-bit hash; then run again.
+  let out = run(false);
+  if (out.getColumn("_clash").any()) out = run(true);
+  out = out.drop("_clash");
   return breakdown ? out.rename({ _bd: breakdown }) : out.drop("_bd");
 }
 
@@ -219,29 +228,6 @@ function windowEnd(start: Expr, window: ConversionWindow | null): Expr {
   return start.plus(int(window.value * US_PER[window.unit]));
 }
 
-/**
- * Sorts by user, then time, then `_r` (when given) and numbers the rows; `_uc` increments at
- * each new user.
- *
- * Users only need to be contiguous, not in lexical order, so the sort leads with a 64-bit hash
- * of `user_id` and uses the string only to break hash ties (exact even if two ids collide):
- * sorting 7M rows by the string first took 3–5 s here, by (hash, string, time) about 1.5 s.
- * Time and step rank share one Int64 key, `_t * 64 + _r` (ranks 1–63).
- */
-function sequence(frame: LazyDataFrame, withRank: boolean): LazyDataFrame {
-  const timeKey = withRank
-    ? pl.col("_t").mul(int(64)).plus(pl.col("_r").cast(pl.Int64))
-    : pl.col("_t");
-  return frame
-    .withColumns(pl.col("user_id").hash(HASH_SEED).alias("_h"), timeKey.alias("_k"))
-    .sort(["_h", "user_id", "_k"])
-    .withRowIndex("_seq")
-    .withColumns(
-      pl.col("_seq").cast(pl.Int64),
-      pl.col("user_id").neq(pl.col("user_id").shift(1)).fillNull(true).cumSum().alias("_uc"),
-    );
-}
-
 function anyOf(n: number): Expr {
   let any = pl.col("_m1");
   for (let j = 2; j <= n; j++) any = any.or(pl.col(`_m${j}`));
@@ -282,11 +268,13 @@ function orderedAttempts(
   base: LazyDataFrame,
   n: number,
   window: ConversionWindow | null,
+  exact: boolean,
 ): Attempts {
   const firstStep = firstTrueIndex(Array.from({ length: n }, (_, i) => pl.col(`_m${i + 1}`)));
   const seq = sequence(
     base.filter(anyOf(n)).withColumns(firstStep.alias("_r")),
     true,
+    exact,
   ).cache();
   let a = seq.filter(pl.col("_m1")).select(
     pl.col("_seq").alias("_s1"),
@@ -320,7 +308,7 @@ function orderedAttempts(
   const frame = a
     .withColumns(reachedFrom(links).alias("_reached"), pl.col("_s1").alias("_order"))
     .withColumns(...stepTimes(n));
-  return { frame, hasTimes: true };
+  return { frame, hasTimes: true, clash: clashOf(seq, exact) };
 }
 
 /**
@@ -332,10 +320,11 @@ function strictAttempts(
   base: LazyDataFrame,
   n: number,
   window: ConversionWindow | null,
+  exact: boolean,
 ): Attempts {
   const firstStep = firstTrueIndex(Array.from({ length: n }, (_, i) => pl.col(`_m${i + 1}`)))
     .fillNull(pl.lit(n + 1).cast(pl.Int32));
-  const seq = sequence(base.withColumns(firstStep.alias("_r")), true);
+  const seq = sequence(base.withColumns(firstStep.alias("_r")), true, exact).cache();
   const ahead: Expr[] = [];
   const links: Expr[] = [];
   for (let j = 2; j <= n; j++) {
@@ -354,7 +343,7 @@ function strictAttempts(
     .filter(pl.col("_m1"))
     .withColumns(pl.col("_seq").alias("_order"))
     .withColumns(...stepTimes(n));
-  return { frame, hasTimes: true };
+  return { frame, hasTimes: true, clash: clashOf(seq, exact) };
 }
 
 /**
@@ -369,6 +358,7 @@ function unorderedAttempts(
   base: LazyDataFrame,
   steps: NormalStep[],
   window: ConversionWindow | null,
+  exact: boolean,
 ): Attempts {
   const groups = new Map<string, { index: number; count: number }>();
   steps.forEach((s, i) => {
@@ -377,7 +367,7 @@ function unorderedAttempts(
     else groups.set(s.key, { index: i + 1, count: 1 });
   });
   const defs = [...groups.values()];
-  const seq = sequence(base.filter(anyOf(steps.length)), false);
+  const seq = sequence(base.filter(anyOf(steps.length)), false, exact);
   const newTime = pl.col("_uc").neq(pl.col("_uc").shift(1))
     .or(pl.col("_t").neq(pl.col("_t").shift(1)))
     .fillNull(true);
@@ -422,10 +412,18 @@ function unorderedAttempts(
       checkSortedness: false,
     })
     .withColumns(reached.cast(pl.Int32).alias("_reached"), pl.col("_seq").alias("_order"));
-  return { frame, hasTimes: false };
+  return { frame, hasTimes: false, clash: clashOf(running, exact) };
 }
 
-/** Picks each user's counted attempt, then aggregates per breakdown value and step. */
+/** A one-row frame: whether any row of the sequence has `_clash`, or null when exact. */
+function clashOf(seq: LazyDataFrame, exact: boolean): LazyDataFrame | null {
+  return exact ? null : seq.select(pl.col("_clash").any().alias("_clash"));
+}
+
+/**
+ * Picks each user's counted attempt, then aggregates per breakdown value and step. The result
+ * carries the `_clash` flag of the attempts (false when exact).
+ */
 function summarise(attempts: Attempts, steps: NormalStep[]): LazyDataFrame {
   const n = steps.length;
   const timeCols = attempts.hasTimes ? Array.from({ length: n - 1 }, (_, i) => `_dt${i + 2}`) : [];
@@ -468,8 +466,11 @@ function summarise(attempts: Attempts, steps: NormalStep[]): LazyDataFrame {
     );
   });
   const users = pl.col("users").cast(pl.Float64);
-  return pl.concat(perStep, { how: "vertical" })
-    .filter(pl.col("_first").gt(0))
+  const rows = pl.concat(perStep, { how: "vertical" }).filter(pl.col("_first").gt(0));
+  const flagged = attempts.clash
+    ? rows.join(attempts.clash, { how: "cross" })
+    : rows.withColumns(pl.lit(false).alias("_clash"));
+  return flagged
     .select(
       pl.col("_bd"),
       pl.col("step"),
@@ -486,6 +487,7 @@ function summarise(attempts: Attempts, steps: NormalStep[]): LazyDataFrame {
       wilsonHigh("users", "_prev").mul(100).alias("step_conversion_ci_high"),
       pl.col("median_time_to_convert_s"),
       pl.col("p90_time_to_convert_s"),
+      pl.col("_clash"),
     )
     .sort(["_bd", "step"], false, true);
 }
