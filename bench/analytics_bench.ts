@@ -129,13 +129,25 @@ const { values } = parseArgs({
     repeats: { type: "string", default: "3" },
     seed: { type: "string", default: String(DEFAULT_SEED) },
     only: { type: "string", default: ANALYSES.map((a) => a.name).join(",") },
+    "max-load": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   strict: true,
 });
 if (values.help) {
   console.log(
-    "usage: deno run -A bench/analytics_bench.ts [--events N] [--small N] [--repeats R] [--seed S] [--only funnel,retention,rolling]",
+    `usage: deno run -A bench/analytics_bench.ts [--events N] [--small N] [--repeats R] [--seed S]
+       [--only funnel,retention,rolling] [--max-load L]
+
+  --events N    large size: Polars median must be <= 1.25x DuckDB's (default 10,000,000; 0 skips)
+  --small N     small size: every Polars run must take < 0.5 s (default 1,000,000; 0 skips)
+  --repeats R   timed runs per side after one warm-up (default 3)
+  --seed S      generator seed (default 42)
+  --only LIST   analyses to run (default funnel,retention,rolling)
+  --max-load L  before each analysis, wait (up to 10 min) for the 1-minute load average < L
+
+Data is cached in target/bench/analytics-<N>-seed<S>.duckdb. Exit code 1 if the two sides
+give different numbers; a missed speed target is printed as MISSED and does not fail.`,
   );
   Deno.exit(0);
 }
@@ -159,17 +171,63 @@ for (const name of only) {
   }
 }
 const analyses = ANALYSES.filter((a) => only.includes(a.name));
+const maxLoad = values["max-load"] === undefined ? null : Number(values["max-load"]);
+if (maxLoad !== null && !(maxLoad > 0)) {
+  throw new RangeError(
+    `Invalid flag "--max-load": expected a positive number, got "${values["max-load"]}"`,
+  );
+}
 
 function loadAverage(): string {
   return Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
 }
 
-/** Resets the peak RSS (VmHWM) so that each size reports its own peak; Linux only. */
+/** Resets the peak RSS (VmHWM) to the current RSS, so a phase can report its own peak; Linux only. */
 function resetPeakRss(): void {
   try {
     Deno.writeTextFileSync("/proc/self/clear_refs", "5");
   } catch {
     // not Linux: the peak then covers the whole process
+  }
+}
+
+/** Peak RSS of the current size so far (phases reset VmHWM, so it is kept here). */
+let sizePeakMiB = 0;
+
+/** Runs `fn` and returns its result with the peak RSS while it ran, in MiB. */
+async function withPeak<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  sizePeakMiB = Math.max(sizePeakMiB, peakRssMiB());
+  resetPeakRss();
+  const out = await fn();
+  const peak = peakRssMiB();
+  sizePeakMiB = Math.max(sizePeakMiB, peak);
+  return [out, peak];
+}
+
+/** CPU seconds (user + system, all threads, DuckDB's included) of this process; Linux only. */
+function cpuSeconds(): number {
+  try {
+    const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Waits up to 10 minutes for the 1-minute load average to fall below `--max-load`. */
+async function waitForLoad(): Promise<void> {
+  if (maxLoad === null) return;
+  const started = performance.now();
+  while (Deno.loadavg()[0]! >= maxLoad && seconds(started) < 600) {
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+  const waited = seconds(started);
+  if (waited >= 1) {
+    console.log(
+      `    waited ${waited.toFixed(0)} s for load average < ${maxLoad} (now ${loadAverage()}${
+        Deno.loadavg()[0]! >= maxLoad ? ", gave up" : ""
+      })`,
+    );
   }
 }
 
@@ -291,6 +349,7 @@ async function runSize(requested: number, isLarge: boolean): Promise<{ rows: Row
         db.users.toLocaleString("en-US")
       } users) in ${db.prepareSeconds.toFixed(1)} s`,
   );
+  sizePeakMiB = 0;
   resetPeakRss();
   const wh = await openDuckDb(db.path);
   const rows: Row[] = [];
@@ -306,7 +365,9 @@ async function runSize(requested: number, isLarge: boolean): Promise<{ rows: Row
     );
     const events = await pull(wh, db.path);
     for (const analysis of analyses) {
-      console.log(`  ${analysis.name}: ${analysis.definition} (load average ${loadAverage()})`);
+      console.log(`  ${analysis.name}: ${analysis.definition}`);
+      await waitForLoad();
+      console.log(`    load average ${loadAverage()}`);
       // Warm-up runs on both sides; their results are the ones compared.
       let t = performance.now();
       const polarsOut = analysis.polars(events);
@@ -333,29 +394,48 @@ async function runSize(requested: number, isLarge: boolean): Promise<{ rows: Row
       }
       const polarsTimes: number[] = [];
       const duckTimes: number[] = [];
+      const polarsCpu: number[] = [];
+      const duckCpu: number[] = [];
+      let polarsPeak = 0;
+      let duckPeak = 0;
       for (let r = 0; r < repeats; r++) {
-        t = performance.now();
-        analysis.polars(events);
-        polarsTimes.push(seconds(t));
-        t = performance.now();
-        await wh.query(analysis.sql);
-        duckTimes.push(seconds(t));
+        let peak: number;
+        [, peak] = await withPeak(() => {
+          const c = cpuSeconds();
+          t = performance.now();
+          analysis.polars(events);
+          polarsTimes.push(seconds(t));
+          polarsCpu.push(cpuSeconds() - c);
+          return Promise.resolve();
+        });
+        polarsPeak = Math.max(polarsPeak, peak);
+        [, peak] = await withPeak(async () => {
+          const c = cpuSeconds();
+          t = performance.now();
+          await wh.query(analysis.sql);
+          duckTimes.push(seconds(t));
+          duckCpu.push(cpuSeconds() - c);
+        });
+        duckPeak = Math.max(duckPeak, peak);
       }
       const polars = median(polarsTimes);
       const duck = median(duckTimes);
       const ratio = polars / duck;
       const polarsMax = Math.max(...polarsTimes);
+      const runs = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(" ");
       console.log(
-        `    Polars ${polarsTimes.map((x) => x.toFixed(2)).join(" ")} s, DuckDB ${
-          duckTimes.map((x) => x.toFixed(2)).join(" ")
-        } s (load average ${loadAverage()})`,
+        `    wall: Polars ${runs(polarsTimes)} s, DuckDB ${runs(duckTimes)} s; CPU: Polars ${
+          runs(polarsCpu)
+        } s, DuckDB ${runs(duckCpu)} s; peak RSS while running: Polars ${
+          polarsPeak.toFixed(0)
+        } MiB, DuckDB ${duckPeak.toFixed(0)} MiB (load average ${loadAverage()})`,
       );
       const result: BenchResult = {
         stage: `${tag} ${analysis.name}`,
         rows: events.height,
         seconds: polars,
         rowsPerSecond: events.height / polars,
-        peakRssMiB: peakRssMiB(),
+        peakRssMiB: sizePeakMiB,
         target: isLarge
           ? `≤${RATIO_TARGET}x DuckDB (${duck.toFixed(2)} s)`
           : `every run < ${SMALL_SECONDS} s (DuckDB ${duck.toFixed(2)} s)`,
@@ -366,6 +446,10 @@ async function runSize(requested: number, isLarge: boolean): Promise<{ rows: Row
           ratio,
           polars_runs_s: polarsTimes,
           duckdb_runs_s: duckTimes,
+          polars_cpu_s: polarsCpu,
+          duckdb_cpu_s: duckCpu,
+          polars_peak_rss_mib: polarsPeak,
+          duckdb_peak_rss_mib: duckPeak,
           same_numbers: same,
           events: events.height,
           loadavg: Deno.loadavg(),
@@ -394,7 +478,7 @@ function printTable(tag: string, rows: Row[], isLarge: boolean): void {
     `\n  ${tag} (${
       rows[0]?.rows.toLocaleString("en-US") ?? 0
     } events), medians of ${repeats}, load average ${loadAverage()}, peak RSS ${
-      peakRssMiB().toFixed(0)
+      Math.max(sizePeakMiB, peakRssMiB()).toFixed(0)
     } MiB`,
   );
   console.log(
