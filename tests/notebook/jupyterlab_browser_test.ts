@@ -48,6 +48,8 @@ browserTest(
     const copy = join(PROJECT_ROOT, "target", name);
     await Deno.copyFile(join(PROJECT_ROOT, "notebooks", "00_smoke.ipynb"), copy);
 
+    // A fresh workspace, so JupyterLab does not reopen tabs from earlier runs.
+    const workspaces = await Deno.makeTempDir({ prefix: "tl-jlab-workspaces-" });
     const server = new Deno.Command(env.jupyter, {
       args: [
         "lab",
@@ -60,6 +62,7 @@ browserTest(
         "--LabApp.expose_app_in_browser=True",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.news_url=None",
+        `--LabApp.workspaces_dir=${workspaces}`,
         ...(Deno.uid() === 0 ? ["--ServerApp.allow_root=True"] : []),
       ],
       cwd: PROJECT_ROOT,
@@ -121,6 +124,7 @@ browserTest(
       }
       await logDone.catch(() => {});
       await Deno.remove(copy).catch(() => {});
+      await Deno.remove(workspaces, { recursive: true }).catch(() => {});
       const checkpoints = join(PROJECT_ROOT, "target", ".ipynb_checkpoints");
       await Deno.remove(join(checkpoints, name.replace(".ipynb", "-checkpoint.ipynb")))
         .catch(() => {});
