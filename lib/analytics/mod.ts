@@ -22,7 +22,8 @@
  *
  * Each function collects once, with the streaming engine by default (`engine: "in-memory"`
  * to switch); the tests check that both engines give identical results.
- * `orderedFunnelSql()` writes the same ordered funnel as DuckDB SQL, for benchmarks.
+ * `orderedFunnelSql()`, `retentionSql()` and `rollingAverageSql()` write the same definitions
+ * as DuckDB SQL, for benchmarks and cross-checks.
  *
  * @module
  */
