@@ -237,15 +237,10 @@ export function retentionSql(options: RetentionSqlOptions = {}): string {
     ? `select user_id, min(p) as cp from keyed where is_target group by user_id`
     : `select distinct user_id, p as cp from keyed where is_target`;
   // Only target and return events need a period; completeness needs the latest ts of all.
-  return `with base as (
-    select user_id, event, ts
-    from ${table}
-    where user_id is not null and ts is not null
-),
-keyed as (
+  return `with keyed as (
     select user_id, ${target} as is_target, ${returning} as is_return, ${start(utcClock("ts"))} as p
-    from base
-    where ${target} or ${returning}
+    from ${table}
+    where user_id is not null and ts is not null${needed}
 ),
 cohorts as (
     ${cohorts}
