@@ -213,19 +213,23 @@ Deno.test("rollingAverageSql() on DuckDB gives the same series as rollingAverage
     }
 
     await t.step(
-      "distinct users per region and day from a subquery with a DATE column",
+      "distinct non-null users per region and day (bench definition), DATE column",
       async () => {
-        const dailyActive = frame
-          .filter(pl.col("user_id").isNotNull().and(pl.col("ts").isNotNull()))
+        // A region whose only event has no user: a series of zeros on both sides.
+        const withNullUser = [...rows, [null, "s", us("2026-01-25T12:00:00Z"), "ZZ"] as Event];
+        await createEvents(connection, withNullUser, true);
+        const dailyActive = eventFrame(withNullUser).lazy()
           .groupBy(["region", pl.col("ts").cast(pl.Date).alias("day")] as unknown as string[])
-          .agg(pl.col("user_id").nUnique().alias("dau"));
+          .agg(pl.col("user_id").dropNulls().nUnique().alias("dau"));
         const options = { value: "dau", by: "region", ts: "day" };
-        const ours = rollingAverage(dailyActive, options);
+        const ours = rollingAverage(dailyActive, { ...options, engine: "in-memory" });
         const duck = (await connection.runAndReadAll(rollingAverageSql({
           ...options,
           table: `(select region, make_timestamp(epoch_us(ts))::date as day,
-          count(distinct user_id) as dau from events where user_id is not null group by all)`,
+          count(distinct user_id) as dau from events group by all)`,
         }))).getRowObjectsJson();
+        const zz = ours.filter(pl.col("region").eq(pl.lit("ZZ")));
+        assert.ok(zz.height >= 40 && col<number>(zz, "value").every((v) => v === 0));
         const columns = ["date", "region", "value", "rolling_mean"];
         assert.deepEqual(duckRows(duck, columns), polarsRows(ours, columns));
       },
