@@ -1,7 +1,7 @@
 // Raw loading for DuckDB: DuckDB's own readers, nothing parsed row by row in JavaScript;
 // a file is either wholly loaded or not at all.
 import { basename } from "node:path";
-import type { DuckDbWarehouse } from "./duckdb.ts";
+import type { DuckDbSession, DuckDbWarehouse } from "./duckdb.ts";
 import { quoteLiteral } from "./duckdb.ts";
 import { headerProblem, RAW_CSV_COLUMNS, REQUIRED_EVENT_FIELDS } from "./raw_tables.ts";
 import type { LoadFileResult, RawFile, RawKind } from "./types.ts";
@@ -80,6 +80,8 @@ interface PreparedFile {
   sha256: string;
   previouslyLoaded: boolean;
   unchanged: boolean;
+  /** SQL literal of this load call's `_loaded_at`, shared by every file it loads. */
+  loadedAt: string;
 }
 
 /**
@@ -111,54 +113,104 @@ export async function stageRawFiles(
   // Read and checksum every file first, a few at a time (hashing runs off the main thread),
   // so a missing or empty file stops the call before anything is written.
   const preparing = performance.now();
-  const settled = await mapLimit(files, 4, (file) => prepare(wh, file, manifest));
+  // One `_loaded_at` per call: files loaded in parallel still order by (time, file, line),
+  // which is what "first delivery" means to staging.
+  const loadedAt = `timestamptz '${new Date().toISOString()}'`;
+  const settled = await mapLimit(files, 4, (file) => prepare(wh, file, manifest, loadedAt));
   const prepareMs = (performance.now() - preparing) / Math.max(1, files.length);
   const prepared = settled.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
   try {
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure) throw failure.reason;
+    const csvFiles: PreparedFile[] = [];
     for (const file of prepared) {
-      const started = performance.now();
-      if (file.unchanged) {
-        emit(resultOf(file, { rows: 0, rejected: 0 }, prepareMs));
-      } else if (file.file.kind === "events") {
-        eventFiles.push(file);
-      } else {
-        const counts = await loadInTransaction(wh, [file]);
-        emit(resultOf(file, counts.get(file.sourceFile)!, prepareMs + performance.now() - started));
-      }
+      if (file.unchanged) emit(resultOf(file, { rows: 0, rejected: 0 }, prepareMs));
+      else if (file.file.kind === "events") eventFiles.push(file);
+      else csvFiles.push(file);
     }
-    if (eventFiles.length > 0) {
+    // Registry CSVs load on their own connections while the event files load: each file is
+    // still its own transaction, and the cores stay busy.
+    const csvLoads = Promise.allSettled(csvFiles.map(async (file) => {
       const started = performance.now();
-      let batch: Map<string, { rows: number; rejected: number }> | undefined;
-      try {
-        batch = await loadInTransaction(wh, eventFiles);
-      } catch {
-        // Fall through to one transaction per file to find and name the bad one.
-      }
-      if (batch) {
-        const seconds = performance.now() - started;
-        const totalBytes = eventFiles.reduce((sum, f) => sum + f.bytes, 0);
-        for (const prepared of eventFiles) {
-          const share = prepared.bytes / Math.max(1, totalBytes);
-          emit(resultOf(prepared, batch.get(prepared.sourceFile)!, seconds * share));
-        }
-      } else {
-        for (const prepared of eventFiles) {
-          const fileStarted = performance.now();
-          const counts = await loadInTransaction(wh, [prepared]);
-          emit(
-            resultOf(prepared, counts.get(prepared.sourceFile)!, performance.now() - fileStarted),
-          );
-        }
-      }
+      const counts = await wh.withSession((session) => loadInTransaction(session, [file]));
+      return resultOf(file, counts.get(file.sourceFile)!, prepareMs + performance.now() - started);
+    }));
+    const eventResults: LoadFileResult[] = [];
+    const eventLoad = eventFiles.length > 0
+      ? loadEventFiles(wh, eventFiles, (result) => eventResults.push(result))
+      : Promise.resolve();
+    const [csvOutcomes, eventOutcome] = await Promise.allSettled([csvLoads, eventLoad]);
+    for (const outcome of csvOutcomes.status === "fulfilled" ? csvOutcomes.value : []) {
+      if (outcome.status === "rejected") throw outcome.reason;
+      emit(outcome.value);
     }
+    if (eventOutcome.status === "rejected") throw eventOutcome.reason;
+    for (const result of eventResults) emit(result);
   } finally {
     for (const file of prepared) {
       if (file.scratch) await Deno.remove(file.scratch).catch(() => {});
     }
   }
   return results;
+}
+
+/**
+ * Event files go in two groups balanced by size, each in one transaction on its own
+ * connection, so both cores work (one statement's line splitting runs on one thread). A
+ * group that fails is retried file by file, so the good files land and the bad one is named.
+ */
+async function loadEventFiles(
+  wh: DuckDbWarehouse,
+  files: PreparedFile[],
+  emit: (result: LoadFileResult) => void,
+) {
+  const groups: PreparedFile[][] = [[], []];
+  const groupBytes = [0, 0];
+  for (const file of [...files].sort((a, b) => b.bytes - a.bytes)) {
+    const g = groupBytes[0]! <= groupBytes[1]! ? 0 : 1;
+    groups[g]!.push(file);
+    groupBytes[g]! += file.bytes;
+  }
+  // Raw payloads are written uncompressed: DuckDB's compression analysis of ~200 MB of JSON
+  // text cost ~40% of the insert; raw is a landing zone, later layers are compressed.
+  await wh.execute("set force_compression = 'uncompressed'");
+  try {
+    const outcomes = await Promise.allSettled(
+      groups.filter((group) => group.length > 0).map(async (group) => {
+        const started = performance.now();
+        const counts = await wh.withSession((session) => loadInTransaction(session, group));
+        return { group, counts, ms: performance.now() - started };
+      }),
+    );
+    const failed: PreparedFile[] = [];
+    const loaded = new Map<string, LoadFileResult>();
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.status === "rejected") {
+        failed.push(...groups[i]!);
+        continue;
+      }
+      const { group, counts, ms } = outcome.value;
+      const bytes = group.reduce((sum, f) => sum + f.bytes, 0);
+      for (const file of group) {
+        const share = file.bytes / Math.max(1, bytes);
+        loaded.set(file.sourceFile, resultOf(file, counts.get(file.sourceFile)!, ms * share));
+      }
+    }
+    // Report in name order; retry a failed group's files one transaction each.
+    for (const file of files) {
+      const result = loaded.get(file.sourceFile);
+      if (result) {
+        emit(result);
+        continue;
+      }
+      if (!failed.includes(file)) continue;
+      const started = performance.now();
+      const counts = await loadInTransaction(wh, [file]);
+      emit(resultOf(file, counts.get(file.sourceFile)!, performance.now() - started));
+    }
+  } finally {
+    await wh.execute("reset force_compression");
+  }
 }
 
 /** `Promise.allSettled` over `items` with at most `limit` calls in flight, results in order. */
@@ -187,6 +239,7 @@ async function prepare(
   wh: DuckDbWarehouse,
   file: RawFile,
   manifest: Map<string, string[]>,
+  loadedAt: string,
 ): Promise<PreparedFile> {
   const sourceFile = basename(file.path);
   const table = `raw.${file.kind}`;
@@ -205,6 +258,7 @@ async function prepare(
     sha256,
     previouslyLoaded: previous.length > 0,
     unchanged: previous.includes(sha256),
+    loadedAt,
   };
   if (prepared.unchanged) return prepared;
   if (file.path.endsWith(".gz")) {
@@ -237,7 +291,7 @@ function resultOf(
 }
 
 /** Load files of one kind in one transaction; returns counts per source file. */
-async function loadInTransaction(wh: DuckDbWarehouse, files: PreparedFile[]) {
+async function loadInTransaction(wh: DuckDbWarehouse | DuckDbSession, files: PreparedFile[]) {
   const first = files[0]!;
   const table = first.table;
   const started = performance.now();
@@ -250,15 +304,19 @@ async function loadInTransaction(wh: DuckDbWarehouse, files: PreparedFile[]) {
         delete from raw._load_manifest
         where source_file in (${names}) and table_name = ${quoteLiteral(table)};
       `);
-      const counts = first.file.kind === "events"
-        ? await insertEvents(wh, files)
-        : await insertCsv(wh, first.file.kind, first.readablePath, first.sourceFile);
+      const counts = first.file.kind === "events" ? await insertEvents(wh, files) : await insertCsv(
+        wh,
+        first.file.kind,
+        first.readablePath,
+        first.sourceFile,
+        first.loadedAt,
+      );
       const seconds = (performance.now() - started) / 1000;
       const totalBytes = files.reduce((sum, f) => sum + f.bytes, 0);
       const manifestRows = files.map((f) => {
         const c = counts.get(f.sourceFile) ?? { rows: 0, rejected: 0 };
         return `(${quoteLiteral(f.sourceFile)}, ${quoteLiteral(table)}, ${f.bytes},
-          ${quoteLiteral(f.sha256)}, ${c.rows}, ${c.rejected}, now(),
+          ${quoteLiteral(f.sha256)}, ${c.rows}, ${c.rejected}, ${f.loadedAt},
           ${seconds * f.bytes / Math.max(1, totalBytes)})`;
       });
       await wh.execute(`insert into raw._load_manifest values ${manifestRows.join(",\n")}`);
@@ -271,7 +329,8 @@ async function loadInTransaction(wh: DuckDbWarehouse, files: PreparedFile[]) {
   }
 }
 
-async function insertEvents(wh: DuckDbWarehouse, files: PreparedFile[]) {
+async function insertEvents(wh: DuckDbWarehouse | DuckDbSession, files: PreparedFile[]) {
+  const loadedAt = files[0]!.loadedAt;
   const paths = REQUIRED_EVENT_FIELDS.map((field) => `'$.${field}'`).join(", ");
   const missingChecks = REQUIRED_EVENT_FIELDS.map((field, i) =>
     `when not present[${i + 1}] then 'missing required field "${field}"'`
@@ -304,42 +363,48 @@ async function insertEvents(wh: DuckDbWarehouse, files: PreparedFile[]) {
         from file_text
     ),
     lines_parsed as (
-        select source_file, line_number, line, json_valid(line) as is_json
+        -- one parse both validates the line and yields the payload stored in raw.events
+        select source_file, line_number, line, try_cast(line as json) as payload
         from numbered
         -- the empty string after a final newline is not a line
         where not (ends_with_newline and line_number = n_lines)
     ),
     lines_with_fields as (
         select *,
+            payload is not null as is_json,
             -- valid JSON that opens with a brace is an object: no second parse needed
-            is_json and starts_with(ltrim(line), '{') as is_object,
+            payload is not null and starts_with(ltrim(line), '{') as is_object,
             -- json_exists is ~3x cheaper than extracting; null values are staging's concern
             case
-                when is_json and starts_with(ltrim(line), '{')
-                then json_exists(line, [${paths}])
+                when payload is not null and starts_with(ltrim(line), '{')
+                then json_exists(payload, [${paths}])
             end as present
         from lines_parsed
-    )
-    select source_file, line_number, line,
+    ),
+    lines_classified as (
+        select source_file, line_number, line, payload,
         case
             when not is_json and trim(line, ' ' || chr(9) || chr(13)) = '' then 'empty line'
             when not is_json then 'invalid JSON'
             when not is_object then 'not a JSON object'
             ${missingChecks}
         end as reason
-    from lines_with_fields;
+        from lines_with_fields
+    )
+    -- the text is kept only where it is needed: for rejected lines
+    select source_file, line_number, reason,
+        case when reason is null then payload end as payload,
+        case when reason is not null then line end as line
+    from lines_classified;
   `);
-  // Raw payloads are written uncompressed: DuckDB's compression analysis of ~200 MB of JSON
-  // text cost ~40% of the insert; raw is a landing zone, later layers are compressed.
-  await wh.execute("set force_compression = 'uncompressed'");
   await wh.execute(`
     insert into raw.events
-    select source_file || ':' || line_number, source_file, line_number, now(), line::json
+    select source_file || ':' || line_number, source_file, line_number, ${loadedAt}, payload
     from _lines where reason is null;
     insert into raw.events_rejected
-    select source_file || ':' || line_number, source_file, line_number, now(), line, reason
+    select source_file || ':' || line_number, source_file, line_number, ${loadedAt}, line, reason
     from _lines where reason is not null;
-  `).finally(() => wh.execute("reset force_compression"));
+  `);
   const counts = await wh.query<{ source_file: string; rows: number; rejected: number }>(
     `select source_file,
             count(*) filter (where reason is null) as rows,
@@ -355,10 +420,11 @@ async function insertEvents(wh: DuckDbWarehouse, files: PreparedFile[]) {
 // true line number. DuckDB's read_csv silently dropped everything after an unterminated
 // quote, which is why it is not used here.
 async function insertCsv(
-  wh: DuckDbWarehouse,
+  wh: DuckDbWarehouse | DuckDbSession,
   kind: Exclude<RawKind, "events">,
   path: string,
   sourceFile: string,
+  loadedAt: string,
 ) {
   const source = quoteLiteral(sourceFile);
   const columns = RAW_CSV_COLUMNS[kind];
@@ -390,8 +456,13 @@ async function insertCsv(
     ),
     lines_split as (
         -- RFC 4180 fields: "quoted, with "" for a quote" or unquoted without , or "
+        -- (lines without a quote, nearly all of them, take the cheap split)
         select line_number, line,
-            regexp_extract_all(line, '(?:^|,)("(?:[^"]|"")*"|[^,"]*)', 1) as fields
+            case
+                when contains(line, '"')
+                    then regexp_extract_all(line, '(?:^|,)("(?:[^"]|"")*"|[^,"]*)', 1)
+                else string_split(line, ',')
+            end as fields
         from data_lines
     )
     select line_number, line, fields,
@@ -406,11 +477,11 @@ async function insertCsv(
   `);
   await wh.execute(`
     insert into raw.${kind}
-    select ${source} || ':' || line_number, ${source}, line_number, now(),
+    select ${source} || ':' || line_number, ${source}, line_number, ${loadedAt},
         ${columns.map((_, i) => unquote(i)).join(",\n        ")}
     from _csv_lines where reason is null;
     insert into raw.${kind}_rejected
-    select ${source} || ':' || line_number, ${source}, line_number, now(), line, reason
+    select ${source} || ':' || line_number, ${source}, line_number, ${loadedAt}, line, reason
     from _csv_lines where reason is not null;
   `);
   const counts = await wh.query<{ rows: number; rejected: number }>(

@@ -69,6 +69,7 @@ export class DuckDbWarehouse implements Warehouse {
   readonly description: string;
   #instance: DuckDBInstance;
   #connection: DuckDBConnection;
+  #session: DuckDbSession;
   #scratchDir: string;
   #scratchCounter = 0;
   #closed = false;
@@ -81,6 +82,7 @@ export class DuckDbWarehouse implements Warehouse {
   ) {
     this.#instance = instance;
     this.#connection = connection;
+    this.#session = new DuckDbSession(connection);
     this.#scratchDir = scratchDir;
     this.description = `duckdb:${path}`;
   }
@@ -91,12 +93,11 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async execute(sql: string): Promise<void> {
-    await this.#connection.run(sql);
+    await this.#session.execute(sql);
   }
 
   async query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-    const reader = await this.#connection.runAndReadAll(sql);
-    return reader.getRowObjectsJS().map((row) => normaliseRow(row)) as T[];
+    return await this.#session.query<T>(sql);
   }
 
   async queryFrame(sql: string): Promise<pl.DataFrame> {
@@ -186,14 +187,22 @@ export class DuckDbWarehouse implements Warehouse {
    * ```
    */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.execute("begin transaction");
+    return await this.#session.transaction(fn);
+  }
+
+  /**
+   * Run `fn` on a second connection of the same database (its own transactions and temp
+   * tables), closed afterwards. Lets independent work run in parallel: DuckDB executes one
+   * connection's statements while another's run.
+   */
+  async withSession<T>(fn: (session: DuckDbSession) => Promise<T>): Promise<T> {
+    const connection = await this.#instance.connect();
     try {
-      const result = await fn();
-      await this.execute("commit");
-      return result;
-    } catch (error) {
-      await this.execute("rollback").catch(() => {});
-      throw error;
+      const session = new DuckDbSession(connection);
+      await session.execute("set TimeZone = 'UTC'");
+      return await fn(session);
+    } finally {
+      connection.closeSync();
     }
   }
 
@@ -209,6 +218,39 @@ export class DuckDbWarehouse implements Warehouse {
     this.#connection.closeSync();
     this.#instance.closeSync();
     await Deno.remove(this.#scratchDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Statements and transactions on one connection (see `DuckDbWarehouse.withSession`). */
+export class DuckDbSession {
+  #connection: DuckDBConnection;
+
+  constructor(connection: DuckDBConnection) {
+    this.#connection = connection;
+  }
+
+  /** Run statements that return nothing. */
+  async execute(sql: string): Promise<void> {
+    await this.#connection.run(sql);
+  }
+
+  /** Run a query; rows as plain objects. */
+  async query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    const reader = await this.#connection.runAndReadAll(sql);
+    return reader.getRowObjectsJS().map((row) => normaliseRow(row)) as T[];
+  }
+
+  /** Run `fn` inside one transaction on this connection; roll back if it throws. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.execute("begin transaction");
+    try {
+      const result = await fn();
+      await this.execute("commit");
+      return result;
+    } catch (error) {
+      await this.execute("rollback").catch(() => {});
+      throw error;
+    }
   }
 }
 
