@@ -57,6 +57,8 @@ try {
   fail(error instanceof Error ? error.message : String(error));
 }
 const started = performance.now();
+// Open the warehouse first: a configuration problem should stop the run before any work.
+const { warehouse, config, label } = await openTaskWarehouse({ warehouse: values.warehouse });
 const { out } = generate;
 
 if (!values["skip-generate"]) {
@@ -78,7 +80,6 @@ if (!values["skip-generate"]) {
   ], summary.seconds);
 }
 
-const { warehouse, config, label } = await openTaskWarehouse({ warehouse: values.warehouse });
 let exitCode = 0;
 try {
   await runLoadStage(out, warehouse, true);
