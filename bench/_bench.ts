@@ -1,15 +1,6 @@
 // Shared helpers for benchmark scripts: peak memory and a machine-readable result line.
 
-/** Peak resident set size of this process so far, in MiB (Linux VmHWM). */
-export function peakRssMiB(): number {
-  try {
-    const match = Deno.readTextFileSync("/proc/self/status").match(/VmHWM:\s+(\d+) kB/);
-    if (match?.[1]) return Number(match[1]) / 1024;
-  } catch {
-    // not Linux
-  }
-  return Deno.memoryUsage().rss / 1024 / 1024;
-}
+export { peakRssMiB } from "../cli/_common.ts";
 
 /** One benchmark figure. */
 export interface BenchResult {

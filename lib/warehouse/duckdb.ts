@@ -87,11 +87,6 @@ export class DuckDbWarehouse implements Warehouse {
     this.description = `duckdb:${path}`;
   }
 
-  /** The underlying connection, for code inside `lib/warehouse/` only. */
-  get connection(): DuckDBConnection {
-    return this.#connection;
-  }
-
   async execute(sql: string): Promise<void> {
     await this.#session.execute(sql);
   }
