@@ -5,28 +5,22 @@
  *
  * @module
  */
-import type { Dialect, Relation } from "../warehouse/types.ts";
+import type { Dialect } from "../warehouse/types.ts";
+import { quoteIdentifier, sqlLiteral } from "../warehouse/dialect.ts";
+
+export {
+  bigQueryDataset,
+  quoteIdentifier,
+  type RelationNaming,
+  renderRelation,
+  sqlLiteral,
+} from "../warehouse/dialect.ts";
 
 /** Portable type names accepted by {@linkcode sqlType}, `safe_cast` and `cast_to`. */
 export type PortableType = "double" | "bigint" | "varchar" | "timestamp" | "date" | "boolean";
 
 /** Date parts accepted by the truncation and difference macros. */
 export type DatePart = "second" | "minute" | "hour" | "day" | "week" | "month" | "quarter" | "year";
-
-/** How relations are named; only BigQuery uses these. */
-export interface RelationNaming {
-  /**
-   * BigQuery project that holds the datasets; omitted from the name when unset, so the
-   * job's default project applies.
-   * @default {undefined}
-   */
-  bigqueryProject?: string;
-  /**
-   * BigQuery dataset prefix: schema `marts` becomes dataset `<prefix>_marts`.
-   * @default {"terraloop"}
-   */
-  datasetPrefix?: string;
-}
 
 const TYPES: Record<PortableType, Record<Dialect, string>> = {
   double: { duckdb: "DOUBLE", bigquery: "FLOAT64" },
@@ -66,75 +60,6 @@ const DATE_PARTS: readonly DatePart[] = [
   "year",
 ];
 
-const SIMPLE_IDENT = /^[a-z_][a-z0-9_]*$/;
-
-// Words that cannot stand unquoted as a column or table name in one of the dialects.
-const RESERVED = new Set([
-  "all",
-  "and",
-  "any",
-  "array",
-  "as",
-  "asc",
-  "between",
-  "by",
-  "case",
-  "cast",
-  "collate",
-  "create",
-  "cross",
-  "current_date",
-  "current_timestamp",
-  "default",
-  "desc",
-  "distinct",
-  "else",
-  "end",
-  "except",
-  "exists",
-  "false",
-  "fetch",
-  "for",
-  "from",
-  "full",
-  "group",
-  "having",
-  "in",
-  "inner",
-  "interval",
-  "intersect",
-  "into",
-  "is",
-  "join",
-  "left",
-  "like",
-  "limit",
-  "natural",
-  "not",
-  "null",
-  "on",
-  "or",
-  "order",
-  "outer",
-  "over",
-  "partition",
-  "range",
-  "right",
-  "rows",
-  "select",
-  "struct",
-  "table",
-  "then",
-  "to",
-  "true",
-  "union",
-  "using",
-  "when",
-  "where",
-  "window",
-  "with",
-]);
-
 /**
  * The engine type name for a portable type.
  *
@@ -152,85 +77,6 @@ export function sqlType(type: string, dialect: Dialect): string {
     );
   }
   return TYPES[portable][dialect];
-}
-
-/**
- * Quote an identifier when it needs it (not lower-case snake_case, or a reserved word);
- * `force` always quotes.
- *
- * @example
- * ```ts
- * quoteIdentifier("event_id", "duckdb"); // "event_id"
- * quoteIdentifier("Order", "bigquery"); // "`Order`"
- * ```
- */
-export function quoteIdentifier(name: string, dialect: Dialect, force = false): string {
-  if (!force && SIMPLE_IDENT.test(name) && !RESERVED.has(name)) return name;
-  return dialect === "duckdb"
-    ? `"${name.replaceAll('"', '""')}"`
-    : `\`${name.replaceAll("\\", "\\\\").replaceAll("`", "\\`")}\``;
-}
-
-/**
- * A value as a SQL literal: strings quoted for the dialect, numbers and booleans as is,
- * `null`/`undefined` as `null`.
- *
- * @example
- * ```ts
- * sqlLiteral("it's", "duckdb"); // "'it''s'"
- * sqlLiteral("it's", "bigquery"); // "'it\\'s'"
- * ```
- */
-export function sqlLiteral(value: unknown, dialect: Dialect): string {
-  if (value === null || value === undefined) return "null";
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new RangeError(`Cannot write ${value} as a SQL literal`);
-    return String(value);
-  }
-  if (typeof value === "boolean" || typeof value === "bigint") return String(value);
-  const text = String(value);
-  if (dialect === "duckdb") return `'${text.replaceAll("'", "''")}'`;
-  const escaped = text.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replaceAll("\n", "\\n");
-  return `'${escaped}'`;
-}
-
-/**
- * A table name as the dialect writes it: DuckDB `schema.name`; BigQuery
- * `` `project.<prefix>_schema.name` `` (project omitted when not configured).
- *
- * @example
- * ```ts
- * renderRelation({ schema: "marts", name: "fct_events" }, "duckdb"); // "marts.fct_events"
- * renderRelation({ schema: "marts", name: "fct_events" }, "bigquery");
- * // "`terraloop_marts.fct_events`"
- * ```
- */
-export function renderRelation(
-  relation: Relation,
-  dialect: Dialect,
-  naming: RelationNaming = {},
-): string {
-  if (dialect === "duckdb") {
-    return `${quoteIdentifier(relation.schema, dialect)}.${
-      quoteIdentifier(relation.name, dialect)
-    }`;
-  }
-  const parts = [bigQueryDataset(relation.schema, naming), relation.name];
-  if (naming.bigqueryProject) parts.unshift(naming.bigqueryProject);
-  return `\`${parts.join(".")}\``;
-}
-
-/**
- * The BigQuery dataset that holds a schema: `<prefix>_<schema>`.
- *
- * @example
- * ```ts
- * bigQueryDataset("staging"); // "terraloop_staging"
- * ```
- */
-export function bigQueryDataset(schema: string, naming: RelationNaming = {}): string {
-  const prefix = naming.datasetPrefix ?? "terraloop";
-  return prefix ? `${prefix}_${schema}` : schema;
 }
 
 function _jsonPath(path: string, macro: string): string {

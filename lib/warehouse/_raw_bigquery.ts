@@ -35,7 +35,7 @@ const METADATA_DDL = `_raw_id STRING not null,
 
 /** DDL script creating the raw tables (same columns as the DuckDB raw schema). */
 export function rawTablesDdl(wh: BigQueryWarehouse): string {
-  const raw = (name: string) => wh.tableRef({ schema: "raw", name });
+  const raw = (name: string) => wh.relation({ schema: "raw", name });
   const rejected = (kind: RawKind) => `
 create table if not exists ${raw(`${kind}_rejected`)} (
     ${METADATA_DDL},
@@ -184,7 +184,7 @@ async function _manifestHashes(
   const names = [...new Set(sources.map((s) => s.sourceFile))].map(_str).join(", ");
   const rows = await wh.query<{ source_file: string; table_name: string; sha256: string }>(
     `select source_file, table_name, sha256
-from ${wh.tableRef({ schema: "raw", name: "_load_manifest" })}
+from ${wh.relation({ schema: "raw", name: "_load_manifest" })}
 where table_name in (${tables}) and source_file in (${names})`,
   );
   const out = new Map<string, string[]>();
@@ -286,9 +286,9 @@ function eventsScript(
   scratch: Relation,
   files: ManifestEntry[],
 ): string {
-  const events = wh.tableRef({ schema: "raw", name: "events" });
-  const rejected = wh.tableRef({ schema: "raw", name: "events_rejected" });
-  const manifest = wh.tableRef({ schema: "raw", name: "_load_manifest" });
+  const events = wh.relation({ schema: "raw", name: "events" });
+  const rejected = wh.relation({ schema: "raw", name: "events_rejected" });
+  const manifest = wh.relation({ schema: "raw", name: "_load_manifest" });
   const fileRows = files.map((f, i) =>
     `struct(${i} as file_index, ${_str(f.sourceFile)} as source_file, ${f.bytes} as bytes, ` +
     `${_str(f.sha256)} as sha256, cast(${_float(f.seconds)} as FLOAT64) as seconds)`
@@ -315,7 +315,7 @@ with scratch_lines as (
         text as line,
         -- 'round': a number JSON cannot hold exactly is still valid JSON (as in DuckDB)
         safe.parse_json(text, wide_number_mode => 'round') as parsed
-    from ${wh.tableRef(scratch)}
+    from ${wh.relation(scratch)}
 ),
 lines_typed as (
     select
@@ -446,9 +446,9 @@ function csvScript(
   file: ManifestEntry,
   counts: Counts,
 ): string {
-  const target = wh.tableRef({ schema: "raw", name: kind });
-  const rejected = wh.tableRef({ schema: "raw", name: `${kind}_rejected` });
-  const manifest = wh.tableRef({ schema: "raw", name: "_load_manifest" });
+  const target = wh.relation({ schema: "raw", name: kind });
+  const rejected = wh.relation({ schema: "raw", name: `${kind}_rejected` });
+  const manifest = wh.relation({ schema: "raw", name: "_load_manifest" });
   const name = _str(file.sourceFile);
   const table = _str(`raw.${kind}`);
   const columns = RAW_CSV_COLUMNS[kind].join(", ");
@@ -457,10 +457,10 @@ function csvScript(
     ? `
     insert into ${target} (_raw_id, _source_file, _line, _loaded_at, ${columns})
     select ${rawId}, ${name}, _line, loaded_at, ${columns}
-    from ${wh.tableRef(scratch)} where reason is null;
+    from ${wh.relation(scratch)} where reason is null;
     insert into ${rejected} (_raw_id, _source_file, _line, _loaded_at, raw_text, reason)
     select ${rawId}, ${name}, _line, loaded_at, text, reason
-    from ${wh.tableRef(scratch)} where reason is not null;`
+    from ${wh.relation(scratch)} where reason is not null;`
     : "";
   return `-- TerraLoop Analytics: load ${file.sourceFile} into raw.${kind}
 declare loaded_at TIMESTAMP default current_timestamp();

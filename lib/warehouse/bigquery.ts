@@ -10,6 +10,7 @@ import type {
   Warehouse,
 } from "./types.ts";
 import { loadRawFilesBigQuery, rawTablesDdl } from "./_raw_bigquery.ts";
+import { bigQueryDataset, renderRelation, sqlLiteral } from "./dialect.ts";
 
 /** Options for {@linkcode openBigQuery}. */
 export interface OpenBigQueryOptions {
@@ -188,8 +189,7 @@ export class BigQueryWarehouse implements Warehouse {
   }
 
   /**
-   * The dataset that holds a schema: `<prefix>_<schema>` (same rule as `bigQueryDataset`
-   * in lib/models/macros.ts, which names the relations in compiled SQL).
+   * The dataset that holds a schema: `<prefix>_<schema>`.
    *
    * @example
    * ```ts
@@ -197,7 +197,7 @@ export class BigQueryWarehouse implements Warehouse {
    * ```
    */
   dataset(schema: string): string {
-    return this.datasetPrefix ? `${this.datasetPrefix}_${schema}` : schema;
+    return bigQueryDataset(schema, this.naming);
   }
 
   /**
@@ -205,12 +205,16 @@ export class BigQueryWarehouse implements Warehouse {
    *
    * @example
    * ```ts
-   * wh.tableRef({ schema: "raw", name: "events" }); // "`my-project.terraloop_raw.events`"
+   * wh.relation({ schema: "raw", name: "events" }); // "`my-project.terraloop_raw.events`"
    * ```
    */
-  tableRef(relation: Relation): string {
-    const path = `${this.projectId}.${this.dataset(relation.schema)}.${relation.name}`;
-    return `\`${path.replaceAll("\\", "\\\\").replaceAll("`", "\\`")}\``;
+  relation(relation: Relation): string {
+    return renderRelation(relation, "bigquery", this.naming);
+  }
+
+  /** A BigQuery SQL literal. */
+  literal(value: unknown): string {
+    return sqlLiteral(value, "bigquery");
   }
 
   async execute(sql: string): Promise<void> {
@@ -265,7 +269,7 @@ export class BigQueryWarehouse implements Warehouse {
     how: Materialization,
   ): Promise<number | null> {
     await this.ensureDataset(relation.schema);
-    const target = this.tableRef(relation);
+    const target = this.relation(relation);
     const select = selectSql.replace(/[\s;]+$/, "");
     const existingType = (await this.#getTable(relation))?.type;
     if (how === "view") {
@@ -279,7 +283,7 @@ export class BigQueryWarehouse implements Warehouse {
     }
     let sql: string;
     if (existingType === "VIEW") {
-      const building = this.tableRef({ ...relation, name: `${relation.name}__building` });
+      const building = this.relation({ ...relation, name: `${relation.name}__building` });
       sql = `create or replace table ${building} as\n${select}\n;\n` +
         `drop view ${target};\n` +
         `alter table ${building} rename to \`${relation.name}\`;\n`;

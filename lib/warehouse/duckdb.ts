@@ -10,6 +10,7 @@ import type {
   Warehouse,
 } from "./types.ts";
 import { RAW_SCHEMA_SQL, stageRawFiles } from "./_raw_duckdb.ts";
+import { type RelationNaming, renderRelation, sqlLiteral } from "./dialect.ts";
 
 /** Options for {@linkcode openDuckDb}. */
 export interface OpenDuckDbOptions {
@@ -67,6 +68,7 @@ export async function openDuckDb(
 export class DuckDbWarehouse implements Warehouse {
   readonly dialect = "duckdb" as const;
   readonly description: string;
+  readonly naming: RelationNaming = {};
   #instance: DuckDBInstance;
   #connection: DuckDBConnection;
   #session: DuckDbSession;
@@ -85,6 +87,16 @@ export class DuckDbWarehouse implements Warehouse {
     this.#session = new DuckDbSession(connection);
     this.#scratchDir = scratchDir;
     this.description = `duckdb:${path}`;
+  }
+
+  /** `marts.fct_events` (quoted where needed). */
+  relation(relation: Relation): string {
+    return renderRelation(relation, "duckdb");
+  }
+
+  /** A DuckDB SQL literal. */
+  literal(value: unknown): string {
+    return sqlLiteral(value, "duckdb");
   }
 
   async execute(sql: string): Promise<void> {

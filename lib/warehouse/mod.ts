@@ -13,6 +13,7 @@
  */
 export * from "./types.ts";
 export * from "./raw_tables.ts";
+export * from "./dialect.ts";
 export { DuckDbWarehouse, openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
 export { BigQueryWarehouse, openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
 export { openWarehouse, relationNamingOf, warehouseConfigFromEnv } from "./config.ts";

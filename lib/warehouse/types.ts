@@ -5,6 +5,7 @@
  * @module
  */
 import type pl from "nodejs-polars";
+import type { RelationNaming } from "./dialect.ts";
 
 /** SQL dialects the models compile to. */
 export type Dialect = "duckdb" | "bigquery";
@@ -71,6 +72,19 @@ export interface Warehouse {
   readonly dialect: Dialect;
   /** Human-readable location, e.g. `duckdb:data/warehouse.duckdb`. */
   readonly description: string;
+  /**
+   * How compiled SQL names relations here: empty for DuckDB, project and dataset prefix
+   * for BigQuery. Pass it to the model compiler as `{ ...wh.naming }`.
+   */
+  readonly naming: RelationNaming;
+  /**
+   * A relation as this warehouse spells it in SQL, quoted where needed:
+   * `marts.fct_events` on DuckDB, `` `project.terraloop_marts.fct_events` `` on BigQuery.
+   * Readers ask for names here instead of writing `marts.x`.
+   */
+  relation(relation: Relation): string;
+  /** A value as a SQL literal of this warehouse's dialect (`'it''s'`, `'it\\'s'`, `null`). */
+  literal(value: unknown): string;
   /** Run one or more statements that return nothing. */
   execute(sql: string): Promise<void>;
   /** Run a query and return its rows as plain objects (for small results). */

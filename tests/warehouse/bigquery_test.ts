@@ -133,7 +133,7 @@ Deno.test("dataset and table names match the names the model compiler renders", 
     for (const schema of ["raw", "staging", "marts", "audit"]) {
       assert.equal(wh.dataset(schema), bigQueryDataset(schema));
       const relation = { schema, name: "fct_events" };
-      assert.equal(wh.tableRef(relation), renderRelation(relation, "bigquery", wh.naming));
+      assert.equal(wh.relation(relation), renderRelation(relation, "bigquery", wh.naming));
     }
     assert.deepEqual(wh.naming, { bigqueryProject: PROJECT, datasetPrefix: "terraloop" });
     return Promise.resolve();

@@ -1,0 +1,172 @@
+/**
+ * How each dialect writes names and values: identifiers, literals and relations
+ * (`{ schema, name }` → `marts.fct_events` or `` `project.terraloop_marts.fct_events` ``).
+ * The one place outside the drivers that knows how a relation is spelled; the model
+ * compiler and every reader go through it (usually as `warehouse.relation()`).
+ *
+ * @module
+ */
+import type { Dialect, Relation } from "./types.ts";
+
+/** How relations are named; only BigQuery uses these. */
+export interface RelationNaming {
+  /**
+   * BigQuery project that holds the datasets; omitted from the name when unset, so the
+   * job's default project applies.
+   * @default {undefined}
+   */
+  bigqueryProject?: string;
+  /**
+   * BigQuery dataset prefix: schema `marts` becomes dataset `<prefix>_marts`.
+   * @default {"terraloop"}
+   */
+  datasetPrefix?: string;
+}
+
+const SIMPLE_IDENT = /^[a-z_][a-z0-9_]*$/;
+
+// Words that cannot stand unquoted as a column or table name in one of the dialects.
+const RESERVED = new Set([
+  "all",
+  "and",
+  "any",
+  "array",
+  "as",
+  "asc",
+  "between",
+  "by",
+  "case",
+  "cast",
+  "collate",
+  "create",
+  "cross",
+  "current_date",
+  "current_timestamp",
+  "default",
+  "desc",
+  "distinct",
+  "else",
+  "end",
+  "except",
+  "exists",
+  "false",
+  "fetch",
+  "for",
+  "from",
+  "full",
+  "group",
+  "having",
+  "in",
+  "inner",
+  "interval",
+  "intersect",
+  "into",
+  "is",
+  "join",
+  "left",
+  "like",
+  "limit",
+  "natural",
+  "not",
+  "null",
+  "on",
+  "or",
+  "order",
+  "outer",
+  "over",
+  "partition",
+  "range",
+  "right",
+  "rows",
+  "select",
+  "struct",
+  "table",
+  "then",
+  "to",
+  "true",
+  "union",
+  "using",
+  "when",
+  "where",
+  "window",
+  "with",
+]);
+
+/**
+ * Quote an identifier when it needs it (not lower-case snake_case, or a reserved word);
+ * `force` always quotes.
+ *
+ * @example
+ * ```ts
+ * quoteIdentifier("event_id", "duckdb"); // "event_id"
+ * quoteIdentifier("Order", "bigquery"); // "`Order`"
+ * ```
+ */
+export function quoteIdentifier(name: string, dialect: Dialect, force = false): string {
+  if (!force && SIMPLE_IDENT.test(name) && !RESERVED.has(name)) return name;
+  return dialect === "duckdb"
+    ? `"${name.replaceAll('"', '""')}"`
+    : `\`${name.replaceAll("\\", "\\\\").replaceAll("`", "\\`")}\``;
+}
+
+/**
+ * A value as a SQL literal: strings quoted for the dialect, numbers and booleans as is,
+ * `null`/`undefined` as `null`.
+ *
+ * @example
+ * ```ts
+ * sqlLiteral("it's", "duckdb"); // "'it''s'"
+ * sqlLiteral("it's", "bigquery"); // "'it\\'s'"
+ * ```
+ */
+export function sqlLiteral(value: unknown, dialect: Dialect): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new RangeError(`Cannot write ${value} as a SQL literal`);
+    return String(value);
+  }
+  if (typeof value === "boolean" || typeof value === "bigint") return String(value);
+  const text = String(value);
+  if (dialect === "duckdb") return `'${text.replaceAll("'", "''")}'`;
+  const escaped = text.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replaceAll("\n", "\\n");
+  return `'${escaped}'`;
+}
+
+/**
+ * A table name as the dialect writes it: DuckDB `schema.name`; BigQuery
+ * `` `project.<prefix>_schema.name` `` (project omitted when not configured).
+ *
+ * @example
+ * ```ts
+ * renderRelation({ schema: "marts", name: "fct_events" }, "duckdb"); // "marts.fct_events"
+ * renderRelation({ schema: "marts", name: "fct_events" }, "bigquery");
+ * // "`terraloop_marts.fct_events`"
+ * ```
+ */
+export function renderRelation(
+  relation: Relation,
+  dialect: Dialect,
+  naming: RelationNaming = {},
+): string {
+  if (dialect === "duckdb") {
+    return `${quoteIdentifier(relation.schema, dialect)}.${
+      quoteIdentifier(relation.name, dialect)
+    }`;
+  }
+  const parts = [bigQueryDataset(relation.schema, naming), relation.name];
+  if (naming.bigqueryProject) parts.unshift(naming.bigqueryProject);
+  return `\`${parts.join(".").replaceAll("\\", "\\\\").replaceAll("`", "\\`")}\``;
+}
+
+/**
+ * The BigQuery dataset that holds a schema: `<prefix>_<schema>`.
+ *
+ * @example
+ * ```ts
+ * bigQueryDataset("staging"); // "terraloop_staging"
+ * ```
+ */
+export function bigQueryDataset(schema: string, naming: RelationNaming = {}): string {
+  const prefix = naming.datasetPrefix ?? "terraloop";
+  return prefix ? `${prefix}_${schema}` : schema;
+}
