@@ -40,13 +40,18 @@ export interface LoadDatasetSummary {
   unchanged: number;
   /** Files whose rows were removed because they left the directory (with `prune`). */
   pruned: string[];
+  /** Warnings of the files that have one (`LoadFileResult.warning`), in load order. */
+  warnings: string[];
   /** Wall-clock seconds. */
   seconds: number;
 }
 
 /**
  * The raw files of a dataset directory in load order: registry CSVs first, then event
- * files by name (which is by delivery day).
+ * files by name (which is by delivery day). Names are taken literally (whatever characters
+ * they hold); symbolic links are followed, and one whose target is missing or not a file
+ * is an error naming it. The same day as both `.ndjson` and `.ndjson.gz` is refused, as it
+ * would load the day twice.
  *
  * @example
  * ```ts
@@ -58,7 +63,12 @@ export async function listDatasetFiles(dir: string): Promise<RawFile[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && rawKindOf(entry.name)) names.push(entry.name);
+      if (!rawKindOf(entry.name)) continue;
+      if (entry.isSymlink) await _checkLinkTarget(join(dir, entry.name));
+      else if (!entry.isFile) {
+        throw new Error(`Cannot load dataset "${dir}": "${entry.name}" is not a file`);
+      }
+      names.push(entry.name);
     }
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
@@ -80,7 +90,38 @@ export async function listDatasetFiles(dir: string): Promise<RawFile[]> {
   if (!files.some((file) => file.kind === "events")) {
     throw new Error(`Cannot load dataset "${dir}": no events-*.ndjson files found`);
   }
+  for (const name of names) {
+    if (name.endsWith(".ndjson") && names.includes(`${name}.gz`)) {
+      throw new Error(
+        `Cannot load dataset "${dir}": "${name}" and "${name}.gz" hold the same day; ` +
+          `keep one of them`,
+      );
+    }
+  }
   return files;
+}
+
+/** A dataset entry that is a symbolic link must lead to a file. */
+async function _checkLinkTarget(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Error(`Cannot load "${path}": it is a symbolic link to a missing file`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  if (!info.isFile) {
+    throw new Error(`Cannot load "${path}": it is a symbolic link to something not a file`);
+  }
+}
+
+/** `events-X.ndjson` for `events-X.ndjson.gz` and the other way round. */
+function _otherCompression(name: string): string {
+  return name.endsWith(".gz") ? name.slice(0, -3) : `${name}.gz`;
 }
 
 /**
@@ -101,7 +142,30 @@ export async function loadDataset(
 ): Promise<LoadDatasetSummary> {
   const started = performance.now();
   const files = await listDatasetFiles(dir);
-  const pruned = options.prune ? await pruneMissingFiles(warehouse, files) : [];
+  const manifest = warehouse.relation(LOAD_MANIFEST_RELATION);
+  const loaded = await warehouse.query<{ source_file: string; table_name: string }>(
+    `select distinct source_file, table_name from ${manifest}`,
+  );
+  const present = new Set(files.map((file) => `${rawTableName(file.kind)}:${basename(file.path)}`));
+  const gone = loaded.filter((row) => !present.has(`${row.table_name}:${row.source_file}`));
+  if (!options.prune) {
+    // A day loaded before as .ndjson and now delivered as .ndjson.gz (or the other way)
+    // would be in raw twice: replacing it is what prune is for.
+    for (const file of files) {
+      const name = basename(file.path);
+      const twin = gone.find((row) =>
+        row.table_name === rawTableName(file.kind) && row.source_file === _otherCompression(name)
+      );
+      if (file.kind === "events" && twin) {
+        throw new Error(
+          `Cannot load dataset "${dir}": "${name}" holds the same day as ` +
+            `"${twin.source_file}", loaded before and no longer in the directory; load with ` +
+            `prune (--prune) to replace it`,
+        );
+      }
+    }
+  }
+  const pruned = options.prune ? await pruneFiles(warehouse, gone) : [];
   let done = 0;
   const results = await warehouse.loadFiles(
     files,
@@ -117,17 +181,17 @@ export async function loadDataset(
     eventLines: sum((r) => r.rows + r.rejected, (r) => r.table === rawTableName("events")),
     unchanged: results.filter((r) => r.status === "unchanged").length,
     pruned,
+    warnings: results.flatMap((r) => r.warning ? [r.warning] : []),
     seconds: (performance.now() - started) / 1000,
   };
 }
 
-async function pruneMissingFiles(warehouse: Warehouse, files: RawFile[]): Promise<string[]> {
-  const present = new Set(files.map((file) => `${rawTableName(file.kind)}:${basename(file.path)}`));
+/** Remove the rows and manifest entries of files that left the directory. */
+async function pruneFiles(
+  warehouse: Warehouse,
+  gone: { source_file: string; table_name: string }[],
+): Promise<string[]> {
   const manifest = warehouse.relation(LOAD_MANIFEST_RELATION);
-  const loaded = await warehouse.query<{ source_file: string; table_name: string }>(
-    `select distinct source_file, table_name from ${manifest}`,
-  );
-  const gone = loaded.filter((row) => !present.has(`${row.table_name}:${row.source_file}`));
   for (const row of gone) {
     const { rows, rejected } = rawRelations(row.table_name);
     const file = warehouse.literal(row.source_file);

@@ -7,7 +7,7 @@
  * @module
  */
 import type { BigQueryField, BigQueryResult } from "./_bigquery_rows.ts";
-import { parseCsvRecords } from "./_csv_records.ts";
+import { type CsvRecord, parseCsvRecords } from "./_csv_records.ts";
 import { NdjsonWriter } from "./_ndjson_writer.ts";
 import {
   csvScratchFields,
@@ -15,8 +15,15 @@ import {
   EVENT_SCRATCH_FIELDS,
   eventsScript,
 } from "./_raw_bigquery_scripts.ts";
-import { firstLine, readRawText, splitLines } from "./_raw_files.ts";
 import {
+  contentLines,
+  INVALID_UTF8_REASON,
+  type RawContent,
+  rawContent,
+  readRawBytes,
+} from "./_raw_files.ts";
+import {
+  allRowsMalformed,
   identifySource,
   type LoadCounts,
   loadResult,
@@ -29,6 +36,7 @@ import {
   LOAD_MANIFEST_RELATION,
   RAW_CSV_COLUMNS,
   RAW_SCHEMA,
+  rawRelations,
 } from "./raw_tables.ts";
 import type { LoadFileResult, RawFile, RawKind, Relation } from "./types.ts";
 
@@ -92,9 +100,7 @@ export async function loadRawFilesBigQuery(
     } else if (source.file.kind === "events") {
       eventFiles.push(source);
     } else {
-      const started = performance.now();
-      const counts = await _loadCsv(wh, source);
-      emit(loadResult(source, counts, performance.now() - started));
+      emit(await _loadCsv(wh, source));
     }
   }
   if (eventFiles.length > 0) {
@@ -110,13 +116,15 @@ export async function loadRawFilesBigQuery(
       const ms = performance.now() - started;
       const totalBytes = eventFiles.reduce((sum, f) => sum + f.bytes, 0);
       for (const source of eventFiles) {
-        emit(loadResult(source, batch.get(source.sourceFile)!, ms * source.bytes / totalBytes));
+        const counts = batch.get(source.sourceFile) ?? { rows: 0, rejected: 0 };
+        emit(loadResult(source, counts, ms * source.bytes / Math.max(1, totalBytes)));
       }
     } else {
       for (const source of eventFiles) {
         const fileStarted = performance.now();
         const counts = await _loadEventBatch(wh, [source]);
-        emit(loadResult(source, counts.get(source.sourceFile)!, performance.now() - fileStarted));
+        const fileCounts = counts.get(source.sourceFile) ?? { rows: 0, rejected: 0 };
+        emit(loadResult(source, fileCounts, performance.now() - fileStarted));
       }
     }
   }
@@ -154,26 +162,36 @@ async function _loadEventBatch(
     const writer = await NdjsonWriter.create(path);
     try {
       for (const [fileIndex, source] of batch.entries()) {
-        const lines = splitLines(await readRawText(source.file.path));
-        lines.forEach((text, i) => writer.push({ file_index: fileIndex, _line: i + 1, text }));
+        const content = await _readContent(source);
+        const invalid = new Set(content.invalidLines.map((l) => l.line));
+        const lines = contentLines(content);
+        lines.forEach((text, i) =>
+          writer.push(
+            invalid.has(i + 1)
+              ? { file_index: fileIndex, _line: i + 1, text, reason: INVALID_UTF8_REASON }
+              : { file_index: fileIndex, _line: i + 1, text },
+          )
+        );
         lineCounts.push(lines.length);
         await writer.flushIfFull();
       }
     } finally {
       await writer.close();
     }
-    uploaded = true;
     const totalLines = lineCounts.reduce((sum, n) => sum + n, 0);
-    const written = await wh.loadNdjson(path, scratch, EVENT_SCRATCH_FIELDS);
-    if (written !== totalLines) {
-      throw new Error(`the load job wrote ${written} rows for ${totalLines} lines`);
+    if (totalLines > 0) {
+      uploaded = true;
+      const written = await wh.loadNdjson(path, scratch, EVENT_SCRATCH_FIELDS);
+      if (written !== totalLines) {
+        throw new Error(`the load job wrote ${written} rows for ${totalLines} lines`);
+      }
     }
     const seconds = (performance.now() - started) / 1000;
     const totalBytes = batch.reduce((sum, f) => sum + f.bytes, 0);
     const result = await wh.run(
       eventsScript(
         wh.naming,
-        scratch,
+        uploaded ? scratch : undefined,
         batch.map((source) => ({
           sourceFile: source.sourceFile,
           bytes: source.bytes,
@@ -207,19 +225,59 @@ async function _loadEventBatch(
   }
 }
 
-async function _loadCsv(wh: BigQueryLoadTarget, source: SourceFile): Promise<LoadCounts> {
+/** A source's content, read again (gunzipped, BOM removed, invalid UTF-8 lines set aside). */
+async function _readContent(source: SourceFile): Promise<RawContent> {
+  const path = source.file.path;
+  return await rawContent(path, await readRawBytes(path, { allowEmpty: true }));
+}
+
+/**
+ * One CSV record per line (docs/contracts.md), classified as the DuckDB loader does: every
+ * line after the header is a row or a rejected line (`invalid UTF-8`, `empty line`, or
+ * the parser's reason).
+ */
+function _csvRecords(lines: string[], invalid: Set<number>, expected: number): CsvRecord[] {
+  const records: CsvRecord[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = i + 1;
+    const text = lines[i]!;
+    if (invalid.has(line)) {
+      records.push({ line, text, reason: INVALID_UTF8_REASON });
+      continue;
+    }
+    // DuckDB's trim() strips spaces only: a line of spaces is empty, one with a tab is not.
+    const parsed = /^ *\r?$/.test(text) ? undefined : parseCsvRecords(text, expected, line)[0];
+    records.push(parsed ?? { line, text: text.replace(/\r$/, ""), reason: "empty line" });
+  }
+  return records;
+}
+
+async function _loadCsv(wh: BigQueryLoadTarget, source: SourceFile): Promise<LoadFileResult> {
   const kind = source.file.kind as CsvKind;
   const started = performance.now();
-  const text = await readRawText(source.file.path);
-  const newline = text.indexOf("\n");
-  const problem = headerProblem(kind, firstLine(text));
+  const content = await _readContent(source);
+  const lines = contentLines(content);
+  const problem = headerProblem(kind, lines[0] ?? "");
   if (problem) throw new Error(`Cannot load "${source.file.path}": ${problem}`);
   const columns = RAW_CSV_COLUMNS[kind];
-  const records = parseCsvRecords(newline < 0 ? "" : text.slice(newline + 1), columns.length, 2);
+  const invalid = new Set(content.invalidLines.map((l) => l.line));
+  const records = _csvRecords(lines, invalid, columns.length);
   const counts = {
     rows: records.filter((r) => !r.reason).length,
     rejected: records.filter((r) => r.reason).length,
   };
+  const malformed = allRowsMalformed(source, counts, 0);
+  if (malformed?.keep) {
+    const rows = wh.relation(rawRelations(source.table).rows);
+    const [previous] = await wh.query<{ n: number }>(
+      `select count(*) as n from ${rows} where _source_file = ${_literal(source.sourceFile)}`,
+    );
+    const { warning } = allRowsMalformed(source, counts, Number(previous?.n ?? 0))!;
+    return loadResult(source, { rows: 0, rejected: 0 }, performance.now() - started, {
+      kept: true,
+      warning,
+    });
+  }
   const scratch: Relation = { schema: RAW_SCHEMA, name: _scratchName() };
   const path = wh.scratchPath("ndjson");
   let uploaded = false;
@@ -254,7 +312,9 @@ async function _loadCsv(wh: BigQueryLoadTarget, source: SourceFile): Promise<Loa
         seconds: (performance.now() - started) / 1000,
       }, counts),
     );
-    return counts;
+    return loadResult(source, counts, performance.now() - started, {
+      warning: malformed?.warning,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`Cannot load "${source.file.path}" into ${source.table}: ${message}`, {

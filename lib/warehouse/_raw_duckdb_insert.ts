@@ -4,20 +4,28 @@
  * inserts both, with nothing parsed row by row in JavaScript. Runs inside the caller's
  * transaction; returns counts per source file.
  *
+ * DuckDB only ever reads scratch copies the loader wrote (valid UTF-8, named by the
+ * loader), through {@linkcode literalReadPath}: its file readers treat `*`, `?` and `[` as
+ * glob patterns, so a source path is never handed to them.
+ *
  * @module
  */
+import { resolve } from "node:path";
 import type { DuckDbStatements } from "./_duckdb_session.ts";
+import { INVALID_UTF8_REASON, type InvalidLine } from "./_raw_files.ts";
 import type { LoadCounts } from "./_raw_manifest.ts";
 import { sqlLiteral } from "./dialect.ts";
 import { RAW_CSV_COLUMNS, REQUIRED_EVENT_FIELDS } from "./raw_tables.ts";
 import type { RawKind } from "./types.ts";
 
-/** A file DuckDB can read: the source itself, or its decompressed scratch copy. */
+/** A scratch copy DuckDB reads, standing for one source file. */
 export interface ReadableFile {
-  /** What DuckDB reads. */
+  /** What DuckDB reads: a scratch copy of the source's cleaned content. */
   readablePath: string;
   /** File name recorded in `_source_file`. */
   sourceFile: string;
+  /** Lines that were not valid UTF-8 (a space in the copy): rejected with their text. */
+  invalidLines?: readonly InvalidLine[];
 }
 
 function _literal(value: string): string {
@@ -25,10 +33,51 @@ function _literal(value: string): string {
 }
 
 /**
+ * A path as a DuckDB file reader takes it literally: absolute (no `~` expansion, no URL
+ * scheme), with each glob character bracketed (`[*]`, `[?]`, `[[]`).
+ *
+ * @example
+ * ```ts
+ * literalReadPath("/tmp/data[1]/events-0?.ndjson"); // "/tmp/data[[]1]/events-0[?].ndjson"
+ * ```
+ */
+export function literalReadPath(path: string): string {
+  return resolve(path).replace(/[*?[]/g, (c) => `[${c}]`);
+}
+
+/**
+ * Mark the lines set aside as invalid UTF-8 in a classified-lines temp table: reason
+ * {@linkcode INVALID_UTF8_REASON}, their lossy text, nothing parsed. `columns` names the
+ * table's file column (`null` when it holds one file), its text column, and the assignment
+ * that clears what was parsed from the placeholder.
+ */
+async function _markInvalidLines(
+  wh: DuckDbStatements,
+  table: string,
+  files: readonly ReadableFile[],
+  columns: { file: string | null; text: string; clear: string },
+): Promise<void> {
+  const rows = files.flatMap((f) =>
+    (f.invalidLines ?? []).map((l) => `(${_literal(f.sourceFile)}, ${l.line}, ${_literal(l.text)})`)
+  );
+  // A few hundred rows per statement keeps each statement small, however many lines.
+  for (let at = 0; at < rows.length; at += 500) {
+    const fileMatch = columns.file ? `and ${table}.${columns.file} = fix.source_file` : "";
+    await wh.execute(`
+      update ${table}
+      set reason = ${_literal(INVALID_UTF8_REASON)}, ${columns.text} = fix.text, ${columns.clear}
+      from (values ${rows.slice(at, at + 500).join(", ")}) as fix(source_file, line_number, text)
+      where ${table}.line_number = fix.line_number ${fileMatch}
+    `);
+  }
+}
+
+/**
  * Classify the lines of event files and insert them into `raw.events` or
- * `raw.events_rejected` (reasons: `empty line`, `invalid JSON`, `not a JSON object`,
- * `missing required field "x"`); `loadedAt` is a SQL timestamp expression. Several files
- * go in one statement, so DuckDB reads them in parallel.
+ * `raw.events_rejected` (reasons: `invalid UTF-8`, `empty line`, `invalid JSON`,
+ * `not a JSON object`, `missing required field "x"`); `loadedAt` is a SQL timestamp
+ * expression. Several files go in one statement, so DuckDB reads them in parallel. An
+ * empty file has no lines.
  */
 export async function insertEvents(
   wh: DuckDbStatements,
@@ -39,10 +88,11 @@ export async function insertEvents(
   const missingChecks = REQUIRED_EVENT_FIELDS.map((field, i) =>
     `when not present[${i + 1}] then 'missing required field "${field}"'`
   ).join("\n            ");
-  const fileMap = files.map((f) => `(${_literal(f.readablePath)}, ${_literal(f.sourceFile)})`).join(
-    ", ",
-  );
-  const readList = files.map((f) => _literal(f.readablePath)).join(", ");
+  // read_text reports the resolved path it read as `filename`.
+  const fileMap = files
+    .map((f) => `(${_literal(resolve(f.readablePath))}, ${_literal(f.sourceFile)})`)
+    .join(", ");
+  const readList = files.map((f) => _literal(literalReadPath(f.readablePath))).join(", ");
   // One JSON function per step and column: a single CASE calling several JSON functions per
   // branch ran ~20x slower in DuckDB than these layered projections.
   await wh.execute(`
@@ -57,6 +107,8 @@ export async function insertEvents(
                ends_with(content, chr(10)) as ends_with_newline
         from read_text([${readList}]) as texts
         inner join file_names on texts.filename = file_names.readable_path
+        -- an empty file has no lines (splitting '' would give one empty line)
+        where content <> ''
     ),
     numbered as (
         select source_file,
@@ -101,6 +153,11 @@ export async function insertEvents(
         case when reason is not null then line end as line
     from lines_classified;
   `);
+  await _markInvalidLines(wh, "_lines", files, {
+    file: "source_file",
+    text: "line",
+    clear: "payload = null",
+  });
   await wh.execute(`
     insert into raw.events
     select source_file || ':' || line_number, source_file, line_number, ${loadedAt}, payload
@@ -121,8 +178,8 @@ export async function insertEvents(
 
 /**
  * Classify the records of a CSV source (a header line, then one record per line) and
- * insert them into `raw.<kind>` or `raw.<kind>_rejected`; `loadedAt` is a SQL timestamp
- * expression.
+ * insert them into `raw.<kind>` or `raw.<kind>_rejected` (a line that is not valid UTF-8
+ * with reason `invalid UTF-8`); `loadedAt` is a SQL timestamp expression.
  *
  * CSV sources are read line by line (one record per line, as docs/contracts.md states) so
  * every physical line lands in exactly one of raw.<kind> and raw.<kind>_rejected with its
@@ -150,7 +207,7 @@ export async function insertCsv(
     with file_text as (
         select string_split(content, chr(10)) as lines,
                ends_with(content, chr(10)) as ends_with_newline
-        from read_text(${_literal(path)})
+        from read_text(${_literal(literalReadPath(path))})
     ),
     numbered as (
         select generate_subscripts(lines, 1) as line_number,
@@ -185,6 +242,11 @@ export async function insertCsv(
         end as reason
     from lines_split;
   `);
+  await _markInvalidLines(wh, "_csv_lines", [file], {
+    file: null,
+    text: "line",
+    clear: "fields = null",
+  });
   await wh.execute(`
     insert into raw.${kind}
     select ${source} || ':' || line_number, ${source}, line_number, ${loadedAt},

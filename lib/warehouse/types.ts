@@ -60,10 +60,16 @@ export interface LoadFileResult {
   bytes: number;
   /** SHA-256 of the file's bytes (hex). */
   sha256: string;
-  /** `unchanged` when the same bytes were loaded before (nothing added). */
-  status: "loaded" | "reloaded" | "unchanged";
+  /**
+   * `unchanged` when the same bytes were loaded before (nothing added); `kept` when every
+   * record of a CSV source loaded before was malformed, so its previous rows were kept
+   * (see `warning`).
+   */
+  status: "loaded" | "reloaded" | "unchanged" | "kept";
   /** Wall-clock seconds for this file. */
   seconds: number;
+  /** Something the user should know although the load succeeded. */
+  warning?: string;
 }
 
 /** The kinds of raw file the loader understands. */
