@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import {
   checkDate,
   checkInteger,
+  checkPeriod,
   DEFAULT_DAYS,
   DEFAULT_SEED,
   DEFAULT_START,
@@ -96,6 +97,11 @@ export function generateArgsFromValues(
     checkDate("--start", start);
     options.start = start;
   }
+  checkPeriod(
+    checkDate("--start", options.start ?? DEFAULT_START),
+    options.days ?? DEFAULT_DAYS,
+    { start: start === undefined ? "the default start" : "--start", days: "--days" },
+  );
   if (values.gzip === true) options.gzip = true;
   const out = text("out") ?? DEFAULT_OUT_DIR;
   if (out.trim() === "") throw new TypeError(`--out must be a directory path, got ""`);

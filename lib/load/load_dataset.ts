@@ -1,5 +1,6 @@
 import { basename, join } from "node:path";
 import {
+  INCOMPLETE_DATASET_MARKER,
   LOAD_MANIFEST_RELATION,
   type LoadFileResult,
   type RawFile,
@@ -63,6 +64,12 @@ export async function listDatasetFiles(dir: string): Promise<RawFile[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
+      if (entry.name === INCOMPLETE_DATASET_MARKER) {
+        throw new Error(
+          `Cannot load dataset "${dir}": it is incomplete (a generate run was interrupted ` +
+            `while replacing its files); run generate again`,
+        );
+      }
       if (!rawKindOf(entry.name)) continue;
       if (entry.isSymlink) await _checkLinkTarget(join(dir, entry.name));
       else if (!entry.isFile) {
