@@ -9,6 +9,7 @@ import {
   parseGenerateArgs,
 } from "../../lib/generate/mod.ts";
 import { listDatasetFiles } from "../../lib/load/mod.ts";
+import { cliEnv } from "../_env.ts";
 
 const SMALL = { users: 200, days: 5 } as const;
 
@@ -173,6 +174,8 @@ Deno.test("generate killed with SIGKILL at random points leaves the old dataset 
       const config = new URL("../../deno.json", import.meta.url).pathname;
       const child = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", `--config=${config}`, script, out],
+        clearEnv: true,
+        env: cliEnv(),
         stdout: "piped",
         stderr: "inherit",
       }).spawn();

@@ -1,13 +1,15 @@
 // `deno task pipeline` as a user runs it: every stage, then a failing data test stops it.
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { cliEnv } from "../_env.ts";
 
 async function pipeline(cwd: string, ...args: string[]) {
   const script = new URL("../../cli/pipeline.ts", import.meta.url).pathname;
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", script, ...args],
     cwd,
-    env: { NO_COLOR: "1", TZ: "UTC" },
+    clearEnv: true,
+    env: cliEnv(),
   }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };

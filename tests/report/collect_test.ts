@@ -14,6 +14,7 @@ import {
 } from "../../lib/report/mod.ts";
 import { openDuckDb } from "../../lib/warehouse/mod.ts";
 import { type SmallWarehouse, smallWarehouse } from "./_warehouse.ts";
+import { cliEnv } from "../_env.ts";
 
 Deno.test({
   name: "collectReportData() on generated data recovers the planted effects",
@@ -61,6 +62,7 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
     assert.equal(insight.topEco, "NA");
     assert.ok(insight.sentence.startsWith("EMEA has the highest listing density"));
     assert.ok(insight.sentence.includes("But NA listings avoid the most CO₂e each"));
+    assert.equal(data.regions.length, 4, "one row per region");
     for (const row of data.regions) {
       const d = realised.published_listings_per_active_user_by_region[
         row.region as keyof typeof realised.published_listings_per_active_user_by_region
@@ -85,6 +87,7 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
     const active = data.regions.reduce((s, r) => s + r.n_active_users, 0);
     assert.equal(sizes, active);
     const end = Date.parse(`${small.truth.parameters.end}T00:00:00Z`);
+    assert.ok(data.retention.rows.length > 0, "retention has rows");
     for (const r of data.retention.rows) {
       assert.ok(r.cohort.getTime() + r.period * 7 * 86_400_000 < end, "week after the data");
     }
@@ -163,6 +166,8 @@ Deno.test("deno task report: clear errors for a missing warehouse or missing mar
   const run = async (...args: string[]) => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "cli/report.ts", ...args],
+      clearEnv: true,
+      env: cliEnv(),
       stdout: "piped",
       stderr: "piped",
     }).output();

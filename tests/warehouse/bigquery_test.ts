@@ -13,6 +13,7 @@ import {
   type FakeBigQueryOptions,
   startFakeBigQuery,
 } from "./_fake_bigquery.ts";
+import { cliEnv } from "../_env.ts";
 
 const PROJECT = "terraloop-test";
 const ALL_DATASETS = {
@@ -943,7 +944,8 @@ Deno.test("the adapter talks only to its apiEndpoint (a subprocess allowed no ot
         fake.endpoint,
         join(dir, "events-a.ndjson"),
       ],
-      env: { NO_PROXY: "127.0.0.1", no_proxy: "127.0.0.1" },
+      clearEnv: true,
+      env: cliEnv({ NO_PROXY: "127.0.0.1", no_proxy: "127.0.0.1" }),
       stdout: "piped",
       stderr: "piped",
     }).output();

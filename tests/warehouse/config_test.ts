@@ -215,6 +215,7 @@ Deno.test("openWarehouse() opens the adapter the config names", async () => {
           ["terraloop_staging", "EU"],
         ],
       );
+      assert.ok(fake.requests.length > 0);
       assert.ok(fake.requests.every((r) => r.path.includes("/projects/acme-analytics/")));
     } finally {
       await wh.close();

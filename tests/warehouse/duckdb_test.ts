@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openDuckDb } from "../../lib/warehouse/mod.ts";
+import { cliEnv } from "../_env.ts";
 
 Deno.test("openDuckDb() creates the raw schema and reports UTC", async () => {
   const wh = await openDuckDb(":memory:");
@@ -193,7 +194,7 @@ Deno.test("a warehouse creation killed with SIGKILL leaves nothing that later op
         stdout: "piped",
         stderr: "null",
         clearEnv: true,
-        env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/tmp" },
+        env: cliEnv(),
       }).spawn();
       const reader = child.stdout.getReader();
       await reader.read(); // "ready": the loop has started
