@@ -161,8 +161,8 @@ export function dailyCounts(events: FrameLike, options: DailyCountsOptions = {})
  * 1/√(1 + expected), the noise of a Poisson count). The band is exp(prediction ± sensitivity ·
  * that error) − 1. A plain mean lags behind a growing series (growth alone scores up to about 1.9)
  * and its symmetric band does not fit counts, whose noise grows with the level; on the project
- * generator's 90-day series (7 event names, 10 seeds, 35,000 users) the mean flagged 56 quiet
- * days and the log-linear trend 2, both with the 30 % floor below.
+ * generator's 90-day series (7 event names, 10 seeds, 35,000 users) the mean flagged 42 quiet
+ * days and the log-linear trend 2, both with the 30 % floor below (docs/observability.md).
  *
  * **Small changes.** A day is flagged only if it is also more than `ignoreSmallChanges.spikePct`
  * percent above (or `dropPct` below) `expected` (Elementary's `ignore_small_changes`): the band
