@@ -214,6 +214,29 @@ export function relationNamingOf(
     : { bigqueryProject: config.projectId, datasetPrefix: config.datasetPrefix };
 }
 
+/**
+ * Why the configured warehouse cannot be read yet, or `null` when it can be opened for
+ * reading: a DuckDB file that does not exist (opening it would create an empty one). Readers
+ * such as the report call this before {@linkcode openWarehouse}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const problem = await missingWarehouseProblem({ kind: "duckdb", path: "/nonexistent/wh.duckdb" });
+ * assert.equal(problem, 'warehouse "/nonexistent/wh.duckdb" does not exist');
+ * ```
+ */
+export async function missingWarehouseProblem(config: WarehouseConfig): Promise<string | null> {
+  if (config.kind !== "duckdb" || config.path === ":memory:") return null;
+  try {
+    await Deno.stat(config.path);
+    return null;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return `warehouse "${config.path}" does not exist`;
+    throw error;
+  }
+}
+
 function _isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);

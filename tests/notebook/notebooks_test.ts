@@ -13,11 +13,11 @@ import {
   describeFailure,
   ensureJupyterEnv,
   type NotebookRunResult,
-  notebookWorkspace,
   PROJECT_ROOT,
   runNotebooks,
   stripAnsi,
-} from "../../lib/notebook/mod.ts";
+} from "../../lib/jupyter/mod.ts";
+import { notebookWorkspace } from "../../lib/pipeline/mod.ts";
 
 const PLOTLY = "application/vnd.plotly.v1+json";
 

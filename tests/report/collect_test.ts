@@ -2,7 +2,7 @@
 // effects planted by the generator, and the numbers match truth.json's realised values.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runReportStage } from "../../cli/report.ts";
+import { runReportStage } from "../../lib/pipeline/mod.ts";
 import {
   activationInsight,
   affinityInsight,

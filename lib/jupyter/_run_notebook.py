@@ -1,6 +1,6 @@
 """Execute Jupyter notebooks top to bottom in a Jupyter kernel and export them to offline HTML.
 
-Called by lib/notebook/run.ts with the .venv Python. For every notebook given it prints one
+Called by lib/jupyter/run.ts with the .venv Python. For every notebook given it prints one
 JSON line on stdout:
 
   {"notebook": ..., "ok": true|false, "seconds": 1.2, "executed": path, "html": path|null,

@@ -5,7 +5,7 @@ import {
   jupyterEnvVars,
   KERNEL_DISPLAY_NAME,
   writeKernelSpec,
-} from "../../lib/notebook/mod.ts";
+} from "../../lib/jupyter/mod.ts";
 
 Deno.test("writeKernelSpec() writes a Deno kernelspec and rewrites it only when Deno moved", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "tl-kernelspec-" });

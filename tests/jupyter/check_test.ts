@@ -8,7 +8,7 @@ import {
   type NotebookJson,
   PROJECT_ROOT,
   stripNotebook,
-} from "../../lib/notebook/mod.ts";
+} from "../../lib/jupyter/mod.ts";
 
 function notebook(cells: NotebookJson["cells"]): NotebookJson {
   return { nbformat: 4, nbformat_minor: 5, metadata: {}, cells };

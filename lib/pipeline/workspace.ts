@@ -5,33 +5,29 @@
  * stage only when its output is missing or stale, so any notebook runs by itself on a fresh
  * checkout and re-running one repeats no work.
  *
- * ```ts
+ * ```ts ignore
+ * // In a notebook (cwd notebooks/): the default scale, in data/notebooks/u35000-d90-s42-2026-01-01/.
  * const ws = notebookWorkspace({ users: 35_000, days: 90, seed: 42, start: "2026-01-01" });
  * const wh = await openDuckDb(ws.duckdbPath);
  * (await ensureModels(ws, wh)).message; // "Reused 12 models built … " or "Built 12 models …"
- * await wh.close();
  * ```
  *
  * @module
  */
 
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import {
-  EVENT_NAMES,
-  generateDataset,
   type GenerateProgress,
-  type GenerateSummary,
-  MAX_USERS,
   MESS_KINDS,
-  type MessRates,
   resolveOptions,
   type TruthFile,
-  UNKNOWN_EVENT_NAMES,
 } from "../generate/mod.ts";
-import { listDatasetFiles, loadDataset, type LoadDatasetSummary } from "../load/mod.ts";
-import { loadProject, type RunEvent, runProject, type RunResults } from "../models/mod.ts";
+import { loadProject, type RunEvent, type RunResults } from "../models/mod.ts";
 import type { Warehouse } from "../warehouse/mod.ts";
-import { PROJECT_ROOT } from "./env.ts";
+import { PROJECT_ROOT } from "./defaults.ts";
+import { type GenerateStageSummary, runGenerateStage } from "./generate.ts";
+import { type LoadStageSummary, runLoadStage } from "./load.ts";
+import { runModelsStage } from "./models.ts";
 
 /** The generator parameters a workspace is keyed by; unset ones take the generator's defaults. */
 export interface WorkspaceParams {
@@ -123,7 +119,7 @@ export interface EnsureDatasetResult {
   /** The dataset's truth.json. */
   truth: TruthFile;
   /** The generator's summary; null when reused. */
-  summary: GenerateSummary | null;
+  summary: GenerateStageSummary | null;
   /** One sentence saying what happened, for a notebook cell. */
   message: string;
 }
@@ -144,7 +140,7 @@ export interface EnsureLoadedResult {
   /** What happened to the dataset first. */
   dataset: EnsureDatasetResult;
   /** The loader's summary (files skipped as unchanged count in `unchanged`). */
-  load: LoadDatasetSummary;
+  load: LoadStageSummary;
   /** One sentence saying what happened. */
   message: string;
 }
@@ -177,43 +173,16 @@ export interface EnsureModelsResult {
   message: string;
 }
 
-/** Options for {@linkcode sampleMessyLines}. */
-export interface SampleMessyLinesOptions {
-  /**
-   * Lines shown per mess kind.
-   * @default {1}
-   */
-  perKind?: number;
-  /**
-   * Stop after reading this many event lines, even if some kinds have no sample yet.
-   * @default {200000}
-   */
-  maxLines?: number;
-}
-
-/** One raw event line and the kind of mess it shows. */
-export interface MessyLine {
-  /** A `truth.json` mess kind (see `MESS_KINDS`). */
-  kind: string;
-  /** Event file name. */
-  file: string;
-  /** 1-based line number in the file. */
-  line: number;
-  /** Other kinds the same line shows, comma-separated (`""` when none). */
-  also: string;
-  /** The line as delivered. */
-  text: string;
-}
-
 /**
  * Paths and resolved parameters of the workspace for these generator parameters. Pure
  * (nothing is created); parameters are validated as the generator does.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const ws = notebookWorkspace({ users: 1500, days: 28 }, { baseDir: "/tmp/nb" });
- * ws.key; // "u1500-d28-s42-2026-01-01"
- * ws.duckdbPath; // "/tmp/nb/u1500-d28-s42-2026-01-01/warehouse.duckdb"
+ * assert.equal(ws.key, "u1500-d28-s42-2026-01-01");
+ * assert.equal(ws.duckdbPath, "/tmp/nb/u1500-d28-s42-2026-01-01/warehouse.duckdb");
  * ```
  */
 export function notebookWorkspace(
@@ -249,9 +218,14 @@ export function notebookWorkspace(
  *
  * @example
  * ```ts
- * const dataset = await ensureDataset(ws);
- * dataset.action; // "generated" the first time, "reused" afterwards
- * dataset.truth.counts.events;
+ * import assert from "node:assert/strict";
+ * const baseDir = await Deno.makeTempDir();
+ * const ws = notebookWorkspace({ users: 60, days: 3 }, { baseDir });
+ * assert.equal((await ensureDataset(ws)).action, "generated");
+ * const again = await ensureDataset(ws);
+ * assert.equal(again.action, "reused");
+ * assert.ok(again.truth.counts.events > 0);
+ * await Deno.remove(baseDir, { recursive: true });
  * ```
  */
 export async function ensureDataset(
@@ -270,8 +244,9 @@ export async function ensureDataset(
         `(truth.json matches ${_paramText(ws)}).`,
     };
   }
-  const summary = await generateDataset(ws.datasetDir, {
+  const summary = await runGenerateStage({
     ..._generateOptions(ws),
+    out: ws.datasetDir,
     onProgress: options.onProgress,
   });
   const truth = JSON.parse(await Deno.readTextFile(ws.truthPath)) as TruthFile;
@@ -292,9 +267,15 @@ export async function ensureDataset(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ * const baseDir = await Deno.makeTempDir();
+ * const ws = notebookWorkspace({ users: 60, days: 3 }, { baseDir });
  * const wh = await openDuckDb(ws.duckdbPath);
- * const loaded = await ensureLoaded(ws, wh);
- * loaded.action; // "loaded" the first time, "unchanged" afterwards
+ * assert.equal((await ensureLoaded(ws, wh)).action, "loaded");
+ * assert.equal((await ensureLoaded(ws, wh)).action, "unchanged");
+ * await wh.close();
+ * await Deno.remove(baseDir, { recursive: true });
  * ```
  */
 export async function ensureLoaded(
@@ -303,7 +284,7 @@ export async function ensureLoaded(
   options: EnsureLoadedOptions = {},
 ): Promise<EnsureLoadedResult> {
   const dataset = await ensureDataset(ws, options.dataset);
-  const load = await loadDataset(ws.datasetDir, warehouse, { prune: true });
+  const load = await runLoadStage(warehouse, { dir: ws.datasetDir, prune: true });
   const changed = load.files.some((f) => f.status !== "unchanged") || load.pruned.length > 0;
   const message = changed
     ? `Loaded ${_int(load.files.length - load.unchanged)} of ${_int(load.files.length)} files ` +
@@ -320,13 +301,20 @@ export async function ensureLoaded(
  * from them. The previous build (`<targetDir>/run_results.json`) is reused when it succeeded,
  * built every model of the project in this warehouse, started after the last file was loaded
  * and after the last change to the SQL files, and every model relation still exists;
- * otherwise every model is built and tested with `runProject`. Throws when the build fails.
+ * otherwise every model is built and tested with {@linkcode runModelsStage}. Throws when the build fails.
  *
  * @example
  * ```ts
- * const models = await ensureModels(ws, wh);
- * models.action; // "built" or "reused"
- * models.results.tests.filter((t) => t.status === "warn").length;
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ * const baseDir = await Deno.makeTempDir();
+ * const ws = notebookWorkspace({ users: 60, days: 3 }, { baseDir });
+ * const wh = await openDuckDb(ws.duckdbPath);
+ * const models = await ensureModels(ws, wh); // generates, loads, then builds
+ * assert.equal(models.action, "built");
+ * assert.equal((await ensureModels(ws, wh)).action, "reused");
+ * await wh.close();
+ * await Deno.remove(baseDir, { recursive: true });
  * ```
  */
 export async function ensureModels(
@@ -354,10 +342,10 @@ export async function ensureModels(
         `in ${warehouse.description} (${_testCounts(previous)}).`,
     };
   }
-  const results = await runProject(warehouse, {
+  const { results } = await runModelsStage(warehouse, {
     project,
     targetDir: ws.targetDir,
-    onEvent: options.onEvent,
+    onProgress: options.onEvent,
   });
   if (!results.success) {
     throw new Error(
@@ -373,125 +361,6 @@ export async function ensureModels(
       `${reason} (${_testCounts(results)}; ${results.elapsedSeconds.toFixed(1)} s).`,
   };
 }
-
-/**
- * The mess kinds a raw event line shows, as `truth.json` names them, in `MESS_KINDS` order.
- * `fileDay` (`YYYY-MM-DD`, the day of the file it was delivered in) detects late arrivals;
- * `seenEventIds` (updated in place) detects duplicate deliveries.
- *
- * @example
- * ```ts
- * messKindsOf('{"event_id":"E1","user_id":" u000042 ","event":"Session Start","ts":1767225600000}');
- * // ["id_case_whitespace", "event_name_variant", "ts_epoch_ms", "missing_optional"]
- * ```
- */
-export function messKindsOf(
-  line: string,
-  context: { fileDay?: string; seenEventIds?: Set<string> } = {},
-): (keyof MessRates)[] {
-  let event: Record<string, unknown>;
-  try {
-    event = JSON.parse(line);
-  } catch {
-    return ["malformed"];
-  }
-  if (!event || typeof event !== "object" || Array.isArray(event)) return ["malformed"];
-  const found = new Set<keyof MessRates>();
-  const userId = typeof event.user_id === "string" ? event.user_id : "";
-  const cleanId = userId.trim().toUpperCase();
-  if (userId !== cleanId) found.add("id_case_whitespace");
-  if (/^U\d{6}$/.test(cleanId) && Number(cleanId.slice(1)) > MAX_USERS) found.add("orphan_user");
-  const name = typeof event.event === "string" ? event.event : "";
-  const cleanName = name.trim().toLowerCase().replace(/[ -]/g, "_");
-  if ((UNKNOWN_EVENT_NAMES as readonly string[]).includes(cleanName)) found.add("unknown_event");
-  if (name !== cleanName && (EVENT_NAMES as readonly string[]).includes(cleanName)) {
-    found.add("event_name_variant");
-  }
-  const ts = event.ts;
-  let tsMs = NaN;
-  if (typeof ts === "number") {
-    found.add("ts_epoch_ms");
-    tsMs = ts;
-  } else if (typeof ts === "string") {
-    const offset = /[+-]\d{2}:\d{2}$/.test(ts);
-    const zoned = offset || ts.endsWith("Z");
-    if (offset) found.add("ts_offset");
-    else if (!zoned) found.add("ts_naive");
-    tsMs = Date.parse(zoned ? ts : `${ts.replace(" ", "T")}Z`);
-  }
-  const props = event.properties;
-  if (props && typeof props === "object") {
-    const p = props as Record<string, unknown>;
-    if (typeof p.weight_kg === "string" || typeof p.eco_score_kg_co2e === "string") {
-      found.add("number_as_string");
-    }
-  }
-  const id = typeof event.event_id === "string" ? event.event_id : null;
-  const seen = context.seenEventIds;
-  const duplicate = id !== null && seen !== undefined && seen.has(id);
-  if (duplicate) found.add("duplicate_delivery");
-  if (id !== null && seen) seen.add(id);
-  const tsDay = Number.isFinite(tsMs) ? new Date(tsMs).toISOString().slice(0, 10) : null;
-  if (!duplicate && context.fileDay && tsDay && tsDay < context.fileDay) {
-    found.add("late_arrival");
-  }
-  if (Object.keys(event).some((key) => !_EVENT_KEYS.has(key))) found.add("extra_field");
-  if (!("session_id" in event) || !("platform" in event) || !("properties" in event)) {
-    found.add("missing_optional");
-  }
-  return MESS_KINDS.filter((kind) => found.has(kind));
-}
-
-/**
- * A few raw event lines per mess kind, read from a dataset directory's event files in
- * delivery order (each line listed once, under the first kind it still lacks samples for).
- *
- * @example
- * ```ts
- * const lines = await sampleMessyLines(ws.datasetDir, { perKind: 2 });
- * lines[0]; // { kind: "id_case_whitespace", file: "events-2026-01-01.ndjson", line: 7, also: "", text: "{…}" }
- * ```
- */
-export async function sampleMessyLines(
-  datasetDir: string,
-  options: SampleMessyLinesOptions = {},
-): Promise<MessyLine[]> {
-  const perKind = options.perKind ?? 1;
-  const maxLines = options.maxLines ?? 200_000;
-  const samples = new Map<string, MessyLine[]>(MESS_KINDS.map((kind) => [kind, []]));
-  const seenEventIds = new Set<string>();
-  const full = () => [...samples.values()].every((list) => list.length >= perKind);
-  let read = 0;
-  const files = (await listDatasetFiles(datasetDir)).filter((f) => f.kind === "events");
-  for (const file of files) {
-    if (full() || read >= maxLines) break;
-    const name = basename(file.path);
-    if (name.endsWith(".gz")) continue;
-    const fileDay = /events-(\d{4}-\d{2}-\d{2})/.exec(name)?.[1];
-    const lines = (await Deno.readTextFile(file.path)).split("\n");
-    for (let i = 0; i < lines.length && read < maxLines; i++) {
-      const text = lines[i]!;
-      if (text === "") continue;
-      read++;
-      const kinds = messKindsOf(text, { fileDay, seenEventIds });
-      const kind = kinds.find((k) => samples.get(k)!.length < perKind);
-      if (!kind) continue;
-      const also = kinds.filter((k) => k !== kind).join(", ");
-      samples.get(kind)!.push({ kind, file: name, line: i + 1, also, text });
-    }
-  }
-  return [...samples.values()].flat();
-}
-
-const _EVENT_KEYS = new Set([
-  "event_id",
-  "user_id",
-  "event",
-  "ts",
-  "session_id",
-  "platform",
-  "properties",
-]);
 
 function _generateOptions(params: WorkspaceParams) {
   return { users: params.users, days: params.days, seed: params.seed, start: params.start };
@@ -550,8 +419,9 @@ async function _staleReason(
   const missing = models.filter((name) => !built.has(name));
   if (missing.length) return `model(s) ${missing.join(", ")} were not in the previous build`;
   const builtAt = Date.parse(previous.generatedAt);
+  const manifest = warehouse.relation({ schema: "raw", name: "_load_manifest" });
   const [loaded] = await warehouse.query<{ last_loaded_at: unknown }>(
-    "select max(loaded_at) as last_loaded_at from raw._load_manifest",
+    `select max(loaded_at) as last_loaded_at from ${manifest}`,
   );
   const lastLoad = _timeMs(loaded?.last_loaded_at);
   if (!Number.isFinite(builtAt) || lastLoad > builtAt) {

@@ -6,7 +6,7 @@ import {
   type NotebookRunResult,
   PROJECT_ROOT,
   runNotebooks,
-} from "../../lib/notebook/mod.ts";
+} from "../../lib/jupyter/mod.ts";
 
 type Output = { output_type: string; data?: Record<string, unknown> };
 type Cell = { cell_type: string; outputs?: Output[]; execution_count?: number | null };
