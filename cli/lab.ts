@@ -7,6 +7,9 @@
 import { ensureJupyterEnv, KERNEL_DISPLAY_NAME, PROJECT_ROOT } from "../lib/jupyter/mod.ts";
 import { parseTaskArgs, runTask, UsageError } from "./_common.ts";
 
+/** Port JupyterLab listens on unless `--port` says otherwise. */
+const DEFAULT_PORT = 8888;
+
 const HELP = `Usage: deno task lab [options]
 
 Starts JupyterLab on 127.0.0.1 with the project as its root and notebooks/ open. The first
@@ -15,7 +18,7 @@ the "${KERNEL_DISPLAY_NAME}" kernel, which runs this Deno with the project's den
 Jupyter's config, data and runtime files stay inside .venv/; nothing goes to your home.
 
 Options:
-  --port N        port to listen on (default: 8888); fails if it is taken
+  --port N        port to listen on (default: ${DEFAULT_PORT}); fails if it is taken
   --token TOKEN   access token (default: a random one, printed in the URL)
   -h, --help      show this help
 
@@ -24,7 +27,7 @@ Stop with Ctrl-C. Exit codes: 1 JupyterLab failed or the port is taken; 2 a wron
 
 async function main(): Promise<number> {
   const { values } = parseTaskArgs(Deno.args, {
-    port: { type: "string", default: "8888" },
+    port: { type: "string", default: String(DEFAULT_PORT) },
     token: { type: "string" },
   }, HELP);
   const port = Number(values.port);

@@ -14,7 +14,7 @@ import {
   writeCompiled,
 } from "../lib/models/mod.ts";
 import { PIPELINE_DEFAULTS, runModelsStage } from "../lib/pipeline/mod.ts";
-import { type Dialect, DIALECTS } from "../lib/warehouse/mod.ts";
+import { type Dialect, DIALECTS, WAREHOUSE_DEFAULTS } from "../lib/warehouse/mod.ts";
 import { asUsage, EXIT, openTaskWarehouse, parseTaskArgs, runTask, UsageError } from "./_common.ts";
 import { printModelsEvent, printModelsResults } from "./_print.ts";
 
@@ -41,7 +41,7 @@ usage: deno task models [run|compile|test|list] [options]
   --models-dir DIR        models directory (default ${D.modelsDir})
   --target-dir DIR        where run_results.json and compiled SQL go (default ${D.targetDir})
   --bigquery-project ID   BigQuery project in compiled names (default: none, the job's project)
-  --dataset-prefix P      BigQuery dataset prefix: schema marts -> P_marts (default terraloop)
+  --dataset-prefix P      BigQuery dataset prefix: schema marts -> P_marts (default ${WAREHOUSE_DEFAULTS.datasetPrefix})
   -h, --help              this help
 
 Exit codes: 0 success; 1 a model failed, an error-severity test failed, or the project is

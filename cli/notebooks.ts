@@ -15,6 +15,9 @@ import {
 } from "../lib/jupyter/mod.ts";
 import { EXIT, parseTaskArgs, runTask, UsageError } from "./_common.ts";
 
+/** Per-cell timeout unless `--timeout` says otherwise, in seconds. */
+const DEFAULT_TIMEOUT_SECONDS = 600;
+
 const HELP = `Usage: deno task notebooks [options]
 
 Executes every notebooks/*.ipynb (sorted by name) top to bottom in the "Deno (TerraLoop)"
@@ -30,7 +33,7 @@ Options:
   --only NAME       run only this notebook (file name with or without .ipynb, or a prefix
                     such as 02); repeatable
   --out DIR         output folder (default: reports/notebooks)
-  --timeout SEC     per-cell timeout in seconds (default: 600)
+  --timeout SEC     per-cell timeout in seconds (default: ${DEFAULT_TIMEOUT_SECONDS})
   --no-html         skip the HTML export
   --verbose         show Jupyter and kernel logs (stderr)
   -h, --help        show this help
@@ -51,7 +54,7 @@ async function main(): Promise<number> {
     "no-html": { type: "boolean" },
     verbose: { type: "boolean" },
   }, HELP);
-  const timeout = values.timeout === undefined ? 600 : Number(values.timeout);
+  const timeout = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
   if (!Number.isInteger(timeout) || timeout <= 0) {
     throw new UsageError(
       `Invalid --timeout "${values.timeout}": expected a positive number of seconds`,

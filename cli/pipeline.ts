@@ -9,6 +9,7 @@ import { GENERATE_FLAGS, generateArgsFromValues } from "../lib/generate/mod.ts";
 import { PIPELINE_DEFAULTS, type PipelineEvent, runPipeline } from "../lib/pipeline/mod.ts";
 import {
   asUsage,
+  errorMessage,
   EXIT,
   fmtSeconds,
   parseTaskArgs,
@@ -85,12 +86,12 @@ async function main(): Promise<number> {
     }
     ok = summary.success;
   } catch (error) {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`error: ${errorMessage(error)}`);
   }
   console.log(
     `${ok ? "✔" : "✘"} pipeline  ${ok ? "done" : "failed"} — ${
       fmtSeconds((performance.now() - started) / 1000)
-    } (warehouse ${warehouse || warehouseConfig.kind})`,
+    }${warehouse ? ` (warehouse ${warehouse})` : " (the warehouse did not open)"}`,
   );
   return ok ? EXIT.ok : EXIT.failure;
 }
