@@ -7,6 +7,7 @@
  */
 import { GENERATE_FLAGS, generateArgsFromValues } from "../lib/generate/mod.ts";
 import { PIPELINE_DEFAULTS, type PipelineEvent, runPipeline } from "../lib/pipeline/mod.ts";
+import { warehouseLabel } from "../lib/warehouse/mod.ts";
 import {
   asUsage,
   errorMessage,
@@ -67,7 +68,6 @@ async function main(): Promise<number> {
   const warehouseConfig = taskWarehouseConfig({ warehouse: values.warehouse });
 
   const started = performance.now();
-  let warehouse = "";
   let ok = false;
   try {
     const summary = await runPipeline({
@@ -77,7 +77,7 @@ async function main(): Promise<number> {
       skipGenerate: values["skip-generate"],
       targetDir: values["target-dir"],
       reportPath: values.report,
-      onEvent: printer((description) => warehouse = description),
+      onEvent: printer(),
     });
     if (!summary.success) {
       console.error(
@@ -91,20 +91,17 @@ async function main(): Promise<number> {
   console.log(
     `${ok ? "✔" : "✘"} pipeline  ${ok ? "done" : "failed"} — ${
       fmtSeconds((performance.now() - started) / 1000)
-    }${warehouse ? ` (warehouse ${warehouse})` : " (the warehouse did not open)"}`,
+    } (warehouse ${warehouseLabel(warehouseConfig)})`,
   );
   return ok ? EXIT.ok : EXIT.failure;
 }
 
 /** Prints the pipeline's events as they come. */
-function printer(onWarehouse: (description: string) => void): (event: PipelineEvent) => void {
+function printer(): (event: PipelineEvent) => void {
   const tickWrite = progress("writing files");
   const tickLoad = loadTicker();
   return (event) => {
     switch (event.type) {
-      case "warehouse_open":
-        onWarehouse(event.warehouse);
-        break;
       case "generate_progress":
         if (event.progress.stage === "write") {
           tickWrite(event.progress.done, event.progress.total, event.progress.file ?? "");

@@ -90,7 +90,6 @@ export async function runModelsStage(
   const targetDir = run.targetDir === undefined ? PIPELINE_DEFAULTS.targetDir : run.targetDir;
   const results = await runProject(warehouse, {
     ...run,
-    ...warehouse.naming,
     modelsDir: run.modelsDir ?? PIPELINE_DEFAULTS.modelsDir,
     targetDir,
     onEvent: onProgress,

@@ -23,7 +23,7 @@ import {
   type TruthFile,
 } from "../generate/mod.ts";
 import { loadProject, type RunEvent, type RunResults } from "../models/mod.ts";
-import type { Warehouse } from "../warehouse/mod.ts";
+import { LOAD_MANIFEST_RELATION, type Warehouse } from "../warehouse/mod.ts";
 import { PROJECT_ROOT } from "./defaults.ts";
 import { type GenerateStageSummary, runGenerateStage } from "./generate.ts";
 import { type LoadStageSummary, runLoadStage } from "./load.ts";
@@ -419,7 +419,7 @@ async function _staleReason(
   const missing = models.filter((name) => !built.has(name));
   if (missing.length) return `model(s) ${missing.join(", ")} were not in the previous build`;
   const builtAt = Date.parse(previous.generatedAt);
-  const manifest = warehouse.relation({ schema: "raw", name: "_load_manifest" });
+  const manifest = warehouse.relation(LOAD_MANIFEST_RELATION);
   const [loaded] = await warehouse.query<{ last_loaded_at: unknown }>(
     `select max(loaded_at) as last_loaded_at from ${manifest}`,
   );

@@ -1,4 +1,5 @@
 import type { Warehouse } from "./types.ts";
+import { bigQueryDataset, DEFAULT_DATASET_PREFIX, type RelationNaming } from "./dialect.ts";
 import { openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
 import { openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
 
@@ -61,7 +62,7 @@ export interface WarehouseFlags {
 export const WAREHOUSE_DEFAULTS = {
   kind: "duckdb",
   duckdbPath: "data/warehouse.duckdb",
-  datasetPrefix: "terraloop",
+  datasetPrefix: DEFAULT_DATASET_PREFIX,
   location: "US",
 } as const;
 
@@ -206,12 +207,27 @@ export async function openWarehouse(
  * await runProject(wh, { ...naming });
  * ```
  */
-export function relationNamingOf(
-  config: WarehouseConfig,
-): { bigqueryProject?: string; datasetPrefix?: string } {
+export function relationNamingOf(config: WarehouseConfig): RelationNaming {
   return config.kind === "duckdb"
     ? {}
     : { bigqueryProject: config.projectId, datasetPrefix: config.datasetPrefix };
+}
+
+/**
+ * A short label for a config, for progress lines, before anything is opened: the DuckDB
+ * file, or the BigQuery project with its datasets and location.
+ *
+ * @example
+ * ```ts
+ * warehouseLabel({ kind: "duckdb", path: "data/warehouse.duckdb" }); // "data/warehouse.duckdb"
+ * warehouseLabel({ kind: "bigquery", projectId: "acme-prod", datasetPrefix: "tl", location: "EU" });
+ * // "bigquery:acme-prod (tl_*, EU)"
+ * ```
+ */
+export function warehouseLabel(config: WarehouseConfig): string {
+  if (config.kind === "duckdb") return config.path;
+  const datasets = bigQueryDataset("*", { datasetPrefix: config.datasetPrefix });
+  return `bigquery:${config.projectId} (${datasets}, ${config.location})`;
 }
 
 /**

@@ -22,5 +22,6 @@ export {
   relationNamingOf,
   WAREHOUSE_DEFAULTS,
   warehouseConfigFromEnv,
+  warehouseLabel,
 } from "./config.ts";
 export type { OpenWarehouseOptions, WarehouseConfig, WarehouseFlags } from "./config.ts";
