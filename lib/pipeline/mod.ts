@@ -4,14 +4,14 @@
  * stages and the benchmarks all run the stages through this module.
  *
  * ```ts ignore
- * import { ensureModels, notebookWorkspace, runLoadStage, runPipeline } from "./lib/pipeline/mod.ts";
+ * import { ensureModels, notebookWorkspace, runLoadStage, runPipeline } from "./mod.ts";
  *
  * // Everything, as `deno task pipeline` does (here at a small scale):
  * const summary = await runPipeline({ generate: { users: 2000, days: 30 } });
  * summary.models.testsFailed; // 0
  *
  * // One stage on an open warehouse, with progress:
- * const load = await runLoadStage(wh, { dir: "data/raw", onProgress: (p) => bar(p.done, p.total) });
+ * const load = await runLoadStage(wh, { dir: "data/raw", onProgress: (p) => tick(p.done) });
  *
  * // A notebook's own workspace, each stage done only when needed:
  * const ws = notebookWorkspace({ users: 5000, days: 30 });

@@ -6,7 +6,7 @@
  * checkout and re-running one repeats no work.
  *
  * ```ts ignore
- * // In a notebook (cwd notebooks/): the default scale, in data/notebooks/u35000-d90-s42-2026-01-01/.
+ * // In a notebook: the default scale, kept in data/notebooks/u35000-d90-s42-2026-01-01/.
  * const ws = notebookWorkspace({ users: 35_000, days: 90, seed: 42, start: "2026-01-01" });
  * const wh = await openDuckDb(ws.duckdbPath);
  * (await ensureModels(ws, wh)).message; // "Reused 12 models built … " or "Built 12 models …"
@@ -301,7 +301,8 @@ export async function ensureLoaded(
  * from them. The previous build (`<targetDir>/run_results.json`) is reused when it succeeded,
  * built every model of the project in this warehouse, started after the last file was loaded
  * and after the last change to the SQL files, and every model relation still exists;
- * otherwise every model is built and tested with {@linkcode runModelsStage}. Throws when the build fails.
+ * otherwise every model is built and tested with {@linkcode runModelsStage}. Throws when the
+ * build fails.
  *
  * @example
  * ```ts
