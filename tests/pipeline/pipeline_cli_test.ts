@@ -136,6 +136,7 @@ Deno.test("every task exits 2 on a wrong flag or setting and 1 when the run fail
       ["notebooks.ts", ["--timeout", "0"], /Invalid --timeout "0"/],
       ["lab.ts", ["--port", "70000"], /Invalid --port "70000"/],
       ["check_notebooks.ts", ["--bogus"], /Unknown flag "--bogus"/],
+      ["docs.ts", ["--out"], /--out/],
     ];
     for (const [file, args, message] of usage) {
       await t.step(`${file} ${args.join(" ")}: exit 2`, async () => {
