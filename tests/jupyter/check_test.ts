@@ -76,7 +76,7 @@ Deno.test("checkNotebooks() reports type errors, lint problems and outputs with 
   try {
     const path = join(tmp, "bad.ipynb");
     const nb = notebook([
-      markdown("# Bad"),
+      markdown("#   Bad   heading\n* not as deno fmt writes it"),
       code(
         `import pl from "nodejs-polars";\nimport { frameShape } from "${
           join(PROJECT_ROOT, "lib/notebook/mod.ts")
@@ -112,7 +112,9 @@ Deno.test("checkNotebooks() reports type errors, lint problems and outputs with 
     const outputs = problems.find((p) => p.kind === "outputs");
     assert.equal(outputs?.cellIndex, 4);
     assert.match(outputs!.message, /cell 5 carry outputs/);
-    assert.equal(problems.length, 3, lines.join("\n"));
+    const format = problems.find((p) => p.kind === "format");
+    assert.match(format?.message ?? "", /deno fmt/, "an unformatted notebook is reported");
+    assert.equal(problems.length, 4, lines.join("\n"));
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
