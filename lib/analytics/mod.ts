@@ -22,8 +22,8 @@
  *
  * Each function collects once, with the streaming engine by default (`engine: "in-memory"`
  * to switch); the tests check that both engines give identical results.
- * `orderedFunnelSql()`, `retentionSql()` and `rollingAverageSql()` write the same definitions
- * as DuckDB SQL, for benchmarks and cross-checks.
+ * The same definitions written as DuckDB SQL, for benchmarks and cross-checks, live in
+ * `tests/analytics/_sql_reference.ts`.
  *
  * @module
  */
@@ -34,5 +34,4 @@ export * from "./regional.ts";
 export * from "./category_affinity.ts";
 export * from "./intervals.ts";
 export * from "./insights.ts";
-export * from "./sql_reference.ts";
 export type { Engine, FrameLike } from "./_frame.ts";
