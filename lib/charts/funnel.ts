@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatNumber, formatPercent } from "../html/format.ts";
+import { formatNumber, formatPercent } from "../format/mod.ts";
 import { type ChartInput, columnsOf, orderedKeys, plotlyText } from "./_frame.ts";
 import { axis, baseLayout, colorMap, HOVER_TEMPLATE } from "./theme.ts";
 import type { Figure, Layout, Trace } from "./types.ts";

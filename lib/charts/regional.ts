@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatNumber } from "../html/format.ts";
+import { formatNumber } from "../format/mod.ts";
 import { type ChartInput, columnsOf, plotlyText } from "./_frame.ts";
 import { axis, baseLayout, colorMap, HOVER_TEMPLATE } from "./theme.ts";
 import type { Figure, Trace } from "./types.ts";

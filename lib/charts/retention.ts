@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatNumber, formatPercent } from "../html/format.ts";
+import { formatNumber, formatPercent } from "../format/mod.ts";
 import { type ChartInput, columnsOf, plotlyText } from "./_frame.ts";
 import {
   axis,

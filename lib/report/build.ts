@@ -6,23 +6,13 @@
  */
 import {
   affinityHeatmap,
-  figureToHtml,
   funnelChart,
   regionalBars,
   retentionHeatmap,
   rollingLines,
 } from "../charts/mod.ts";
-import {
-  type CellFormat,
-  escapeHtml,
-  formatDate,
-  formatNumber,
-  html,
-  page,
-  raw,
-  type RawHtml,
-  tableHtml,
-} from "../html/mod.ts";
+import { type CellFormat, formatDate, formatNumber } from "../format/mod.ts";
+import { escapeHtml, figureToHtml, html, page, raw, type RawHtml, tableHtml } from "../html/mod.ts";
 import {
   activationInsight,
   affinityInsight,

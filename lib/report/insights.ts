@@ -12,7 +12,7 @@
  * @module
  */
 import { wilsonInterval } from "../analytics/mod.ts";
-import { formatNumber, formatPercent } from "../html/format.ts";
+import { formatNumber, formatPercent } from "../format/mod.ts";
 import type {
   ActivationData,
   AffinityRow,
