@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatSeconds } from "../lib/format/mod.ts";
 import { GENERATE_FLAGS, generateArgsFromValues } from "../lib/generate/mod.ts";
 import { PIPELINE_DEFAULTS, type PipelineEvent, runPipeline } from "../lib/pipeline/mod.ts";
 import { warehouseLabel } from "../lib/warehouse/mod.ts";
@@ -12,7 +13,6 @@ import {
   asUsage,
   errorMessage,
   EXIT,
-  fmtSeconds,
   parseTaskArgs,
   progress,
   runTask,
@@ -90,7 +90,7 @@ async function main(): Promise<number> {
   }
   console.log(
     `${ok ? "✔" : "✘"} pipeline  ${ok ? "done" : "failed"} — ${
-      fmtSeconds((performance.now() - started) / 1000)
+      formatSeconds((performance.now() - started) / 1000)
     } (warehouse ${warehouseLabel(warehouseConfig)})`,
   );
   return ok ? EXIT.ok : EXIT.failure;
