@@ -408,7 +408,7 @@ export interface GenerateProgress {
 
 /** Options of {@linkcode generateDataset}. */
 export interface GenerateOptions {
-  /** Number of registry users. @default {25000} */
+  /** Number of registry users. @default {35000} */
   users?: number;
   /** Number of days in the period. @default {90} */
   days?: number;

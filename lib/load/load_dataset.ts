@@ -1,5 +1,13 @@
 import { basename, join } from "node:path";
-import { type LoadFileResult, type RawFile, rawKindOf, type Warehouse } from "../warehouse/mod.ts";
+import {
+  LOAD_MANIFEST_RELATION,
+  type LoadFileResult,
+  type RawFile,
+  rawKindOf,
+  rawRelations,
+  rawTableName,
+  type Warehouse,
+} from "../warehouse/mod.ts";
 
 /** Options for {@linkcode loadDataset}. */
 export interface LoadDatasetOptions {
@@ -106,7 +114,7 @@ export async function loadDataset(
     files: results,
     rows: sum((r) => r.rows),
     rejected: sum((r) => r.rejected),
-    eventLines: sum((r) => r.rows + r.rejected, (r) => r.table === "raw.events"),
+    eventLines: sum((r) => r.rows + r.rejected, (r) => r.table === rawTableName("events")),
     unchanged: results.filter((r) => r.status === "unchanged").length,
     pruned,
     seconds: (performance.now() - started) / 1000,
@@ -114,18 +122,20 @@ export async function loadDataset(
 }
 
 async function pruneMissingFiles(warehouse: Warehouse, files: RawFile[]): Promise<string[]> {
-  const present = new Set(files.map((file) => `raw.${file.kind}:${basename(file.path)}`));
+  const present = new Set(files.map((file) => `${rawTableName(file.kind)}:${basename(file.path)}`));
+  const manifest = warehouse.relation(LOAD_MANIFEST_RELATION);
   const loaded = await warehouse.query<{ source_file: string; table_name: string }>(
-    "select distinct source_file, table_name from raw._load_manifest",
+    `select distinct source_file, table_name from ${manifest}`,
   );
   const gone = loaded.filter((row) => !present.has(`${row.table_name}:${row.source_file}`));
   for (const row of gone) {
-    const file = `'${row.source_file.replaceAll("'", "''")}'`;
+    const { rows, rejected } = rawRelations(row.table_name);
+    const file = warehouse.literal(row.source_file);
     await warehouse.execute(`
-      delete from ${row.table_name} where _source_file = ${file};
-      delete from ${row.table_name}_rejected where _source_file = ${file};
-      delete from raw._load_manifest
-      where source_file = ${file} and table_name = '${row.table_name}';
+      delete from ${warehouse.relation(rows)} where _source_file = ${file};
+      delete from ${warehouse.relation(rejected)} where _source_file = ${file};
+      delete from ${manifest}
+      where source_file = ${file} and table_name = ${warehouse.literal(row.table_name)};
     `);
   }
   return gone.map((row) => row.source_file);

@@ -13,6 +13,7 @@ export {
   quoteIdentifier,
   type RelationNaming,
   renderRelation,
+  renderSchema,
   sqlLiteral,
 } from "../warehouse/dialect.ts";
 

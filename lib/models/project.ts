@@ -163,21 +163,62 @@ export class ProjectError extends Error {
  * ```
  */
 export async function loadProject(dir = "sql", options: LoadProjectOptions = {}): Promise<Project> {
-  const defaults = options.defaultMaterialized ?? { staging: "view", marts: "table" };
   const files = await _walk(dir);
-  const display = (file: string) => _display(join(dir, file));
+  const macroFiles = await _readMacroFiles(dir, files);
+  const models = await _discoverModels(
+    dir,
+    files,
+    options.defaultMaterialized ?? { staging: "view", marts: "table" },
+  );
+  const { sources, modelEntries } = await _readYamlFiles(dir, files);
+  const yamlTests = _applyModelEntries(modelEntries, models, dir);
+  if (options.requireGrain ?? true) _requireGrain(models);
+  const renderer = new Renderer("duckdb", macroFiles);
+  _resolveModelDependencies(renderer, models, sources);
+  const tests = [
+    ..._resolveYamlTests(renderer, yamlTests, models, sources),
+    ...await _readSingularTests(dir, files, renderer, models, sources),
+  ];
+  _requireUniqueTestNames(tests);
+  return { dir, models, ..._graph(models), sources, tests, macroFiles };
+}
 
+/** A model entry of a YAML file, with the file it came from. */
+interface ModelEntry {
+  entry: Record<string, unknown>;
+  path: string;
+}
+
+/** A data test declared in YAML, before its dependencies are known. */
+interface YamlTest {
+  spec: Omit<DataTestSpec, "dependsOn">;
+  /** The template of a custom (`{ name, sql }`) test. */
+  customSql?: string;
+}
+
+// Discovery: files on disk.
+
+/** `<dir>/macros/*.sql` and `*.njk`, with the macro names each defines. */
+async function _readMacroFiles(dir: string, files: string[]): Promise<MacroFile[]> {
   const macroFiles: MacroFile[] = [];
   for (const file of files.filter((f) => f.startsWith(`macros${sep}`) && /\.(sql|njk)$/.test(f))) {
     const source = await Deno.readTextFile(join(dir, file));
     macroFiles.push({ name: file.split(sep).join("/"), source, macros: macroNamesIn(source) });
   }
+  return macroFiles;
+}
 
+/** Every `<schema>/…/<name>.sql` outside `macros/` and `tests/` is a model. */
+async function _discoverModels(
+  dir: string,
+  files: string[],
+  defaults: Record<string, Materialization>,
+): Promise<Map<string, ModelNode>> {
   const models = new Map<string, ModelNode>();
   for (const file of files.filter((f) => f.endsWith(".sql"))) {
     const parts = file.split(sep);
     if (RESERVED_FOLDERS.has(parts[0]!)) continue;
-    const path = display(file);
+    const path = _display(join(dir, file));
     if (parts.length < 2) {
       throw new ProjectError(
         `${path}: a model must live in a folder named after its schema (e.g. ${
@@ -206,11 +247,49 @@ export async function loadProject(dir = "sql", options: LoadProjectOptions = {})
       sources: [],
     });
   }
+  return models;
+}
 
+/** `tests/*.sql`: singular tests, attached to the first model they ref. */
+async function _readSingularTests(
+  dir: string,
+  files: string[],
+  renderer: Renderer,
+  models: Map<string, ModelNode>,
+  sources: Map<string, SourceTable>,
+): Promise<DataTestSpec[]> {
+  const tests: DataTestSpec[] = [];
+  for (const file of files.filter((f) => f.startsWith(`tests${sep}`) && f.endsWith(".sql"))) {
+    const path = _display(join(dir, file));
+    const template = await Deno.readTextFile(join(dir, file));
+    const refs = new Set<string>();
+    const header = _scanTemplate(renderer, template, path, models, sources, refs);
+    const attached = [...refs];
+    tests.push({
+      name: basename(file, ".sql"),
+      type: "singular",
+      model: attached[0] ?? null,
+      column: null,
+      severity: _severity(header.severity, path, basename(file, ".sql")),
+      template,
+      path,
+      dependsOn: attached,
+    });
+  }
+  return tests;
+}
+
+// YAML: sources, model properties and the data tests declared on them.
+
+/** Parse every YAML file (outside `macros/`): its sources, and its model entries. */
+async function _readYamlFiles(
+  dir: string,
+  files: string[],
+): Promise<{ sources: Map<string, SourceTable>; modelEntries: ModelEntry[] }> {
   const sources = new Map<string, SourceTable>();
-  const yamlModels: Array<{ entry: Record<string, unknown>; path: string }> = [];
+  const modelEntries: ModelEntry[] = [];
   for (const file of files.filter((f) => /\.ya?ml$/.test(f) && !f.startsWith(`macros${sep}`))) {
-    const path = display(file);
+    const path = _display(join(dir, file));
     let doc: unknown;
     try {
       doc = parseYaml(await Deno.readTextFile(join(dir, file)));
@@ -222,32 +301,48 @@ export async function loadProject(dir = "sql", options: LoadProjectOptions = {})
       throw new ProjectError(`${path}: expected a mapping with "models:" and/or "sources:"`);
     }
     const record = doc as Record<string, unknown>;
-    for (const source of _list(record.sources, path, "sources")) {
-      const sourceName = _string(source.name, path, "a source without a name");
-      const schema = source.schema === undefined ? sourceName : String(source.schema);
-      for (const table of _list(source.tables, path, `source "${sourceName}" tables`)) {
-        const tableName = _string(
-          table.name,
-          path,
-          `a table of source "${sourceName}" without a name`,
-        );
-        const key = `${sourceName}.${tableName}`;
-        if (sources.has(key)) {
-          throw new ProjectError(`${path}: source table "${key}" is declared twice`);
-        }
-        sources.set(key, {
-          source: sourceName,
-          name: tableName,
-          schema,
-          identifier: table.identifier === undefined ? tableName : String(table.identifier),
-        });
-      }
-    }
-    for (const entry of _list(record.models, path, "models")) yamlModels.push({ entry, path });
+    _addSources(record.sources, path, sources);
+    for (const entry of _list(record.models, path, "models")) modelEntries.push({ entry, path });
   }
+  return { sources, modelEntries };
+}
 
-  const yamlTests: Array<{ spec: Omit<DataTestSpec, "dependsOn">; customSql?: string }> = [];
-  for (const { entry, path } of yamlModels) {
+/** A YAML `sources:` list into `sources`, keyed `source.table`; refuses duplicates. */
+function _addSources(list: unknown, path: string, sources: Map<string, SourceTable>): void {
+  for (const source of _list(list, path, "sources")) {
+    const sourceName = _string(source.name, path, "a source without a name");
+    const schema = source.schema === undefined ? sourceName : String(source.schema);
+    for (const table of _list(source.tables, path, `source "${sourceName}" tables`)) {
+      const tableName = _string(
+        table.name,
+        path,
+        `a table of source "${sourceName}" without a name`,
+      );
+      const key = `${sourceName}.${tableName}`;
+      if (sources.has(key)) {
+        throw new ProjectError(`${path}: source table "${key}" is declared twice`);
+      }
+      sources.set(key, {
+        source: sourceName,
+        name: tableName,
+        schema,
+        identifier: table.identifier === undefined ? tableName : String(table.identifier),
+      });
+    }
+  }
+}
+
+/**
+ * Apply each YAML model entry to its model (description, grain, config, key, columns);
+ * returns the data tests the entries declare, in declaration order.
+ */
+function _applyModelEntries(
+  entries: ModelEntry[],
+  models: Map<string, ModelNode>,
+  dir: string,
+): YamlTest[] {
+  const tests: YamlTest[] = [];
+  for (const { entry, path } of entries) {
     const name = _string(entry.name, path, "a model entry without a name");
     const model = models.get(name);
     if (!model) {
@@ -274,27 +369,38 @@ export async function loadProject(dir = "sql", options: LoadProjectOptions = {})
         ...(column.description !== undefined ? { description: String(column.description) } : {}),
       });
       for (const test of _testList(column, path, `column "${name}.${columnName}" tests`)) {
-        yamlTests.push({ spec: _columnTest(test, name, columnName, path) });
+        tests.push({ spec: _columnTest(test, name, columnName, path) });
       }
     }
     for (const test of _testList(entry, path, `model "${name}" tests`)) {
-      yamlTests.push(_modelTest(test, name, path));
+      tests.push(_modelTest(test, name, path));
     }
   }
+  return tests;
+}
 
-  if (options.requireGrain ?? true) {
-    for (const model of models.values()) {
-      if (!model.grain) {
-        const where = model.yamlPath ?? model.path;
-        throw new ProjectError(
-          `${where}: model "${model.name}" has no grain (add "grain: one row per …" to its YAML entry)`,
-        );
-      }
+// Validation and dependencies.
+
+function _requireGrain(models: Map<string, ModelNode>): void {
+  for (const model of models.values()) {
+    if (!model.grain) {
+      const where = model.yamlPath ?? model.path;
+      throw new ProjectError(
+        `${where}: model "${model.name}" has no grain (add "grain: one row per …" to its YAML entry)`,
+      );
     }
   }
+}
 
-  // Render each template once to learn its refs, sources and config.
-  const renderer = new Renderer("duckdb", macroFiles);
+/**
+ * Render each model's template once to learn its refs, sources and header `config()`;
+ * checks every ref and source and the final materialisation.
+ */
+function _resolveModelDependencies(
+  renderer: Renderer,
+  models: Map<string, ModelNode>,
+  sources: Map<string, SourceTable>,
+): void {
   const names = [...models.keys()];
   for (const model of models.values()) {
     const refs = new Set<string>();
@@ -329,9 +435,17 @@ export async function loadProject(dir = "sql", options: LoadProjectOptions = {})
     model.refs = [...refs].sort();
     model.sources = [...used].sort();
   }
+}
 
-  const tests: DataTestSpec[] = [];
-  for (const { spec, customSql } of yamlTests) {
+/** The models each YAML test reads: its model, a relationships parent, a custom test's refs. */
+function _resolveYamlTests(
+  renderer: Renderer,
+  yamlTests: YamlTest[],
+  models: Map<string, ModelNode>,
+  sources: Map<string, SourceTable>,
+): DataTestSpec[] {
+  const names = [...models.keys()];
+  return yamlTests.map(({ spec, customSql }) => {
     const dependsOn = new Set<string>([spec.model!]);
     if (spec.type === "relationships") {
       if (!models.has(spec.to!)) {
@@ -353,27 +467,11 @@ export async function loadProject(dir = "sql", options: LoadProjectOptions = {})
         dependsOn,
       );
     }
-    tests.push({ ...spec, dependsOn: [...dependsOn] });
-  }
+    return { ...spec, dependsOn: [...dependsOn] };
+  });
+}
 
-  for (const file of files.filter((f) => f.startsWith(`tests${sep}`) && f.endsWith(".sql"))) {
-    const path = display(file);
-    const template = await Deno.readTextFile(join(dir, file));
-    const refs = new Set<string>();
-    const header = _scanTemplate(renderer, template, path, models, sources, refs);
-    const attached = [...refs];
-    tests.push({
-      name: basename(file, ".sql"),
-      type: "singular",
-      model: attached[0] ?? null,
-      column: null,
-      severity: _severity(header.severity, path, basename(file, ".sql")),
-      template,
-      path,
-      dependsOn: attached,
-    });
-  }
-
+function _requireUniqueTestNames(tests: DataTestSpec[]): void {
   const seen = new Map<string, DataTestSpec>();
   for (const test of tests) {
     const other = seen.get(test.name);
@@ -384,14 +482,20 @@ export async function loadProject(dir = "sql", options: LoadProjectOptions = {})
     }
     seen.set(test.name, test);
   }
+}
 
+/** Parents, build order (refuses a cycle, naming it) and children of every model. */
+function _graph(
+  models: Map<string, ModelNode>,
+): Pick<Project, "order" | "parents" | "children"> {
+  const names = [...models.keys()];
   const parents = new Map<string, string[]>(names.map((name) => [name, models.get(name)!.refs]));
   const order = levelOrder(parents);
   const children = new Map<string, string[]>(names.map((name) => [name, []]));
   for (const name of order) {
     for (const parent of parents.get(name)!) children.get(parent)!.push(name);
   }
-  return { dir, models, order, parents, children, sources, tests, macroFiles };
+  return { order, parents, children };
 }
 
 function _scanTemplate(

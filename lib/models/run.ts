@@ -10,10 +10,9 @@ import type { Dialect, Materialization, Warehouse } from "../warehouse/types.ts"
 import { type CompiledTest, ProjectCompiler, writeCompiled } from "./compile.ts";
 import { ancestors, selectModels } from "./dag.ts";
 import {
-  bigQueryDataset,
-  quoteIdentifier,
   type RelationNaming,
   renderRelation,
+  renderSchema,
   sqlLiteral,
   sqlType,
 } from "./macros.ts";
@@ -187,6 +186,8 @@ export const AUDIT_RELATION = { schema: "audit", name: "data_test_results" } as 
  * Build the selected models and run their data tests (dbt `build`), or run tests only.
  * Never throws for a failing model or test: outcomes are in the result (and in
  * `target/run_results.json`); it throws only when the project itself cannot be loaded.
+ * Relations are named as the warehouse names them (`warehouse.naming`); a `bigqueryProject`
+ * or `datasetPrefix` in the options overrides that setting.
  *
  * @example
  * ```ts
@@ -205,8 +206,9 @@ export async function runProject(
   const mode = options.mode ?? "build";
   const emit = options.onEvent ?? (() => {});
   const dialect = warehouse.dialect;
+  const naming = _naming(warehouse, options);
   const project = options.project ?? await loadProject(options.modelsDir ?? "sql");
-  const compiler = new ProjectCompiler(project, { ...options, dialect });
+  const compiler = new ProjectCompiler(project, { ...options, ...naming, dialect });
   const selected = selectModels(project, options.select);
   const selectedSet = new Set(selected);
   const everything = selected.length === project.order.length;
@@ -268,7 +270,7 @@ export async function runProject(
     const schemas = [...new Set(selected.map((name) => project.models.get(name)!.schema))];
     for (const schema of schemas) {
       await warehouse.execute(
-        `create schema if not exists ${_schemaName(schema, dialect, options)}`,
+        `create schema if not exists ${renderSchema(schema, dialect, naming)}`,
       );
     }
   }
@@ -356,7 +358,7 @@ export async function runProject(
 
   if (options.audit ?? true) {
     try {
-      await appendAudit(warehouse, results, options);
+      await appendAudit(warehouse, results, naming);
     } catch (error) {
       emit({
         type: "warning",
@@ -388,7 +390,8 @@ export async function runProject(
 
 /**
  * Append one row per test result to `audit.data_test_results` (created when missing):
- * run_id, run_at, test, model, severity, status, failures, sample (JSON text).
+ * run_id, run_at, test, model, severity, status, failures, sample (JSON text). The table
+ * is named with `naming` (default: the warehouse's own).
  *
  * @example
  * ```ts
@@ -398,14 +401,14 @@ export async function runProject(
 export async function appendAudit(
   warehouse: Warehouse,
   results: RunResults,
-  naming: RelationNaming = {},
+  naming: RelationNaming = warehouse.naming,
 ): Promise<void> {
   if (results.tests.length === 0) return;
   const dialect = warehouse.dialect;
   const table = renderRelation(AUDIT_RELATION, dialect, naming);
   const t = (type: string) => sqlType(type, dialect);
   await warehouse.execute(
-    `create schema if not exists ${_schemaName(AUDIT_RELATION.schema, dialect, naming)}`,
+    `create schema if not exists ${renderSchema(AUDIT_RELATION.schema, dialect, naming)}`,
   );
   await warehouse.execute(
     `create table if not exists ${table} (run_id ${t("varchar")}, run_at ${t("timestamp")}, ` +
@@ -515,10 +518,14 @@ function _plain(value: unknown): unknown {
   return value;
 }
 
-function _schemaName(schema: string, dialect: Dialect, naming: RelationNaming): string {
-  if (dialect === "duckdb") return quoteIdentifier(schema, dialect);
-  const project = naming.bigqueryProject ? `${naming.bigqueryProject}.` : "";
-  return `\`${project}${bigQueryDataset(schema, naming)}\``;
+// Naming given in the options wins, setting by setting; the warehouse's fills the rest.
+function _naming(warehouse: Warehouse, options: RelationNaming): RelationNaming {
+  const bigqueryProject = options.bigqueryProject ?? warehouse.naming.bigqueryProject;
+  const datasetPrefix = options.datasetPrefix ?? warehouse.naming.datasetPrefix;
+  return {
+    ...(bigqueryProject !== undefined ? { bigqueryProject } : {}),
+    ...(datasetPrefix !== undefined ? { datasetPrefix } : {}),
+  };
 }
 
 function _lastRank(models: string[], rank: Map<string, number>): number {

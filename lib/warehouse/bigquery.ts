@@ -1,5 +1,11 @@
+/**
+ * The BigQuery warehouse: schemas as datasets (`<prefix>_<schema>`), statements as
+ * standard-SQL query jobs in one location, raw loading through load jobs and scripts.
+ *
+ * @module
+ */
 import { BigQuery, type BigQueryOptions } from "@google-cloud/bigquery";
-import pl from "nodejs-polars";
+import type pl from "nodejs-polars";
 import { join } from "node:path";
 import type {
   ColumnInfo,
@@ -9,8 +15,25 @@ import type {
   Relation,
   Warehouse,
 } from "./types.ts";
-import { loadRawFilesBigQuery, rawTablesDdl } from "./_raw_bigquery.ts";
-import { bigQueryDataset, renderRelation, sqlLiteral } from "./dialect.ts";
+import {
+  type BigQueryField,
+  type BigQueryResult,
+  frameOf,
+  type RawRow,
+  rowObject,
+  standardType,
+} from "./_bigquery_rows.ts";
+import { loadRawFilesBigQuery } from "./_raw_bigquery.ts";
+import { rawTablesDdl } from "./_raw_bigquery_ddl.ts";
+import {
+  bigQueryDataset,
+  DEFAULT_DATASET_PREFIX,
+  quoteIdentifier,
+  renderRelation,
+  sqlLiteral,
+} from "./dialect.ts";
+
+export type { BigQueryField, BigQueryResult, RawRow };
 
 /** Options for {@linkcode openBigQuery}. */
 export interface OpenBigQueryOptions {
@@ -61,34 +84,6 @@ export interface OpenBigQueryOptions {
    * @default {{ app: "terraloop" }}
    */
   labels?: Record<string, string>;
-}
-
-/** A BigQuery field as the REST API describes it. */
-export interface BigQueryField {
-  /** Column name. */
-  name: string;
-  /** Legacy type name (`INTEGER`, `FLOAT`, `STRING`, `TIMESTAMP`, `RECORD`, …). */
-  type: string;
-  /** `NULLABLE`, `REQUIRED` or `REPEATED`. */
-  mode?: string;
-  /** Sub-fields of a `RECORD`. */
-  fields?: BigQueryField[];
-}
-
-/** The rows of a finished query in the REST API's `f`/`v` form, with their schema. */
-export interface BigQueryResult {
-  /** Job id, e.g. for error messages. */
-  jobId: string;
-  /** Result schema (empty for statements that return nothing). */
-  fields: BigQueryField[];
-  /** Raw rows: `{ f: [{ v }] }`, values as the API sends them (strings, nested f/v). */
-  rows: RawRow[];
-}
-
-/** A row in the REST API's `f`/`v` form. */
-export interface RawRow {
-  /** Cells, in schema order. */
-  f: { v: unknown }[];
 }
 
 interface QueryResultsResponse {
@@ -172,7 +167,7 @@ export class BigQueryWarehouse implements Warehouse {
 
   constructor(projectId: string, options: OpenBigQueryOptions = {}) {
     this.projectId = projectId;
-    this.datasetPrefix = options.datasetPrefix ?? "terraloop";
+    this.datasetPrefix = options.datasetPrefix ?? DEFAULT_DATASET_PREFIX;
     this.location = options.location ?? "US";
     this.naming = { bigqueryProject: projectId, datasetPrefix: this.datasetPrefix };
     this.#labels = options.labels ?? { app: "terraloop" };
@@ -223,7 +218,7 @@ export class BigQueryWarehouse implements Warehouse {
 
   async query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
     const result = await this.run(sql);
-    return result.rows.map((row) => _rowObject(result.fields, row)) as T[];
+    return result.rows.map((row) => rowObject(result.fields, row)) as T[];
   }
 
   /**
@@ -238,7 +233,7 @@ export class BigQueryWarehouse implements Warehouse {
    */
   async queryFrame(sql: string): Promise<pl.DataFrame> {
     const result = await this.run(sql);
-    return _frameOf(result);
+    return frameOf(result);
   }
 
   async exists(relation: Relation): Promise<boolean> {
@@ -253,7 +248,7 @@ export class BigQueryWarehouse implements Warehouse {
     const table = await this.#getTable(relation);
     return (table?.schema?.fields ?? []).map((field) => ({
       name: field.name,
-      type: _standardType(field),
+      type: standardType(field),
     }));
   }
 
@@ -286,7 +281,7 @@ export class BigQueryWarehouse implements Warehouse {
       const building = this.relation({ ...relation, name: `${relation.name}__building` });
       sql = `create or replace table ${building} as\n${select}\n;\n` +
         `drop view ${target};\n` +
-        `alter table ${building} rename to \`${relation.name}\`;\n`;
+        `alter table ${building} rename to ${quoteIdentifier(relation.name, "bigquery", true)};\n`;
     } else {
       sql = `create or replace table ${target} as\n${select}\n;\n`;
     }
@@ -357,7 +352,7 @@ export class BigQueryWarehouse implements Warehouse {
   async ensureRawTables(): Promise<void> {
     if (this.#rawTablesReady) return;
     await this.ensureDataset("raw");
-    await this.execute(rawTablesDdl(this));
+    await this.execute(rawTablesDdl(this.naming));
     this.#rawTablesReady = true;
   }
 
@@ -523,116 +518,6 @@ export class BigQueryWarehouse implements Warehouse {
       throw error;
     }
   }
-}
-
-const STANDARD_TYPES: Record<string, string> = {
-  INTEGER: "INT64",
-  INT64: "INT64",
-  FLOAT: "FLOAT64",
-  FLOAT64: "FLOAT64",
-  BOOLEAN: "BOOL",
-  BOOL: "BOOL",
-  RECORD: "STRUCT",
-  STRUCT: "STRUCT",
-};
-
-function _standardType(field: BigQueryField): string {
-  const base = STANDARD_TYPES[field.type] ?? field.type;
-  const type = base === "STRUCT"
-    ? `STRUCT<${(field.fields ?? []).map((f) => `${f.name} ${_standardType(f)}`).join(", ")}>`
-    : base;
-  return field.mode === "REPEATED" ? `ARRAY<${type}>` : type;
-}
-
-// Values arrive as strings (TIMESTAMP as int64 microseconds, because the results are
-// requested with formatOptions.useInt64Timestamp); RECORDs as nested f/v, REPEATED as
-// lists of { v }.
-function _decode(field: BigQueryField, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (field.mode === "REPEATED") {
-    const single = { ...field, mode: "NULLABLE" };
-    return (value as { v: unknown }[]).map((cell) => _decode(single, cell.v));
-  }
-  const type = STANDARD_TYPES[field.type] ?? field.type;
-  const text = value as string;
-  switch (type) {
-    case "INT64": {
-      const n = Number(text);
-      return Number.isSafeInteger(n) ? n : BigInt(text);
-    }
-    case "FLOAT64":
-    case "NUMERIC":
-    case "BIGNUMERIC":
-      return Number(text);
-    case "BOOL":
-      return text === "true";
-    case "TIMESTAMP":
-      return new Date(Number(BigInt(text) / 1000n));
-    case "DATE":
-      return new Date(`${text}T00:00:00Z`);
-    case "DATETIME":
-      return new Date(`${text}Z`);
-    case "BYTES":
-      return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-    case "STRUCT":
-      return _rowObject(field.fields ?? [], value as RawRow);
-    default:
-      return text;
-  }
-}
-
-function _rowObject(fields: BigQueryField[], row: RawRow): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  fields.forEach((field, i) => {
-    out[field.name] = _decode(field, row.f[i]?.v);
-  });
-  return out;
-}
-
-function _jsonText(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v) =>
-      typeof v === "bigint"
-        ? v.toString()
-        : v instanceof Uint8Array
-        ? btoa(String.fromCharCode(...v))
-        : v,
-  );
-}
-
-function _frameOf(result: BigQueryResult): pl.DataFrame {
-  const columns = result.fields.map((field, i) => {
-    const cells = result.rows.map((row) => row.f[i]?.v ?? null);
-    const type = STANDARD_TYPES[field.type] ?? field.type;
-    if (field.mode === "REPEATED" || type === "STRUCT") {
-      const texts = cells.map((v) => v === null ? null : _jsonText(_decode(field, v)));
-      return pl.Series(field.name, texts, pl.Utf8);
-    }
-    if (type === "BOOL") {
-      return pl.Series(field.name, cells.map((v) => v === null ? null : v === "true"), pl.Bool);
-    }
-    // Built from the API's strings and cast by Polars: exact for int64 beyond 2^53, and it
-    // avoids nodejs-polars turning BigInt (and null in Int32) input into wrong values.
-    const texts = pl.Series(field.name, cells as (string | null)[], pl.Utf8);
-    switch (type) {
-      case "INT64":
-        return texts.cast(pl.Int64);
-      case "FLOAT64":
-      case "NUMERIC":
-      case "BIGNUMERIC":
-        return texts.cast(pl.Float64);
-      case "TIMESTAMP":
-        return texts.cast(pl.Int64).cast(pl.Datetime("us", "UTC"));
-      case "DATE":
-        return texts.cast(pl.Date);
-      case "DATETIME":
-        return texts.cast(pl.Datetime("us"));
-      default:
-        return texts;
-    }
-  });
-  return pl.DataFrame(columns);
 }
 
 function _statusOf(error: unknown): number | undefined {

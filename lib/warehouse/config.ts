@@ -1,4 +1,5 @@
 import type { Warehouse } from "./types.ts";
+import { bigQueryDataset, DEFAULT_DATASET_PREFIX, type RelationNaming } from "./dialect.ts";
 import { openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
 import { openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
 
@@ -61,7 +62,7 @@ export interface WarehouseFlags {
 export const WAREHOUSE_DEFAULTS = {
   kind: "duckdb",
   duckdbPath: "data/warehouse.duckdb",
-  datasetPrefix: "terraloop",
+  datasetPrefix: DEFAULT_DATASET_PREFIX,
   location: "US",
 } as const;
 
@@ -206,12 +207,50 @@ export async function openWarehouse(
  * await runProject(wh, { ...naming });
  * ```
  */
-export function relationNamingOf(
-  config: WarehouseConfig,
-): { bigqueryProject?: string; datasetPrefix?: string } {
+export function relationNamingOf(config: WarehouseConfig): RelationNaming {
   return config.kind === "duckdb"
     ? {}
     : { bigqueryProject: config.projectId, datasetPrefix: config.datasetPrefix };
+}
+
+/**
+ * A short label for a config, for progress lines, before anything is opened: the DuckDB
+ * file, or the BigQuery project with its datasets and location.
+ *
+ * @example
+ * ```ts
+ * warehouseLabel({ kind: "duckdb", path: "data/warehouse.duckdb" }); // "data/warehouse.duckdb"
+ * warehouseLabel({ kind: "bigquery", projectId: "acme-prod", datasetPrefix: "tl", location: "EU" });
+ * // "bigquery:acme-prod (tl_*, EU)"
+ * ```
+ */
+export function warehouseLabel(config: WarehouseConfig): string {
+  if (config.kind === "duckdb") return config.path;
+  const datasets = bigQueryDataset("*", { datasetPrefix: config.datasetPrefix });
+  return `bigquery:${config.projectId} (${datasets}, ${config.location})`;
+}
+
+/**
+ * Why the configured warehouse cannot be read yet, or `null` when it can be opened for
+ * reading: a DuckDB file that does not exist (opening it would create an empty one). Readers
+ * such as the report call this before {@linkcode openWarehouse}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const problem = await missingWarehouseProblem({ kind: "duckdb", path: "/nonexistent/wh.duckdb" });
+ * assert.equal(problem, 'warehouse "/nonexistent/wh.duckdb" does not exist');
+ * ```
+ */
+export async function missingWarehouseProblem(config: WarehouseConfig): Promise<string | null> {
+  if (config.kind !== "duckdb" || config.path === ":memory:") return null;
+  try {
+    await Deno.stat(config.path);
+    return null;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return `warehouse "${config.path}" does not exist`;
+    throw error;
+  }
 }
 
 function _isHttpUrl(value: string): boolean {

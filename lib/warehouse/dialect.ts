@@ -6,22 +6,12 @@
  *
  * @module
  */
-import type { Dialect, Relation } from "./types.ts";
+import type { Dialect, Relation, RelationNaming } from "./types.ts";
 
-/** How relations are named; only BigQuery uses these. */
-export interface RelationNaming {
-  /**
-   * BigQuery project that holds the datasets; omitted from the name when unset, so the
-   * job's default project applies.
-   * @default {undefined}
-   */
-  bigqueryProject?: string;
-  /**
-   * BigQuery dataset prefix: schema `marts` becomes dataset `<prefix>_marts`.
-   * @default {"terraloop"}
-   */
-  datasetPrefix?: string;
-}
+export type { RelationNaming };
+
+/** The BigQuery dataset prefix when none is configured: `marts` → `terraloop_marts`. */
+export const DEFAULT_DATASET_PREFIX = "terraloop";
 
 const SIMPLE_IDENT = /^[a-z_][a-z0-9_]*$/;
 
@@ -128,7 +118,8 @@ export function sqlLiteral(value: unknown, dialect: Dialect): string {
   if (typeof value === "boolean" || typeof value === "bigint") return String(value);
   const text = String(value);
   if (dialect === "duckdb") return `'${text.replaceAll("'", "''")}'`;
-  const escaped = text.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replaceAll("\n", "\\n");
+  const escaped = text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")
+    .replaceAll("\n", "\\n").replaceAll("\r", "\\r");
   return `'${escaped}'`;
 }
 
@@ -153,9 +144,27 @@ export function renderRelation(
       quoteIdentifier(relation.name, dialect)
     }`;
   }
-  const parts = [bigQueryDataset(relation.schema, naming), relation.name];
-  if (naming.bigqueryProject) parts.unshift(naming.bigqueryProject);
-  return `\`${parts.join(".").replaceAll("\\", "\\\\").replaceAll("`", "\\`")}\``;
+  return _backticks([..._bigQueryDatasetPath(relation.schema, naming), relation.name]);
+}
+
+/**
+ * A schema as the dialect writes it in DDL such as `create schema`: DuckDB `marts`;
+ * BigQuery `` `project.<prefix>_marts` `` (the dataset; project omitted when not configured).
+ *
+ * @example
+ * ```ts
+ * renderSchema("marts", "duckdb"); // "marts"
+ * renderSchema("marts", "bigquery", { bigqueryProject: "acme-prod" });
+ * // "`acme-prod.terraloop_marts`"
+ * ```
+ */
+export function renderSchema(
+  schema: string,
+  dialect: Dialect,
+  naming: RelationNaming = {},
+): string {
+  if (dialect === "duckdb") return quoteIdentifier(schema, dialect);
+  return _backticks(_bigQueryDatasetPath(schema, naming));
 }
 
 /**
@@ -167,6 +176,16 @@ export function renderRelation(
  * ```
  */
 export function bigQueryDataset(schema: string, naming: RelationNaming = {}): string {
-  const prefix = naming.datasetPrefix ?? "terraloop";
+  const prefix = naming.datasetPrefix ?? DEFAULT_DATASET_PREFIX;
   return prefix ? `${prefix}_${schema}` : schema;
+}
+
+function _bigQueryDatasetPath(schema: string, naming: RelationNaming): string[] {
+  const dataset = bigQueryDataset(schema, naming);
+  return naming.bigqueryProject ? [naming.bigqueryProject, dataset] : [dataset];
+}
+
+// BigQuery quotes a whole dotted path in one pair of backticks.
+function _backticks(parts: string[]): string {
+  return `\`${parts.join(".").replaceAll("\\", "\\\\").replaceAll("`", "\\`")}\``;
 }

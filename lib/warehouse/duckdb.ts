@@ -1,3 +1,9 @@
+/**
+ * The embedded DuckDB warehouse: one database file, a UTC session, Parquet hand-offs to
+ * Polars, atomic builds in transactions, and raw loading through DuckDB's own readers.
+ *
+ * @module
+ */
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import pl from "nodejs-polars";
 import { dirname, join } from "node:path";
@@ -9,8 +15,12 @@ import type {
   Relation,
   Warehouse,
 } from "./types.ts";
-import { RAW_SCHEMA_SQL, stageRawFiles } from "./_raw_duckdb.ts";
-import { type RelationNaming, renderRelation, sqlLiteral } from "./dialect.ts";
+import { DuckDbSession } from "./_duckdb_session.ts";
+import { stageRawFiles } from "./_raw_duckdb.ts";
+import { RAW_SCHEMA_SQL } from "./_raw_duckdb_ddl.ts";
+import { quoteIdentifier, type RelationNaming, renderRelation, sqlLiteral } from "./dialect.ts";
+
+export { DuckDbSession };
 
 /** Options for {@linkcode openDuckDb}. */
 export interface OpenDuckDbOptions {
@@ -111,7 +121,7 @@ export class DuckDbWarehouse implements Warehouse {
     const file = this.scratchPath("parquet");
     try {
       await this.#connection.run(
-        `copy (${sql}) to ${quoteLiteral(file)} (format parquet, compression uncompressed)`,
+        `copy (${sql}) to ${this.literal(file)} (format parquet, compression uncompressed)`,
       );
       return pl.readParquet(file);
     } finally {
@@ -122,8 +132,8 @@ export class DuckDbWarehouse implements Warehouse {
   async exists(relation: Relation): Promise<boolean> {
     const rows = await this.query<{ n: number }>(
       `select count(*) as n from information_schema.tables
-       where table_schema = ${quoteLiteral(relation.schema)}
-         and table_name = ${quoteLiteral(relation.name)}`,
+       where table_schema = ${this.literal(relation.schema)}
+         and table_name = ${this.literal(relation.name)}`,
     );
     return (rows[0]?.n ?? 0) > 0;
   }
@@ -131,8 +141,8 @@ export class DuckDbWarehouse implements Warehouse {
   async describe(relation: Relation): Promise<ColumnInfo[]> {
     return await this.query<ColumnInfo>(
       `select column_name as name, data_type as type from information_schema.columns
-       where table_schema = ${quoteLiteral(relation.schema)}
-         and table_name = ${quoteLiteral(relation.name)}
+       where table_schema = ${this.literal(relation.schema)}
+         and table_name = ${this.literal(relation.name)}
        order by ordinal_position`,
     );
   }
@@ -142,13 +152,13 @@ export class DuckDbWarehouse implements Warehouse {
     selectSql: string,
     how: Materialization,
   ): Promise<number | null> {
-    const schema = quoteIdent(relation.schema);
-    const target = `${schema}.${quoteIdent(relation.name)}`;
-    const building = `${relation.name}__building`;
+    const schema = quoteIdentifier(relation.schema, "duckdb", true);
+    const target = `${schema}.${quoteIdentifier(relation.name, "duckdb", true)}`;
+    const building = `${schema}.${quoteIdentifier(`${relation.name}__building`, "duckdb", true)}`;
     const existing = await this.query<{ table_type: string }>(
       `select table_type from information_schema.tables
-       where table_schema = ${quoteLiteral(relation.schema)}
-         and table_name = ${quoteLiteral(relation.name)}`,
+       where table_schema = ${this.literal(relation.schema)}
+         and table_name = ${this.literal(relation.name)}`,
     );
     const dropOld = existing[0]?.table_type === "VIEW"
       ? `drop view ${target};`
@@ -161,10 +171,10 @@ export class DuckDbWarehouse implements Warehouse {
         // DDL is transactional in DuckDB: a view that fails to bind rolls the drop back.
         await this.execute(`${dropOld} create view ${target} as ${selectSql}`);
       } else {
-        await this.execute(`create table ${schema}.${quoteIdent(building)} as ${selectSql}`);
+        await this.execute(`create table ${building} as ${selectSql}`);
         await this.execute(
-          `${dropOld} alter table ${schema}.${quoteIdent(building)} rename to ${
-            quoteIdent(relation.name)
+          `${dropOld} alter table ${building} rename to ${
+            quoteIdentifier(relation.name, "duckdb", true)
           }`,
         );
       }
@@ -226,59 +236,6 @@ export class DuckDbWarehouse implements Warehouse {
     this.#instance.closeSync();
     await Deno.remove(this.#scratchDir, { recursive: true }).catch(() => {});
   }
-}
-
-/** Statements and transactions on one connection (see `DuckDbWarehouse.withSession`). */
-export class DuckDbSession {
-  #connection: DuckDBConnection;
-
-  constructor(connection: DuckDBConnection) {
-    this.#connection = connection;
-  }
-
-  /** Run statements that return nothing. */
-  async execute(sql: string): Promise<void> {
-    await this.#connection.run(sql);
-  }
-
-  /** Run a query; rows as plain objects. */
-  async query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-    const reader = await this.#connection.runAndReadAll(sql);
-    return reader.getRowObjectsJS().map((row) => normaliseRow(row)) as T[];
-  }
-
-  /** Run `fn` inside one transaction on this connection; roll back if it throws. */
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.execute("begin transaction");
-    try {
-      const result = await fn();
-      await this.execute("commit");
-      return result;
-    } catch (error) {
-      await this.execute("rollback").catch(() => {});
-      throw error;
-    }
-  }
-}
-
-/** Quote a string as a SQL literal. */
-export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
-/** Quote a SQL identifier for DuckDB. */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-function normaliseRow(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) {
-    out[key] = typeof value === "bigint" && Number.isSafeInteger(Number(value))
-      ? Number(value)
-      : value;
-  }
-  return out;
 }
 
 function messageOf(error: unknown): string {

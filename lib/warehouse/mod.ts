@@ -16,5 +16,12 @@ export * from "./raw_tables.ts";
 export * from "./dialect.ts";
 export { DuckDbWarehouse, openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
 export { BigQueryWarehouse, openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
-export { openWarehouse, relationNamingOf, warehouseConfigFromEnv } from "./config.ts";
+export {
+  missingWarehouseProblem,
+  openWarehouse,
+  relationNamingOf,
+  WAREHOUSE_DEFAULTS,
+  warehouseConfigFromEnv,
+  warehouseLabel,
+} from "./config.ts";
 export type { OpenWarehouseOptions, WarehouseConfig, WarehouseFlags } from "./config.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RawKind } from "./types.ts";
+import type { RawKind, Relation } from "./types.ts";
 
 /** CSV header, exactly, for each CSV-backed raw table. */
 export const RAW_CSV_COLUMNS: Readonly<Record<Exclude<RawKind, "events">, readonly string[]>> = {
@@ -23,6 +23,42 @@ export const RAW_CSV_COLUMNS: Readonly<Record<Exclude<RawKind, "events">, readon
 
 /** Fields an event line must have to be accepted into `raw.events`. */
 export const REQUIRED_EVENT_FIELDS: readonly string[] = ["event_id", "user_id", "event", "ts"];
+
+/** The schema that holds the raw tables, the rejected tables and the load manifest. */
+export const RAW_SCHEMA = "raw";
+
+/** The load manifest: one row per loaded file (see docs/contracts.md). */
+export const LOAD_MANIFEST_RELATION: Relation = { schema: RAW_SCHEMA, name: "_load_manifest" };
+
+/**
+ * The name a raw table goes by in the load manifest (`table_name`) and in
+ * `LoadFileResult.table`, independent of the warehouse: `raw.<kind>`.
+ *
+ * @example
+ * ```ts
+ * rawTableName("events"); // "raw.events"
+ * ```
+ */
+export function rawTableName(kind: RawKind): string {
+  return `${RAW_SCHEMA}.${kind}`;
+}
+
+/**
+ * The table a manifest `table_name` stands for, and the table its rejected lines go to;
+ * ask the warehouse to spell them (`warehouse.relation(rows)`).
+ *
+ * @example
+ * ```ts
+ * rawRelations("raw.events");
+ * // { rows: { schema: "raw", name: "events" }, rejected: { schema: "raw", name: "events_rejected" } }
+ * ```
+ */
+export function rawRelations(tableName: string): { rows: Relation; rejected: Relation } {
+  const dot = tableName.indexOf(".");
+  const schema = dot < 0 ? RAW_SCHEMA : tableName.slice(0, dot);
+  const name = tableName.slice(dot + 1);
+  return { rows: { schema, name }, rejected: { schema, name: `${name}_rejected` } };
+}
 
 /** Load metadata columns every raw table carries. */
 export const LOAD_METADATA_COLUMNS: readonly string[] = [

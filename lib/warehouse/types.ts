@@ -5,13 +5,27 @@
  * @module
  */
 import type pl from "nodejs-polars";
-import type { RelationNaming } from "./dialect.ts";
 
 /** SQL dialects the models compile to. */
 export type Dialect = "duckdb" | "bigquery";
 
 /** All dialects, in a stable order. */
 export const DIALECTS: readonly Dialect[] = ["duckdb", "bigquery"];
+
+/** How relations are named; only BigQuery uses these. */
+export interface RelationNaming {
+  /**
+   * BigQuery project that holds the datasets; omitted from the name when unset, so the
+   * job's default project applies.
+   * @default {undefined}
+   */
+  bigqueryProject?: string;
+  /**
+   * BigQuery dataset prefix: schema `marts` becomes dataset `<prefix>_marts`.
+   * @default {"terraloop"}
+   */
+  datasetPrefix?: string;
+}
 
 /** A column as the warehouse describes it. */
 export interface ColumnInfo {

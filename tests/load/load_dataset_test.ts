@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { listDatasetFiles, loadDataset } from "../../lib/load/mod.ts";
-import { openDuckDb, type Warehouse } from "../../lib/warehouse/mod.ts";
+import { openDuckDb, renderRelation, sqlLiteral, type Warehouse } from "../../lib/warehouse/mod.ts";
 
 const USERS = "user_id,full_name,email,company,tier,region,signup_at\n" +
   'U000001,Ann Lee,ann@example.com,"Acme, Inc",Basic,NA,2026-01-01T00:00:00Z\n' +
@@ -235,6 +235,52 @@ Deno.test("loadDataset({ prune: true }) removes rows of files that left the dire
     assert.equal(await count(wh, "raw.events_rejected"), 0);
     assert.equal(await count(wh, "raw._load_manifest"), 3);
   });
+});
+
+Deno.test("loadDataset({ prune: true }) asks the warehouse how to name the raw tables", async () => {
+  // A BigQuery-named warehouse that only records: the manifest lists a file no longer there.
+  const naming = { bigqueryProject: "acme-prod", datasetPrefix: "tl" };
+  const statements: string[] = [];
+  const warehouse: Warehouse = {
+    dialect: "bigquery",
+    description: "recording",
+    naming,
+    relation: (relation) => renderRelation(relation, "bigquery", naming),
+    literal: (value) => sqlLiteral(value, "bigquery"),
+    execute: (sql) => {
+      statements.push(sql);
+      return Promise.resolve();
+    },
+    query: <T>(sql: string) => {
+      statements.push(sql);
+      return Promise.resolve(
+        [{ source_file: "events-old's.ndjson", table_name: "raw.events" }] as T[],
+      );
+    },
+    queryFrame: () => Promise.reject(new Error("not used")),
+    exists: () => Promise.resolve(true),
+    describe: () => Promise.resolve([]),
+    materialize: () => Promise.reject(new Error("not used")),
+    loadFile: () => Promise.reject(new Error("not used")),
+    loadFiles: () => Promise.resolve([]),
+    close: () => Promise.resolve(),
+  };
+  const dir = await fixtureDataset();
+  try {
+    const summary = await loadDataset(dir, warehouse, { prune: true });
+    assert.deepEqual(summary.pruned, ["events-old's.ndjson"]);
+    const sql = statements.join("\n");
+    assert.match(sql, /from `acme-prod\.tl_raw\._load_manifest`/);
+    assert.match(
+      sql,
+      /delete from `acme-prod\.tl_raw\.events` where _source_file = 'events-old\\'s\.ndjson'/,
+    );
+    assert.match(sql, /delete from `acme-prod\.tl_raw\.events_rejected` where/);
+    assert.match(sql, /table_name = 'raw\.events'/);
+    assert.doesNotMatch(sql, /(?:from|into)\s+raw\./, "no DuckDB-style raw.<table> name");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("loadDataset() reads CRLF event files line by line", async () => {

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  type RelationNaming,
+  renderRelation,
   type RunEvent,
   runProject,
   type RunResults,
+  sqlLiteral,
   type TestResult,
 } from "../../lib/models/mod.ts";
-import type { Warehouse } from "../../lib/warehouse/mod.ts";
+import type { Dialect, Relation, Warehouse } from "../../lib/warehouse/mod.ts";
 import { FIXTURE_DIR, GOOD_EVENTS, seedRaw, tempWarehouse, writeProject } from "./_fixture.ts";
 
 type Row = [string | null, string, string, number];
@@ -462,5 +465,66 @@ Deno.test("runProject() in test mode checks existing tables without building", a
     assert.deepEqual(accepted.sample, [{ value_field: "teleport", n_records: 1 }]);
     assert.equal(byName(results).get("no_events_before_2020")!.status, "fail");
     assert.equal(results.success, false);
+  });
+});
+
+/** A warehouse that records what it is sent and answers every query with no rows failing. */
+function recordingWarehouse(dialect: Dialect, naming: RelationNaming) {
+  const statements: string[] = [];
+  const built: { relation: Relation; sql: string }[] = [];
+  const warehouse: Warehouse = {
+    dialect,
+    description: `recording:${dialect}`,
+    naming,
+    relation: (relation) => renderRelation(relation, dialect, naming),
+    literal: (value) => sqlLiteral(value, dialect),
+    execute: (sql) => {
+      statements.push(sql);
+      return Promise.resolve();
+    },
+    query: <T>() => Promise.resolve([{ failures: 0 }] as T[]),
+    queryFrame: () => Promise.reject(new Error("not used")),
+    exists: () => Promise.resolve(true),
+    describe: () => Promise.resolve([]),
+    materialize: (relation, sql) => {
+      built.push({ relation, sql });
+      return Promise.resolve(0);
+    },
+    loadFile: () => Promise.reject(new Error("not used")),
+    loadFiles: () => Promise.reject(new Error("not used")),
+    close: () => Promise.resolve(),
+  };
+  return { warehouse, statements, built };
+}
+
+Deno.test("runProject() names relations as the warehouse does unless the options say otherwise", async (t) => {
+  const naming = { bigqueryProject: "acme-prod", datasetPrefix: "tl" };
+  await t.step("the warehouse's naming by default", async () => {
+    const { warehouse, statements, built } = recordingWarehouse("bigquery", naming);
+    const results = await runProject(warehouse, { modelsDir: FIXTURE_DIR, targetDir: null });
+    assert.equal(results.success, true, results.errors.join("\n"));
+    assert.ok(statements.includes("create schema if not exists `acme-prod.tl_staging`"));
+    assert.ok(statements.includes("create schema if not exists `acme-prod.tl_audit`"));
+    assert.ok(
+      statements.some((sql) =>
+        sql.startsWith("insert into `acme-prod.tl_audit.data_test_results`")
+      ),
+    );
+    const stgEvents = built.find((b) => b.relation.name === "stg_events")!;
+    assert.match(stgEvents.sql, /`acme-prod\.tl_raw\.events`/);
+    assert.equal(results.models[0]?.relation.startsWith("`acme-prod.tl_"), true);
+  });
+  await t.step("a setting in the options wins over the warehouse's", async () => {
+    const { warehouse, statements, built } = recordingWarehouse("bigquery", naming);
+    await runProject(warehouse, { modelsDir: FIXTURE_DIR, targetDir: null, datasetPrefix: "x" });
+    assert.ok(statements.includes("create schema if not exists `acme-prod.x_staging`"));
+    const stgEvents = built.find((b) => b.relation.name === "stg_events")!;
+    assert.match(stgEvents.sql, /`acme-prod\.x_raw\.events`/);
+  });
+  await t.step("DuckDB: plain schema names", async () => {
+    const { warehouse, statements, built } = recordingWarehouse("duckdb", {});
+    await runProject(warehouse, { modelsDir: FIXTURE_DIR, targetDir: null });
+    assert.ok(statements.includes("create schema if not exists staging"));
+    assert.match(built.find((b) => b.relation.name === "stg_events")!.sql, /from raw\.events\b/);
   });
 });

@@ -7,7 +7,6 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { type BigQueryWarehouse, openBigQuery } from "../../lib/warehouse/bigquery.ts";
 import { openDuckDb } from "../../lib/warehouse/duckdb.ts";
-import { bigQueryDataset, renderRelation } from "../../lib/models/macros.ts";
 import {
   fakeAuthClient,
   type FakeBigQuery,
@@ -128,13 +127,14 @@ Deno.test("openBigQuery() refuses a dataset that lives in another location", asy
   }
 });
 
-Deno.test("dataset and table names match the names the model compiler renders", async () => {
+Deno.test("datasets and relations are named <project>.<prefix>_<schema>.<name>", async () => {
   await withFake({}, (_fake, wh) => {
-    for (const schema of ["raw", "staging", "marts", "audit"]) {
-      assert.equal(wh.dataset(schema), bigQueryDataset(schema));
-      const relation = { schema, name: "fct_events" };
-      assert.equal(wh.relation(relation), renderRelation(relation, "bigquery", wh.naming));
-    }
+    assert.equal(wh.dataset("marts"), "terraloop_marts");
+    assert.equal(
+      wh.relation({ schema: "marts", name: "fct_events" }),
+      "`terraloop-test.terraloop_marts.fct_events`",
+    );
+    assert.equal(wh.literal("it's\r\n"), "'it\\'s\\r\\n'");
     assert.deepEqual(wh.naming, { bigqueryProject: PROJECT, datasetPrefix: "terraloop" });
     return Promise.resolve();
   });

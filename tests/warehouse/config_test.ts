@@ -4,6 +4,7 @@ import {
   relationNamingOf,
   type WarehouseConfig,
   warehouseConfigFromEnv,
+  warehouseLabel,
 } from "../../lib/warehouse/config.ts";
 import { BigQueryWarehouse } from "../../lib/warehouse/bigquery.ts";
 import { DuckDbWarehouse } from "../../lib/warehouse/duckdb.ts";
@@ -163,6 +164,23 @@ Deno.test("relationNamingOf() gives the compiler the project and prefix for BigQ
       location: "US",
     }),
     { bigqueryProject: "acme-analytics", datasetPrefix: "tl" },
+  );
+});
+
+Deno.test("warehouseLabel() names the DuckDB file or the BigQuery project, datasets and location", () => {
+  assert.equal(warehouseLabel({ kind: "duckdb", path: "data/w.duckdb" }), "data/w.duckdb");
+  assert.equal(
+    warehouseLabel({
+      kind: "bigquery",
+      projectId: "acme-prod",
+      datasetPrefix: "tl",
+      location: "EU",
+    }),
+    "bigquery:acme-prod (tl_*, EU)",
+  );
+  assert.equal(
+    warehouseLabel({ kind: "bigquery", projectId: "acme-prod", datasetPrefix: "", location: "US" }),
+    "bigquery:acme-prod (*, US)",
   );
 });
 

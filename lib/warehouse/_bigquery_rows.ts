@@ -1,0 +1,172 @@
+/**
+ * BigQuery query results as the REST API returns them (`f`/`v` rows of strings with a
+ * schema), and their decoding into plain objects and typed Polars frames.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+
+/** A BigQuery field as the REST API describes it. */
+export interface BigQueryField {
+  /** Column name. */
+  name: string;
+  /** Legacy type name (`INTEGER`, `FLOAT`, `STRING`, `TIMESTAMP`, `RECORD`, …). */
+  type: string;
+  /** `NULLABLE`, `REQUIRED` or `REPEATED`. */
+  mode?: string;
+  /** Sub-fields of a `RECORD`. */
+  fields?: BigQueryField[];
+}
+
+/** The rows of a finished query in the REST API's `f`/`v` form, with their schema. */
+export interface BigQueryResult {
+  /** Job id, e.g. for error messages. */
+  jobId: string;
+  /** Result schema (empty for statements that return nothing). */
+  fields: BigQueryField[];
+  /** Raw rows: `{ f: [{ v }] }`, values as the API sends them (strings, nested f/v). */
+  rows: RawRow[];
+}
+
+/** A row in the REST API's `f`/`v` form. */
+export interface RawRow {
+  /** Cells, in schema order. */
+  f: { v: unknown }[];
+}
+
+const STANDARD_TYPES: Record<string, string> = {
+  INTEGER: "INT64",
+  INT64: "INT64",
+  FLOAT: "FLOAT64",
+  FLOAT64: "FLOAT64",
+  BOOLEAN: "BOOL",
+  BOOL: "BOOL",
+  RECORD: "STRUCT",
+  STRUCT: "STRUCT",
+};
+
+/**
+ * A field's type in standard-SQL spelling (`INT64`, `FLOAT64`, `BOOL`, `STRUCT<…>`,
+ * `ARRAY<…>`), from the legacy names the REST API uses.
+ *
+ * @example
+ * ```ts
+ * standardType({ name: "n", type: "INTEGER", mode: "REPEATED" }); // "ARRAY<INT64>"
+ * ```
+ */
+export function standardType(field: BigQueryField): string {
+  const base = STANDARD_TYPES[field.type] ?? field.type;
+  const type = base === "STRUCT"
+    ? `STRUCT<${(field.fields ?? []).map((f) => `${f.name} ${standardType(f)}`).join(", ")}>`
+    : base;
+  return field.mode === "REPEATED" ? `ARRAY<${type}>` : type;
+}
+
+// Values arrive as strings (TIMESTAMP as int64 microseconds, because the results are
+// requested with formatOptions.useInt64Timestamp); RECORDs as nested f/v, REPEATED as
+// lists of { v }.
+function _decode(field: BigQueryField, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (field.mode === "REPEATED") {
+    const single = { ...field, mode: "NULLABLE" };
+    return (value as { v: unknown }[]).map((cell) => _decode(single, cell.v));
+  }
+  const type = STANDARD_TYPES[field.type] ?? field.type;
+  const text = value as string;
+  switch (type) {
+    case "INT64": {
+      const n = Number(text);
+      return Number.isSafeInteger(n) ? n : BigInt(text);
+    }
+    case "FLOAT64":
+    case "NUMERIC":
+    case "BIGNUMERIC":
+      return Number(text);
+    case "BOOL":
+      return text === "true";
+    case "TIMESTAMP":
+      return new Date(Number(BigInt(text) / 1000n));
+    case "DATE":
+      return new Date(`${text}T00:00:00Z`);
+    case "DATETIME":
+      return new Date(`${text}Z`);
+    case "BYTES":
+      return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    case "STRUCT":
+      return rowObject(field.fields ?? [], value as RawRow);
+    default:
+      return text;
+  }
+}
+
+/**
+ * One REST row as a plain object keyed by field name, values decoded (INT64 → number or
+ * bigint, TIMESTAMP/DATE/DATETIME → Date, BYTES → Uint8Array, RECORD → object).
+ *
+ * @example
+ * ```ts
+ * rowObject([{ name: "n", type: "INTEGER" }], { f: [{ v: "1" }] }); // { n: 1 }
+ * ```
+ */
+export function rowObject(fields: BigQueryField[], row: RawRow): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  fields.forEach((field, i) => {
+    out[field.name] = _decode(field, row.f[i]?.v);
+  });
+  return out;
+}
+
+function _jsonText(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, v) =>
+      typeof v === "bigint"
+        ? v.toString()
+        : v instanceof Uint8Array
+        ? btoa(String.fromCharCode(...v))
+        : v,
+  );
+}
+
+/**
+ * A query result as a typed Polars frame (see `BigQueryWarehouse.queryFrame` for the
+ * type mapping); values are cast by Polars from the API's strings, column by column.
+ *
+ * @example
+ * ```ts
+ * frameOf({ jobId: "j", fields: [{ name: "n", type: "INTEGER" }], rows: [{ f: [{ v: "1" }] }] });
+ * ```
+ */
+export function frameOf(result: BigQueryResult): pl.DataFrame {
+  const columns = result.fields.map((field, i) => {
+    const cells = result.rows.map((row) => row.f[i]?.v ?? null);
+    const type = STANDARD_TYPES[field.type] ?? field.type;
+    if (field.mode === "REPEATED" || type === "STRUCT") {
+      const texts = cells.map((v) => v === null ? null : _jsonText(_decode(field, v)));
+      return pl.Series(field.name, texts, pl.Utf8);
+    }
+    if (type === "BOOL") {
+      return pl.Series(field.name, cells.map((v) => v === null ? null : v === "true"), pl.Bool);
+    }
+    // Built from the API's strings and cast by Polars: exact for int64 beyond 2^53, and it
+    // avoids nodejs-polars turning BigInt (and null in Int32) input into wrong values.
+    const texts = pl.Series(field.name, cells as (string | null)[], pl.Utf8);
+    switch (type) {
+      case "INT64":
+        return texts.cast(pl.Int64);
+      case "FLOAT64":
+      case "NUMERIC":
+      case "BIGNUMERIC":
+        return texts.cast(pl.Float64);
+      case "TIMESTAMP":
+        return texts.cast(pl.Int64).cast(pl.Datetime("us", "UTC"));
+      case "DATE":
+        return texts.cast(pl.Date);
+      case "DATETIME":
+        return texts.cast(pl.Datetime("us"));
+      default:
+        return texts;
+    }
+  });
+  return pl.DataFrame(columns);
+}

@@ -1,0 +1,104 @@
+/**
+ * What both loaders know about a source file before and after loading it: its name,
+ * target table, size and checksum; whether the load manifest has seen it (with the same
+ * bytes or others); and the `LoadFileResult` reported for it.
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import { readRawBytes, sha256Hex } from "./_raw_files.ts";
+import { rawTableName } from "./raw_tables.ts";
+import type { LoadFileResult, RawFile } from "./types.ts";
+
+/** A source file identified for loading. */
+export interface SourceFile {
+  /** The file as asked for. */
+  file: RawFile;
+  /** File name as recorded in `_source_file` and the manifest. */
+  sourceFile: string;
+  /** Manifest table name, `raw.<kind>`. */
+  table: string;
+  /** Size in bytes. */
+  bytes: number;
+  /** SHA-256 of the bytes (hex). */
+  sha256: string;
+  /** Whether the manifest has an earlier load of this file (any bytes). */
+  previouslyLoaded: boolean;
+  /** Whether the manifest has a load of these very bytes (nothing to do). */
+  unchanged: boolean;
+}
+
+/** Rows written to a raw table and to its rejected table. */
+export interface LoadCounts {
+  /** Rows added to `raw.<kind>`. */
+  rows: number;
+  /** Rows added to `raw.<kind>_rejected`. */
+  rejected: number;
+}
+
+/**
+ * Read and checksum a raw file; throws naming it when it is missing or empty. The manifest
+ * status starts as "never loaded" (see {@linkcode ManifestHashes.mark}).
+ *
+ * @example
+ * ```ts
+ * const { source, bytes } = await identifySource({ path: "data/raw/users.csv", kind: "users" });
+ * source.table; // "raw.users"
+ * ```
+ */
+export async function identifySource(
+  file: RawFile,
+): Promise<{ source: SourceFile; bytes: Uint8Array }> {
+  const bytes = await readRawBytes(file.path);
+  return {
+    bytes,
+    source: {
+      file,
+      sourceFile: basename(file.path),
+      table: rawTableName(file.kind),
+      bytes: bytes.length,
+      sha256: await sha256Hex(bytes),
+      previouslyLoaded: false,
+      unchanged: false,
+    },
+  };
+}
+
+/** The checksums the load manifest holds, by table and file name. */
+export class ManifestHashes {
+  #hashes = new Map<string, string[]>();
+
+  /** Record that `sha256` of `sourceFile` was loaded into `table`. */
+  add(table: string, sourceFile: string, sha256: string): void {
+    const key = `${table}\n${sourceFile}`;
+    this.#hashes.set(key, [...(this.#hashes.get(key) ?? []), sha256]);
+  }
+
+  /** Set `previouslyLoaded` and `unchanged` of a source from the manifest. */
+  mark(source: SourceFile): void {
+    const hashes = this.#hashes.get(`${source.table}\n${source.sourceFile}`) ?? [];
+    source.previouslyLoaded = hashes.length > 0;
+    source.unchanged = hashes.includes(source.sha256);
+  }
+}
+
+/**
+ * The result reported for a source file.
+ *
+ * @example
+ * ```ts
+ * loadResult(source, { rows: 10, rejected: 1 }, 250).status; // "loaded"
+ * ```
+ */
+export function loadResult(source: SourceFile, counts: LoadCounts, ms: number): LoadFileResult {
+  return {
+    sourceFile: source.sourceFile,
+    table: source.table,
+    rows: counts.rows,
+    rejected: counts.rejected,
+    bytes: source.bytes,
+    sha256: source.sha256,
+    status: source.unchanged ? "unchanged" : source.previouslyLoaded ? "reloaded" : "loaded",
+    seconds: ms / 1000,
+  };
+}
