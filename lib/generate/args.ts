@@ -98,7 +98,9 @@ export function parsePlantAnomaly(text: string): PlantAnomalyOptions {
   }
   if (!(ANOMALY_KINDS as readonly string[]).includes(kind!)) {
     throw new TypeError(
-      `--plant-anomaly: kind must be one of ${ANOMALY_KINDS.join(", ")}, got "${kind}" in "${text}"`,
+      `--plant-anomaly: kind must be one of ${
+        ANOMALY_KINDS.join(", ")
+      }, got "${kind}" in "${text}"`,
     );
   }
   return {

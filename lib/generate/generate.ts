@@ -21,13 +21,7 @@ import {
   resolveOptions,
   TIERS,
 } from "./params.ts";
-import type {
-  DatasetCounts,
-  FileInfo,
-  MalformedLine,
-  PlantedAnomaly,
-  TruthFile,
-} from "./truth.ts";
+import type { DatasetCounts, FileInfo, MalformedLine, PlantedAnomaly, TruthFile } from "./truth.ts";
 
 /** What {@linkcode generateDataset} wrote and how long it took. */
 export interface GenerateSummary {
