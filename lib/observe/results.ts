@@ -5,6 +5,7 @@
  * @module
  */
 import pl, { type DataFrame } from "nodejs-polars";
+import { formatCount, formatNumber } from "../format/mod.ts";
 import type {
   CheckDeclaration,
   CheckKind,
@@ -198,8 +199,9 @@ function _base(check: CheckDeclaration) {
   };
 }
 
+/** Counts as whole numbers from 100 up ("1,204"), one decimal below ("12.5", "3"). */
 function _n(value: unknown): string {
   const x = Number(value);
-  if (!Number.isFinite(x)) return String(value);
-  return Math.abs(x) >= 100 ? Math.round(x).toString() : x.toFixed(1).replace(/\.0$/, "");
+  if (!Number.isFinite(x)) return formatNumber(x);
+  return Math.abs(x) >= 100 ? formatCount(x) : formatNumber(x, 1).replace(/\.0$/, "");
 }

@@ -49,7 +49,7 @@ Deno.test("volumeCheckResult() summarises the anomalous days with the check's se
     assert.equal(result.target, "stg_events");
     assert.match(
       result.sample[0]!,
-      /^start_listing 2026-01-25: 300 \(expected 10\d\d, band \d+–\d+, z -\d+\.\d\)$/,
+      /^start_listing 2026-01-25: 300 \(expected 1,0\d\d, band \d+–1,\d{3}, z -\d+\.\d\)$/,
     );
     assert.match(result.message, /^1 anomalous day of 46 checked: start_listing 2026-01-25: 300/);
     assert.equal(result.fingerprint, "start_listing@2026-01-25");
