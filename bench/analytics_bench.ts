@@ -40,11 +40,7 @@ import { DEFAULT_SEED } from "../lib/generate/mod.ts";
 import { type DuckDbWarehouse, openDuckDb } from "../lib/warehouse/mod.ts";
 import { type BenchResult, peakRssMiB, report } from "./_bench.ts";
 import { ensureEventsDb } from "./_analytics_data.ts";
-import {
-  orderedFunnelSql,
-  retentionSql,
-  rollingAverageSql,
-} from "../tests/analytics/_sql_reference.ts";
+import { orderedFunnelSql, retentionSql, rollingAverageSql } from "./sql_reference.ts";
 
 const RATIO_TARGET = 1.25;
 const SMALL_SECONDS = 0.5;

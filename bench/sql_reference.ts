@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { ConversionWindow, RetentionPeriod } from "../../lib/analytics/mod.ts";
+import type { ConversionWindow, RetentionPeriod } from "../lib/analytics/mod.ts";
 
 /** Microseconds per fixed-length window unit (as `lib/analytics` counts them). */
 const US_PER = {
