@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { join } from "node:path";
 import { INCOMPLETE_DATASET_MARKER } from "../warehouse/raw_tables.ts";
 import { AsciiBuffer, csvField, padId, TimeFormatter } from "./_format.ts";
+import { plantAnomalies } from "./_anomaly.ts";
 import { LineRenderer, planMess } from "./_mess.ts";
 import { measureEffects } from "./_realised.ts";
 import { simulate, type World } from "./_simulate.ts";
@@ -21,7 +22,7 @@ import {
   resolveOptions,
   TIERS,
 } from "./params.ts";
-import type { DatasetCounts, FileInfo, MalformedLine, TruthFile } from "./truth.ts";
+import type { DatasetCounts, FileInfo, MalformedLine, PlantedAnomaly, TruthFile } from "./truth.ts";
 
 /** What {@linkcode generateDataset} wrote and how long it took. */
 export interface GenerateSummary {
@@ -31,6 +32,8 @@ export interface GenerateSummary {
   counts: DatasetCounts;
   /** Every file written, truth.json last. */
   files: FileInfo[];
+  /** Same as `truth.json` → `planted_anomalies` (empty when none was planted). */
+  plantedAnomalies: PlantedAnomaly[];
   /** Wall-clock seconds for the whole run (not written to truth.json). */
   seconds: number;
   /** True events per second, including writing files. */
@@ -228,12 +231,17 @@ async function _generateInto(
   outDir: string,
   resolved: ResolvedOptions,
   options: GenerateOptions,
-): Promise<Pick<GenerateSummary, "counts" | "files">> {
+): Promise<Pick<GenerateSummary, "counts" | "files" | "plantedAnomalies">> {
   const progress = options.onProgress ?? (() => {});
   const { days, startMs, gzip } = resolved;
   const fmt = new TimeFormatter(startMs, days);
 
-  const world = simulate(resolved);
+  let world = simulate(resolved);
+  let planted: PlantedAnomaly[] = [];
+  let sessions = world.sessions;
+  if (resolved.anomalies.length > 0) {
+    ({ world, planted, sessions } = plantAnomalies(world, resolved.anomalies, resolved.seed));
+  }
   progress({ stage: "simulate", done: 1, total: 1 });
   const realised = measureEffects(world);
   const plan = planMess(world, resolved.mess, resolved.seed);
@@ -288,12 +296,14 @@ async function _generateInto(
     unknown_events: plan.unknownEvents,
     malformed: plan.malformed,
     lines: order.length,
-    sessions: world.sessions,
+    sessions,
   };
   const truth: TruthFile = {
     generator: "terraloop lib/generate v1",
     parameters: _truthParameters(resolved, fmt),
     effects: { planted: resolved.effects, realised },
+    // Only when asked for: without anomalies truth.json stays byte-identical.
+    ...(planted.length > 0 ? { planted_anomalies: planted } : {}),
     mess: plan.mess,
     counts,
     files: [...files],
@@ -301,5 +311,5 @@ async function _generateInto(
   };
   const truthText = JSON.stringify(truth, null, 2) + "\n";
   wrote(await _writeText(outDir, "truth.json", truthText, truthText.split("\n").length - 1));
-  return { counts, files };
+  return { counts, files, plantedAnomalies: planted };
 }

@@ -162,6 +162,12 @@ export function warehouseConfigFromEnv(
 /** Adapter-specific options for {@linkcode openWarehouse}. */
 export interface OpenWarehouseOptions {
   /**
+   * Open for reading only (DuckDB: `access_mode = READ_ONLY`, shared with other readers; a
+   * missing file is an error). BigQuery readers need no such mode.
+   * @default {false}
+   */
+  readOnly?: boolean;
+  /**
    * Passed to `openDuckDb` when the config is DuckDB.
    * @default {{}}
    */
@@ -188,7 +194,12 @@ export async function openWarehouse(
   config: WarehouseConfig,
   options: OpenWarehouseOptions = {},
 ): Promise<Warehouse> {
-  if (config.kind === "duckdb") return await openDuckDb(config.path, options.duckdb);
+  if (config.kind === "duckdb") {
+    return await openDuckDb(config.path, {
+      ...options.duckdb,
+      ...(options.readOnly ? { readOnly: true } : {}),
+    });
+  }
   return await openBigQuery(config.projectId, {
     ...options.bigquery,
     datasetPrefix: config.datasetPrefix,
@@ -228,6 +239,29 @@ export function warehouseLabel(config: WarehouseConfig): string {
   if (config.kind === "duckdb") return config.path;
   const datasets = bigQueryDataset("*", { datasetPrefix: config.datasetPrefix });
   return `bigquery:${config.projectId} (${datasets}, ${config.location})`;
+}
+
+/**
+ * Why the configured warehouse cannot be read yet, or `null` when it can be opened for
+ * reading: a DuckDB file that does not exist (opening it would create an empty one). Readers
+ * such as the report call this before {@linkcode openWarehouse}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const problem = await missingWarehouseProblem({ kind: "duckdb", path: "/nonexistent/wh.duckdb" });
+ * assert.equal(problem, 'warehouse "/nonexistent/wh.duckdb" does not exist');
+ * ```
+ */
+export async function missingWarehouseProblem(config: WarehouseConfig): Promise<string | null> {
+  if (config.kind !== "duckdb" || config.path === ":memory:") return null;
+  try {
+    await Deno.stat(config.path);
+    return null;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return `warehouse "${config.path}" does not exist`;
+    throw error;
+  }
 }
 
 function _isHttpUrl(value: string): boolean {

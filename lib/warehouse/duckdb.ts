@@ -35,14 +35,15 @@ export interface OpenDuckDbOptions {
    */
   scratchDir?: string;
   /**
-   * Create the file (with the raw schema) when it does not exist. Readers and stages that
-   * need loaded data pass `false`, so a mistyped path is an error, not a new empty warehouse.
+   * Create the file (with the raw schema) when it does not exist. Stages that need loaded
+   * data pass `false`, so a mistyped path is an error, not a new empty warehouse.
    * @default {true}
    */
   create?: boolean;
   /**
-   * Open the file read-only: many readers may hold it at once (and while nobody writes it);
-   * statements that write fail. Implies `create: false`; the raw schema is not created.
+   * Open an existing file for reading only (`access_mode = READ_ONLY`): many read-only
+   * processes may hold it at once, nothing is created or written, and a missing file is an
+   * error instead of a new empty warehouse. Readers (report, docs, notebooks) use this.
    * @default {false}
    */
   readOnly?: boolean;
@@ -69,23 +70,24 @@ export async function openDuckDb(
   path: string,
   options: OpenDuckDbOptions = {},
 ): Promise<DuckDbWarehouse> {
-  const readOnly = options.readOnly ?? false;
+  const readOnly = options.readOnly === true && path !== ":memory:";
   const config: Record<string, string> = {};
   if (options.threads) config.threads = String(options.threads);
   if (readOnly) config.access_mode = "READ_ONLY";
+  const opening = `Cannot open DuckDB warehouse "${path}"${readOnly ? " read-only" : ""}`;
   if (path !== ":memory:") {
     const state = await _fileState(path);
     if (state === "other") {
       throw new Error(
-        `Cannot open DuckDB warehouse "${path}": the file exists but is not a DuckDB database ` +
-          `(no DuckDB header); pass the path of a DuckDB file, or a new one`,
+        `${opening}: the file exists but is not a DuckDB database (no DuckDB header); pass ` +
+          `the path of a DuckDB file, or a new one`,
       );
     }
     if (state !== "duckdb") {
       if (readOnly || options.create === false) {
         throw new Error(
-          `Cannot open DuckDB warehouse "${path}": the file does not exist ` +
-            `(nothing has been loaded there yet: run load first)`,
+          `${opening}: the file does not exist (nothing has been loaded there yet: run load ` +
+            `first)`,
         );
       }
       await _createWarehouseFile(path, state === "empty", config);
@@ -95,9 +97,16 @@ export async function openDuckDb(
   try {
     instance = await DuckDBInstance.create(path, config);
   } catch (error) {
-    throw new Error(`Cannot open DuckDB warehouse "${path}": ${messageOf(error)}`, {
-      cause: error,
-    });
+    const message = messageOf(error);
+    const hint = /lock/i.test(message)
+      ? readOnly
+        ? " (another process is writing it, e.g. a running pipeline or load: wait until it " +
+          "finishes)"
+        : " (another process holds it: readers such as the report, docs and notebooks open " +
+          "it read-only and may share it, but a writer needs it alone; close the other " +
+          "process or its notebook kernel)"
+      : "";
+    throw new Error(`${opening}: ${message}${hint}`, { cause: error });
   }
   const connection = await instance.connect();
   const scratchDir = options.scratchDir ?? await Deno.makeTempDir({ prefix: "terraloop-" });

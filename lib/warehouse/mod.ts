@@ -17,6 +17,7 @@ export * from "./dialect.ts";
 export { DuckDbWarehouse, openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
 export { BigQueryWarehouse, openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
 export {
+  missingWarehouseProblem,
   openWarehouse,
   relationNamingOf,
   WAREHOUSE_DEFAULTS,

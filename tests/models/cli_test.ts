@@ -68,10 +68,10 @@ Deno.test("deno task models: run prints one line per model and exits 0; bigquery
         "--models-dir",
         FIXTURE_DIR,
       );
-      assert.equal(code, 1);
+      assert.equal(code, 2, "a configuration error is a usage error");
       assert.match(stderr, /TERRALOOP_BQ_PROJECT is required/);
     });
-    await t.step("an unknown selection exits 1 naming the model", async () => {
+    await t.step("an unknown selection exits 2 (usage) naming the model", async () => {
       const { code, stderr } = await cli(
         "list",
         "--select",
@@ -79,7 +79,7 @@ Deno.test("deno task models: run prints one line per model and exits 0; bigquery
         "--models-dir",
         FIXTURE_DIR,
       );
-      assert.equal(code, 1);
+      assert.equal(code, 2);
       assert.match(
         stderr,
         /unknown model "fct_event" in "fct_event\+" \(did you mean "fct_events"\?\)/,

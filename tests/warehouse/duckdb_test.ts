@@ -148,7 +148,7 @@ Deno.test("openDuckDb({ create: false }) and { readOnly: true } never create a f
     for (const options of [{ create: false }, { readOnly: true }]) {
       await assert.rejects(
         () => openDuckDb(path, options),
-        /Cannot open DuckDB warehouse ".*missing\.duckdb": the file does not exist/,
+        /Cannot open DuckDB warehouse ".*missing\.duckdb"( read-only)?: the file does not exist/,
       );
       await assert.rejects(() => Deno.stat(path), Deno.errors.NotFound);
     }
