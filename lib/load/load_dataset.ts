@@ -15,6 +15,7 @@ export interface LoadDatasetOptions {
   /**
    * Remove from the raw tables the rows of files that were loaded before but are no longer
    * in the directory (use when the directory holds one whole dataset, as the pipeline's does).
+   * Done after the files are loaded, in one transaction, so a failed load removes nothing.
    * @default {false}
    */
   prune?: boolean;
@@ -172,12 +173,14 @@ export async function loadDataset(
       }
     }
   }
-  const pruned = options.prune ? await pruneFiles(warehouse, gone) : [];
   let done = 0;
   const results = await warehouse.loadFiles(
     files,
     (result) => options.onFile?.(result, done++, files.length),
   );
+  // Pruning comes last, so a load that fails removes nothing; a crash in between leaves
+  // rows of files no longer in the directory, which the next run with prune removes.
+  const pruned = options.prune ? await pruneFiles(warehouse, gone) : [];
   const sum = (pick: (r: LoadFileResult) => number, filter = (_: LoadFileResult) => true) =>
     results.filter(filter).reduce((total, r) => total + pick(r), 0);
   return {
@@ -193,21 +196,31 @@ export async function loadDataset(
   };
 }
 
-/** Remove the rows and manifest entries of files that left the directory. */
+/**
+ * Remove the rows and manifest entries of files that left the directory, in one
+ * transaction: a crash or error leaves every file's rows and manifest entry as they were.
+ */
 async function pruneFiles(
   warehouse: Warehouse,
   gone: { source_file: string; table_name: string }[],
 ): Promise<string[]> {
+  if (gone.length === 0) return [];
   const manifest = warehouse.relation(LOAD_MANIFEST_RELATION);
-  for (const row of gone) {
+  const deletes = gone.map((row) => {
     const { rows, rejected } = rawRelations(row.table_name);
     const file = warehouse.literal(row.source_file);
-    await warehouse.execute(`
+    return `
       delete from ${warehouse.relation(rows)} where _source_file = ${file};
       delete from ${warehouse.relation(rejected)} where _source_file = ${file};
       delete from ${manifest}
-      where source_file = ${file} and table_name = ${warehouse.literal(row.table_name)};
-    `);
+      where source_file = ${file} and table_name = ${warehouse.literal(row.table_name)};`;
+  });
+  try {
+    await warehouse.execute(`begin transaction;${deletes.join("")}\ncommit transaction;`);
+  } catch (error) {
+    // DuckDB keeps a failed transaction open until told; BigQuery has rolled it back already.
+    await warehouse.execute("rollback").catch(() => {});
+    throw error;
   }
   return gone.map((row) => row.source_file);
 }

@@ -32,6 +32,15 @@ function _literal(value: string): string {
   return sqlLiteral(value, "duckdb");
 }
 
+function _base64(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = "";
+  for (let at = 0; at < bytes.length; at += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+  }
+  return btoa(binary);
+}
+
 /**
  * A path as a DuckDB file reader takes it literally: absolute (no `~` expansion, no URL
  * scheme), with each glob character bracketed (`[*]`, `[?]`, `[[]`).
@@ -57,8 +66,12 @@ async function _markInvalidLines(
   files: readonly ReadableFile[],
   columns: { file: string | null; text: string; clear: string },
 ): Promise<void> {
+  // The text travels as base64: it may hold a NUL (a UTF-16 file, say), which would end
+  // a SQL string literal early.
   const rows = files.flatMap((f) =>
-    (f.invalidLines ?? []).map((l) => `(${_literal(f.sourceFile)}, ${l.line}, ${_literal(l.text)})`)
+    (f.invalidLines ?? []).map((l) =>
+      `(${_literal(f.sourceFile)}, ${l.line}, decode(from_base64('${_base64(l.text)}')))`
+    )
   );
   // A few hundred rows per statement keeps each statement small, however many lines.
   for (let at = 0; at < rows.length; at += 500) {
