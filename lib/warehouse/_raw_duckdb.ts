@@ -36,6 +36,8 @@ interface PreparedFile extends SourceFile {
   scratch?: string;
   /** Lines that were not valid UTF-8, rejected on their own. */
   invalidLines: InvalidLine[];
+  /** The content is empty (zero lines). */
+  empty?: boolean;
   /** SQL literal of this load call's `_loaded_at`, shared by every file it loads. */
   loadedAt: string;
 }
@@ -203,13 +205,26 @@ async function prepare(
   manifest: ManifestHashes,
   loadedAt: string,
 ): Promise<PreparedFile> {
-  const { source, bytes } = await identifySource(file);
+  // A hard link in the scratch directory pins the file's bytes: what is checksummed is what
+  // DuckDB reads, even if the file is replaced meanwhile, and DuckDB sees a name the loader
+  // chose (the source's own name could be read as a glob pattern). Without a link (another
+  // file system), DuckDB reads a copy.
+  const link = wh.scratchPath("txt");
+  const linked = await Deno.realPath(file.path)
+    .then((real) => Deno.link(real, link))
+    .then(() => true, () => false);
+  const { source, bytes } = await identifySource(file, linked ? { readFrom: link } : {})
+    .catch(async (error) => {
+      if (linked) await Deno.remove(link).catch(() => {});
+      throw error;
+    });
   manifest.mark(source);
   const prepared: PreparedFile = {
     ...source,
-    readablePath: file.path,
+    readablePath: linked ? link : file.path,
     invalidLines: [],
     loadedAt,
+    ...(linked ? { scratch: link } : {}),
   };
   if (prepared.unchanged) return prepared;
   const content = await rawContent(file.path, bytes);
@@ -218,13 +233,15 @@ async function prepare(
     const problem = headerProblem(file.kind, header);
     if (problem) throw new Error(`Cannot load "${file.path}": ${problem}`);
   }
-  // DuckDB reads a copy of the very bytes that were checksummed, under a name the loader
-  // chose: the source's own name could be read as a glob pattern, and the source itself
-  // could change between checksum and read.
-  prepared.scratch = wh.scratchPath("txt");
-  await Deno.writeFile(prepared.scratch, content.bytes);
-  prepared.readablePath = prepared.scratch;
   prepared.invalidLines = content.invalidLines;
+  prepared.empty = content.bytes.length === 0;
+  // Gunzipped, without a BOM, or with invalid lines set aside: DuckDB reads the cleaned copy.
+  if (!linked || content.bytes !== bytes) {
+    if (linked) await Deno.remove(link).catch(() => {});
+    prepared.scratch = wh.scratchPath("txt");
+    await Deno.writeFile(prepared.scratch, content.bytes);
+    prepared.readablePath = prepared.scratch;
+  }
   return prepared;
 }
 

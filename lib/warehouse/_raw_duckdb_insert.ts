@@ -26,6 +26,8 @@ export interface ReadableFile {
   sourceFile: string;
   /** Lines that were not valid UTF-8 (a space in the copy): rejected with their text. */
   invalidLines?: readonly InvalidLine[];
+  /** The content is empty: no lines, nothing for DuckDB to read. */
+  empty?: boolean;
 }
 
 function _literal(value: string): string {
@@ -97,6 +99,9 @@ export async function insertEvents(
   files: readonly ReadableFile[],
   loadedAt: string,
 ): Promise<Map<string, LoadCounts>> {
+  // An empty file has no lines (splitting '' would give one empty line).
+  files = files.filter((f) => !f.empty);
+  if (files.length === 0) return new Map();
   const paths = REQUIRED_EVENT_FIELDS.map((field) => `'$.${field}'`).join(", ");
   const missingChecks = REQUIRED_EVENT_FIELDS.map((field, i) =>
     `when not present[${i + 1}] then 'missing required field "${field}"'`
@@ -120,8 +125,6 @@ export async function insertEvents(
                ends_with(content, chr(10)) as ends_with_newline
         from read_text([${readList}]) as texts
         inner join file_names on texts.filename = file_names.readable_path
-        -- an empty file has no lines (splitting '' would give one empty line)
-        where content <> ''
     ),
     numbered as (
         select source_file,

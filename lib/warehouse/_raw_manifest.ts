@@ -38,8 +38,9 @@ export interface LoadCounts {
 
 /**
  * Read and checksum a raw file; throws naming it when it is missing, or empty for a CSV
- * source (an empty events file is zero lines). The manifest status starts as "never
- * loaded" (see {@linkcode ManifestHashes.mark}).
+ * source (an empty events file is zero lines). `readFrom` reads the bytes from another path
+ * (a hard link to the file); names and messages stay the file's. The manifest status starts
+ * as "never loaded" (see {@linkcode ManifestHashes.mark}).
  *
  * @example
  * ```ts
@@ -49,8 +50,14 @@ export interface LoadCounts {
  */
 export async function identifySource(
   file: RawFile,
+  options: { readFrom?: string } = {},
 ): Promise<{ source: SourceFile; bytes: Uint8Array }> {
-  const bytes = await readRawBytes(file.path, { allowEmpty: file.kind === "events" });
+  const bytes = options.readFrom === undefined
+    ? await readRawBytes(file.path, { allowEmpty: file.kind === "events" })
+    : await Deno.readFile(options.readFrom);
+  if (bytes.length === 0 && file.kind !== "events") {
+    throw new Error(`Cannot load "${file.path}": the file is empty`);
+  }
   return {
     bytes,
     source: {
