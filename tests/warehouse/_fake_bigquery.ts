@@ -88,6 +88,11 @@ export interface FakeFault {
   reason?: string;
   /** Message. */
   message?: string;
+  /**
+   * Handle the request first, then answer with the error: the call reached BigQuery but its
+   * answer was lost (a retry then meets what the first attempt did).
+   */
+  lost?: boolean;
 }
 
 /** A table in the fake's catalogue. */
@@ -208,8 +213,18 @@ export function startFakeBigQuery(options: FakeBigQueryOptions = {}): FakeBigQue
     }
     const fault = options.faults?.(recorded);
     if (fault) {
+      if (fault.lost) await route_(request, recorded, url, route);
       return _error(fault.status, fault.message ?? `injected ${fault.status}`, fault.reason);
     }
+    return await route_(request, recorded, url, route);
+  };
+
+  const route_ = async (
+    request: Request,
+    recorded: RecordedRequest,
+    url: URL,
+    route: { kind: string; parts: string[] },
+  ): Promise<Response> => {
     const { kind, parts } = route;
     const method = request.method;
 
