@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { formatSeconds } from "../lib/format/mod.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import {
   CredentialsError,
@@ -190,25 +191,6 @@ export function bigQueryFlags(values: {
   };
 }
 
-/** `1234567` → `1,234,567`. */
-export function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
-}
-
-/** Rows per second, compact: `512k rows/s`. */
-export function fmtRate(rows: number, seconds: number): string {
-  if (seconds <= 0) return "-";
-  const rate = rows / seconds;
-  if (rate >= 1e6) return `${(rate / 1e6).toFixed(2)}M rows/s`;
-  if (rate >= 1e3) return `${(rate / 1e3).toFixed(0)}k rows/s`;
-  return `${rate.toFixed(0)} rows/s`;
-}
-
-/** Seconds with a sensible precision. */
-export function fmtSeconds(seconds: number): string {
-  return seconds < 10 ? `${seconds.toFixed(2)} s` : `${seconds.toFixed(1)} s`;
-}
-
 /** A progress line that rewrites itself on a terminal and prints sparsely otherwise. */
 export function progress(label: string) {
   const tty = Deno.stdout.isTerminal();
@@ -229,5 +211,5 @@ export function progress(label: string) {
 
 /** Print the one-line outcome of a pipeline stage. */
 export function stageLine(stage: string, parts: string[], seconds: number) {
-  console.log(`✔ ${stage.padEnd(9)} ${parts.join(", ")} — ${fmtSeconds(seconds)}`);
+  console.log(`✔ ${stage.padEnd(9)} ${parts.join(", ")} — ${formatSeconds(seconds)}`);
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatCount, formatRate, formatSeconds } from "../lib/format/mod.ts";
 import type { ModelResult, RunEvent, RunResults, TestResult } from "../lib/models/mod.ts";
 import type {
   GenerateStageSummary,
@@ -13,17 +14,17 @@ import type {
   ReportStageSummary,
 } from "../lib/pipeline/mod.ts";
 import type { IdSyncRow } from "../lib/report/mod.ts";
-import { fmtInt, fmtRate, fmtSeconds, progress, stageLine } from "./_common.ts";
+import { progress, stageLine } from "./_common.ts";
 
 /** The one-line outcome of the generate stage (the pipeline's format). */
 export function printGenerateDone(summary: GenerateStageSummary): void {
   const c = summary.counts;
   stageLine("generate", [
-    `${fmtInt(c.events)} events in ${fmtInt(c.lines)} lines`,
-    `${fmtInt(c.users)} users`,
-    `${fmtInt(c.listings)} listings`,
-    `${fmtInt(c.malformed)} malformed`,
-    fmtRate(c.events, summary.seconds).replace("rows", "events"),
+    `${formatCount(c.events)} events in ${formatCount(c.lines)} lines`,
+    `${formatCount(c.users)} users`,
+    `${formatCount(c.listings)} listings`,
+    `${formatCount(c.malformed)} malformed`,
+    formatRate(c.events, summary.seconds).replace("rows", "events"),
     `peak ${summary.peakRssMiB.toFixed(0)} MiB`,
   ], summary.seconds);
 }
@@ -40,16 +41,18 @@ export function printLoadDone(summary: LoadStageSummary): void {
     const where = files.length <= 3
       ? files.map((f) => `${f.sourceFile} (${f.rejected})`).join(", ")
       : `${files.length} files`;
-    console.log(`  ${fmtInt(lines)} rejected lines in ${where} -> ${table}_rejected, with reasons`);
+    console.log(
+      `  ${formatCount(lines)} rejected lines in ${where} -> ${table}_rejected, with reasons`,
+    );
   }
   if (summary.pruned.length > 0) {
     console.log(`  removed rows of ${summary.pruned.length} files no longer in ${summary.dir}`);
   }
   stageLine("load", [
     `${summary.files.length} files (${summary.unchanged} unchanged)`,
-    `${fmtInt(summary.rows)} rows`,
-    `${fmtInt(summary.rejected)} rejected`,
-    fmtRate(summary.rows + summary.rejected, summary.seconds),
+    `${formatCount(summary.rows)} rows`,
+    `${formatCount(summary.rejected)} rejected`,
+    formatRate(summary.rows + summary.rejected, summary.seconds),
     `peak ${summary.peakRssMiB.toFixed(0)} MiB`,
   ], summary.seconds);
 }
@@ -89,9 +92,9 @@ export function printModelsResults(summary: ModelsStageSummary): void {
 export function printModelsDone(summary: ModelsStageSummary): void {
   stageLine("models", [
     `${summary.modelsBuilt}/${summary.modelsTotal} models`,
-    `${fmtInt(summary.rows)} rows`,
+    `${formatCount(summary.rows)} rows`,
     `${summary.tests} tests (${summary.testsWarned} warn, ${summary.testsFailed} failed)`,
-    fmtRate(summary.rows, summary.seconds),
+    formatRate(summary.rows, summary.seconds),
   ], summary.seconds);
 }
 
@@ -100,7 +103,7 @@ export function printIdSync(row: IdSyncRow): void {
   console.log(
     `  ID match with the user registry: ${row.match_before_pct}% of event rows before ` +
       `trim(upper()), ${row.match_after_non_orphan_pct}% of non-orphan rows after; ` +
-      `${fmtInt(row.n_orphan_events)} orphan events kept and flagged`,
+      `${formatCount(row.n_orphan_events)} orphan events kept and flagged`,
   );
 }
 
@@ -111,7 +114,7 @@ export function printReportDone(summary: ReportStageSummary): void {
   stageLine("report", [
     summary.path,
     `${(summary.bytes / 1024 / 1024).toFixed(2)} MiB`,
-    `queries and metrics ${fmtSeconds(summary.collectSeconds)}`,
+    `queries and metrics ${formatSeconds(summary.collectSeconds)}`,
   ], summary.seconds);
 }
 
@@ -121,11 +124,11 @@ function modelLine(index: number, total: number, result: ModelResult): string {
   const head = `${counter} ${result.relation} `.padEnd(50, ".");
   if (result.status === "skipped") return `${head} SKIP  ${result.message}`;
   if (result.status === "error") {
-    return `${head} ERROR ${fmtSeconds(result.seconds)}\n${indent(result.message ?? "", 6)}`;
+    return `${head} ERROR ${formatSeconds(result.seconds)}\n${indent(result.message ?? "", 6)}`;
   }
-  const rows = result.rows === null ? "" : `${fmtInt(result.rows)} rows`;
+  const rows = result.rows === null ? "" : `${formatCount(result.rows)} rows`;
   return `${head} ${result.materialized.padEnd(5)} ${rows.padStart(14)} ${
-    fmtSeconds(result.seconds)
+    formatSeconds(result.seconds)
   }`;
 }
 
@@ -135,7 +138,7 @@ function testLine(result: TestResult): string {
   ];
   let line = `      ${label.padEnd(5)} ${result.name}`;
   if (result.failures) {
-    line += ` (${fmtInt(result.failures)} failing row${result.failures === 1 ? "" : "s"})`;
+    line += ` (${formatCount(result.failures)} failing row${result.failures === 1 ? "" : "s"})`;
   }
   if (result.message) line += `: ${result.message.split("\n")[0]}`;
   if (result.sample.length > 0 && (result.status === "fail" || result.status === "warn")) {
@@ -156,7 +159,7 @@ function printRunSummary(results: RunResults): void {
   console.log(
     `${results.success ? "✔" : "✘"} ${models}tests: ${t.pass} pass, ${t.warn} warn, ` +
       `${t.fail} fail, ${t.error} error, ${t.skipped} skipped — ${
-        fmtSeconds(results.elapsedSeconds)
+        formatSeconds(results.elapsedSeconds)
       }`,
   );
   for (const error of results.errors) console.error(`  ✘ ${error.split("\n").join("\n    ")}`);

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { DEFAULT_DOCS_PATH, writeDocs } from "../lib/docs/mod.ts";
 import { PIPELINE_DEFAULTS } from "../lib/pipeline/mod.ts";
-import { parseTaskArgs, runTask, stageLine, taskWarehouseConfig, UsageError } from "./_common.ts";
+import { parseTaskArgs, runTask, stageLine, taskWarehouseConfig } from "./_common.ts";
 
 const D = PIPELINE_DEFAULTS;
 const RUN_RESULTS = join(D.targetDir, "run_results.json");
@@ -40,16 +40,9 @@ async function main(): Promise<void> {
     "models-dir": { type: "string", default: D.modelsDir },
   }, USAGE);
   const config = taskWarehouseConfig({ warehouse: values.warehouse });
-  // The docs page reads a DuckDB file read-only (lib/docs takes its path).
-  if (config.kind !== "duckdb") {
-    throw new UsageError(
-      "Cannot build docs: they read the DuckDB warehouse only, and TERRALOOP_WAREHOUSE " +
-        `selects "${config.kind}"; unset it or pass --warehouse FILE`,
-    );
-  }
   const summary = await writeDocs({
     modelsDir: values["models-dir"],
-    warehousePath: config.path,
+    warehouseConfig: config,
     runResultsPath: values["run-results"],
     out: values.out,
   });

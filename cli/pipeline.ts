@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatSeconds } from "../lib/format/mod.ts";
 import { GENERATE_FLAGS, generateArgsFromValues } from "../lib/generate/mod.ts";
 import { isRemoteDataset } from "../lib/load/mod.ts";
 import { PIPELINE_DEFAULTS, type PipelineEvent, runPipeline } from "../lib/pipeline/mod.ts";
@@ -16,7 +17,6 @@ import {
   bigQueryFlags,
   errorMessage,
   EXIT,
-  fmtSeconds,
   openTaskWarehouse,
   parseTaskArgs,
   progress,
@@ -113,7 +113,7 @@ async function main(): Promise<number> {
   }
   console.log(
     `${ok ? "✔" : "✘"} pipeline  ${ok ? "done" : "failed"} — ${
-      fmtSeconds((performance.now() - started) / 1000)
+      formatSeconds((performance.now() - started) / 1000)
     } (warehouse ${warehouseLabel(warehouseConfig)})`,
   );
   return ok ? EXIT.ok : EXIT.failure;

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
         "(or `deno task load` and `deno task models`) first",
     );
   }
-  const warehouse = await openWarehouse(config);
+  const warehouse = await openWarehouse(config, { readOnly: true });
   try {
     printReportDone(
       await runReportStage(warehouse, {

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import type { GenerateOptions, GenerateProgress } from "../generate/mod.ts";
 import type { RunEvent } from "../models/mod.ts";
-import type { IdSyncRow } from "../report/mod.ts";
+import { type IdSyncRow, readIdSync } from "../report/mod.ts";
 import { openWarehouse, type Warehouse, type WarehouseConfig } from "../warehouse/mod.ts";
 import { PIPELINE_DEFAULTS } from "./defaults.ts";
 import { type GenerateStageSummary, runGenerateStage } from "./generate.ts";
@@ -226,12 +226,4 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
   } finally {
     if (!options.warehouse) await warehouse.close();
   }
-}
-
-/** `mart_id_sync`'s one row, or null when the mart is not there. */
-async function readIdSync(warehouse: Warehouse): Promise<IdSyncRow | null> {
-  const relation = { schema: "marts", name: "mart_id_sync" };
-  if (!(await warehouse.exists(relation))) return null;
-  const [row] = await warehouse.query<IdSyncRow>(`select * from ${warehouse.relation(relation)}`);
-  return row ?? null;
 }

@@ -6,13 +6,7 @@
  */
 
 import { dirname, join } from "node:path";
-import {
-  activationInsight,
-  affinityInsight,
-  buildReport,
-  collectReportData,
-  regionalInsight,
-} from "../report/mod.ts";
+import { buildReport, collectReportData, reportHeadlines } from "../report/mod.ts";
 import type { Warehouse } from "../warehouse/mod.ts";
 import { PIPELINE_DEFAULTS } from "./defaults.ts";
 import { withStageLabels } from "./labels.ts";
@@ -103,11 +97,7 @@ export async function runReportStage(
     path: out,
     bytes,
     collectSeconds: data.timing.collectSeconds,
-    headlines: [
-      activationInsight(data.activation).title,
-      regionalInsight(data.regions).title,
-      affinityInsight(data.affinity).title,
-    ],
+    headlines: Object.values(reportHeadlines(data)).map((insight) => insight.title),
     notes: problem ? [`${problem}; seed and scale are not shown`] : [],
     seconds: (performance.now() - started) / 1000,
     peakRssMiB: peakRssMiB(),

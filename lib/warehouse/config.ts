@@ -198,6 +198,12 @@ export function warehouseConfigFromEnv(
 /** Adapter-specific options for {@linkcode openWarehouse}. */
 export interface OpenWarehouseOptions {
   /**
+   * Open for reading only (DuckDB: `access_mode = READ_ONLY`, shared with other readers; a
+   * missing file is an error). BigQuery readers need no such mode.
+   * @default {false}
+   */
+  readOnly?: boolean;
+  /**
    * Passed to `openDuckDb` when the config is DuckDB.
    * @default {{}}
    */
@@ -227,7 +233,12 @@ export async function openWarehouse(
   config: WarehouseConfig,
   options: OpenWarehouseOptions = {},
 ): Promise<Warehouse> {
-  if (config.kind === "duckdb") return await openDuckDb(config.path, options.duckdb);
+  if (config.kind === "duckdb") {
+    return await openDuckDb(config.path, {
+      ...options.duckdb,
+      ...(options.readOnly ? { readOnly: true } : {}),
+    });
+  }
   return await openBigQuery(config.projectId, {
     ...options.bigquery,
     datasetPrefix: config.datasetPrefix,

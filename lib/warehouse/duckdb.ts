@@ -34,6 +34,13 @@ export interface OpenDuckDbOptions {
    * @default {a fresh temporary directory}
    */
   scratchDir?: string;
+  /**
+   * Open an existing file for reading only (`access_mode = READ_ONLY`): many read-only
+   * processes may hold it at once, nothing is created or written, and a missing file is an
+   * error instead of a new empty warehouse. Readers (report, docs, notebooks) use this.
+   * @default {false}
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -51,26 +58,48 @@ export async function openDuckDb(
   path: string,
   options: OpenDuckDbOptions = {},
 ): Promise<DuckDbWarehouse> {
-  if (path !== ":memory:") {
+  const readOnly = options.readOnly === true && path !== ":memory:";
+  if (readOnly) {
+    await Deno.stat(path).catch((error) => {
+      throw new Error(
+        `Cannot open DuckDB warehouse "${path}" read-only: ${
+          error instanceof Deno.errors.NotFound ? "the file does not exist" : messageOf(error)
+        }`,
+        { cause: error },
+      );
+    });
+  } else if (path !== ":memory:") {
     await Deno.mkdir(dirname(path), { recursive: true });
   }
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(
-      path,
-      options.threads ? { threads: String(options.threads) } : {},
-    );
-  } catch (error) {
-    throw new Error(`Cannot open DuckDB warehouse "${path}": ${messageOf(error)}`, {
-      cause: error,
+    instance = await DuckDBInstance.create(path, {
+      ...(options.threads ? { threads: String(options.threads) } : {}),
+      ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
     });
+  } catch (error) {
+    const message = messageOf(error);
+    const hint = /lock/i.test(message)
+      ? readOnly
+        ? " (another process is writing it, e.g. a running pipeline or load: wait until it " +
+          "finishes)"
+        : " (another process holds it: readers such as the report, docs and notebooks open " +
+          "it read-only and may share it, but a writer needs it alone; close the other " +
+          "process or its notebook kernel)"
+      : "";
+    throw new Error(
+      `Cannot open DuckDB warehouse "${path}"${readOnly ? " read-only" : ""}: ${message}${hint}`,
+      {
+        cause: error,
+      },
+    );
   }
   const connection = await instance.connect();
   const scratchDir = options.scratchDir ?? await Deno.makeTempDir({ prefix: "terraloop-" });
   const warehouse = new DuckDbWarehouse(instance, connection, path, scratchDir);
   // ICU is loaded on first use, so the zone is set per connection rather than in the config.
   await warehouse.execute("set TimeZone = 'UTC'");
-  await warehouse.execute(RAW_SCHEMA_SQL);
+  if (!readOnly) await warehouse.execute(RAW_SCHEMA_SQL);
   return warehouse;
 }
 

@@ -51,7 +51,10 @@ Deno.test("deno task docs: help, a page without a warehouse, clear errors naming
           out,
         );
         assert.equal(code, 0, stderr);
-        assert.match(stdout, /note: No warehouse read \(".*missing\.duckdb" does not exist/);
+        assert.match(
+          stdout,
+          /note: No warehouse read \(warehouse ".*missing\.duckdb" does not exist/,
+        );
         assert.match(
           stdout,
           /✔ docs\s+.*docs\.html, \d+ KiB, 2 models, 1 source table, 6 columns, no warehouse/,

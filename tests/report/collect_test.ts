@@ -4,15 +4,22 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runReportStage } from "../../lib/pipeline/mod.ts";
 import {
-  activationInsight,
-  affinityInsight,
+  CATEGORY_AFFINITY_COLUMNS,
+  ECO_IMPACT_COLUMNS,
+  FUNNEL_COLUMNS,
+  REGIONAL_DENSITY_COLUMNS,
+  RETENTION_COLUMNS,
+} from "../../lib/analytics/mod.ts";
+import {
   buildReport,
   collectReportData,
+  DEFAULT_FUNNEL_STEPS,
   MissingMartsError,
-  regionalInsight,
+  readFunnelEvents,
   type ReportData,
+  reportHeadlines,
 } from "../../lib/report/mod.ts";
-import { openDuckDb } from "../../lib/warehouse/mod.ts";
+import { openDuckDb, type Relation, type Warehouse } from "../../lib/warehouse/mod.ts";
 import { type SmallWarehouse, smallWarehouse } from "./_warehouse.ts";
 
 Deno.test({
@@ -38,7 +45,7 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
   const realised = small.truth.effects.realised;
 
   await t.step("activation: Basic is the lowest tier and matches truth within its CI", () => {
-    const insight = activationInsight(data.activation);
+    const insight = reportHeadlines(data).activation;
     assert.equal(insight.lowest, "Basic");
     assert.ok(insight.separated, insight.sentence);
     assert.ok(insight.sentence.startsWith("Basic users start a listing after a session"));
@@ -56,12 +63,13 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
   });
 
   await t.step("regions: EMEA has the top density, NA the top eco impact", () => {
-    const insight = regionalInsight(data.regions);
+    const insight = reportHeadlines(data).regional;
     assert.equal(insight.topDensity, "EMEA");
     assert.equal(insight.topEco, "NA");
     assert.ok(insight.sentence.startsWith("EMEA has the highest listing density"));
     assert.ok(insight.sentence.includes("But NA listings avoid the most CO₂e each"));
-    for (const row of data.regions) {
+    assert.equal(data.regions.density.length, 4);
+    for (const row of data.regions.density) {
       const d = realised.published_listings_per_active_user_by_region[
         row.region as keyof typeof realised.published_listings_per_active_user_by_region
       ];
@@ -71,7 +79,7 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
   });
 
   await t.step("affinity: Pro over-indexes on Industrial and Electronics", () => {
-    const insight = affinityInsight(data.affinity, "Pro");
+    const insight = reportHeadlines(data, { focusTier: "Pro" }).affinity;
     assert.deepEqual([...insight.overIndexed].sort(), ["Electronics", "Industrial"]);
     assert.ok(insight.sentence.startsWith("Pro users over-index on"));
     const lift = realised.listing_category_mix_by_tier.lift.Pro.Industrial;
@@ -82,7 +90,7 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
   await t.step("retention: cohorts hold every active user; no week after the data", () => {
     const sizes = data.retention.rows.filter((r) => r.period === 0)
       .reduce((s, r) => s + r.cohort_size, 0);
-    const active = data.regions.reduce((s, r) => s + r.n_active_users, 0);
+    const active = data.regions.density.reduce((s, r) => s + r.n_active_users, 0);
     assert.equal(sizes, active);
     const end = Date.parse(`${small.truth.parameters.end}T00:00:00Z`);
     for (const r of data.retention.rows) {
@@ -110,6 +118,47 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
     assert.equal(data.parameters.dataset?.users, 1500);
     assert.equal(data.timing.models.length, small.results.models.length);
     assert.ok(data.timing.parts.length >= 7);
+  });
+
+  await t.step("the report keeps analytics rows unchanged, under analytics' names", () => {
+    const keys = (rows: readonly object[]) => Object.keys(rows[0] ?? {});
+    assert.deepEqual(keys(data.activation.funnel), ["tier", ...FUNNEL_COLUMNS]);
+    assert.deepEqual(keys(data.regions.density), ["region", ...REGIONAL_DENSITY_COLUMNS]);
+    assert.deepEqual(keys(data.regions.ecoImpact), ["region", ...ECO_IMPACT_COLUMNS]);
+    assert.deepEqual(keys(data.affinity), ["tier", "category", ...CATEGORY_AFFINITY_COLUMNS]);
+    assert.deepEqual(keys(data.retention.rows), [...RETENTION_COLUMNS]);
+    assert.deepEqual(keys(data.rolling), ["date", "region", "value", "rolling_mean"]);
+  });
+
+  await t.step("the readers ask the warehouse for relation names", async () => {
+    // A warehouse that names marts.fct_events as a view holding Pro users' events only.
+    await small.wh.execute(
+      `create schema marts_pro;
+       create view marts_pro.fct_events as select * from marts.fct_events where tier = 'Pro'`,
+    );
+    const proOnly = new Proxy(small.wh, {
+      get(target, prop) {
+        if (prop === "relation") {
+          return (r: Relation) =>
+            r.schema === "marts" && r.name === "fct_events"
+              ? "marts_pro.fct_events"
+              : target.relation(r);
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    }) as Warehouse;
+    try {
+      const events = await readFunnelEvents(proOnly, DEFAULT_FUNNEL_STEPS);
+      assert.deepEqual([...new Set(events.getColumn("tier").toArray())], ["Pro"]);
+      const other = await collectReportData(proOnly, {
+        truthPath: small.truthPath,
+        runResultsPath: small.runResultsPath,
+      });
+      assert.deepEqual([...new Set(other.activation.funnel.map((r) => r.tier))], ["Pro"]);
+    } finally {
+      await small.wh.execute("drop schema marts_pro cascade");
+    }
   });
 
   await t.step("without run_results.json the audit table's latest run is used", async () => {

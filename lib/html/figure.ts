@@ -1,10 +1,11 @@
 /**
- * Turning figures into HTML fragments and notebook outputs, and inlining plotly.js.
+ * Turning Plotly figure specs (from `lib/charts`) into HTML fragments and notebook MIME
+ * bundles, and inlining plotly.js. Charts stay pure data; this is where they meet a page.
  *
  * @module
  */
-import { RawHtml } from "../html/escape.ts";
-import type { Figure } from "./types.ts";
+import type { Figure } from "../charts/mod.ts";
+import { RawHtml } from "./escape.ts";
 
 /** MIME type Jupyter front ends with the Plotly extension render natively. */
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";

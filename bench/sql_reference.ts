@@ -1,15 +1,23 @@
 /**
- * DuckDB SQL that computes the same numbers as the Polars functions, for benchmarks and
- * cross-checks against the warehouse: {@linkcode orderedFunnelSql} (as `funnel()` with
+ * DuckDB SQL that computes the same numbers as the Polars functions of `lib/analytics`, used
+ * only by the cross-check tests (`sql_reference_test.ts`) and the analytics benchmark
+ * (`bench/analytics_bench.ts`), so it lives with the tests rather than in `lib/`: {@linkcode orderedFunnelSql} (as `funnel()` with
  * `order: "ordered"`), {@linkcode retentionSql} (as `retention()` in UTC) and
  * {@linkcode rollingAverageSql} (as `rollingAverage()`). The test suite runs each on DuckDB
  * and compares the result with the Polars function row for row.
  *
  * @module
  */
-import { US_PER } from "./_frame.ts";
-import type { ConversionWindow } from "./funnel.ts";
-import type { RetentionPeriod } from "./retention.ts";
+import type { ConversionWindow, RetentionPeriod } from "../lib/analytics/mod.ts";
+
+/** Microseconds per fixed-length window unit (as `lib/analytics` counts them). */
+const US_PER = {
+  second: 1_000_000,
+  minute: 60_000_000,
+  hour: 3_600_000_000,
+  day: 86_400_000_000,
+  week: 604_800_000_000,
+} as const;
 
 /** Options for {@linkcode orderedFunnelSql}. */
 export interface OrderedFunnelSqlOptions {

@@ -1,9 +1,11 @@
 /**
- * Number, percent and date formatting shared by tables and chart hover text.
- * Always `en-US` grouping so output is the same on every machine.
+ * Table cell formats: one spec string per column (`"int"`, `"pct:1"`, `"share:1"`, `"date"`,
+ * …) applied to any value, used by `tableHtml` in `lib/html`.
  *
  * @module
  */
+import { formatDate } from "./date.ts";
+import { formatNumber, formatPercent } from "./number.ts";
 
 /**
  * How to show a value in a table cell.
@@ -27,69 +29,6 @@ export type CellFormat =
   | `pct:${number}`
   | `share:${number}`
   | ((value: unknown) => string);
-
-const _formatters = new Map<number, Intl.NumberFormat>();
-
-function _formatter(decimals: number): Intl.NumberFormat {
-  let f = _formatters.get(decimals);
-  if (!f) {
-    f = new Intl.NumberFormat("en-US", {
-      minimumFractionDigits: decimals,
-      maximumFractionDigits: decimals,
-    });
-    _formatters.set(decimals, f);
-  }
-  return f;
-}
-
-/**
- * Format a number with thousands separators and a fixed number of decimals.
- * Non-finite numbers come back as `"NaN"`, `"∞"` or `"-∞"`; negative zero as `0`.
- *
- * @example
- * ```ts
- * formatNumber(1234567.891, 2); // "1,234,567.89"
- * formatNumber(12345); // "12,345"
- * ```
- */
-export function formatNumber(value: number | bigint, decimals = 0): string {
-  if (typeof value === "bigint") return _formatter(0).format(value);
-  if (Number.isNaN(value)) return "NaN";
-  if (!Number.isFinite(value)) return value > 0 ? "∞" : "-∞";
-  const out = _formatter(decimals).format(value);
-  // -0.00 reads as a sign error to people; show it unsigned.
-  return /^-[0.,]+$/.test(out) ? out.slice(1) : out;
-}
-
-/**
- * Format a value that is already in percent units (`conversion_pct` = 42.5).
- *
- * @example
- * ```ts
- * formatPercent(42.567); // "42.6%"
- * formatPercent(0.4, 2); // "0.40%"
- * ```
- */
-export function formatPercent(value: number, decimals = 1): string {
-  return `${formatNumber(value, decimals)}%`;
-}
-
-/**
- * Format a date as `YYYY-MM-DD` when it falls on UTC midnight, else `YYYY-MM-DD HH:MM:SS` (UTC).
- *
- * @example
- * ```ts
- * formatDate(new Date("2026-03-02T00:00:00Z")); // "2026-03-02"
- * formatDate(new Date("2026-03-02T10:05:00Z")); // "2026-03-02 10:05:00"
- * ```
- */
-export function formatDate(value: Date, withTime?: boolean): string {
-  if (Number.isNaN(value.getTime())) return "Invalid date";
-  const iso = value.toISOString();
-  const midnight = iso.endsWith("T00:00:00.000Z");
-  if (withTime === false || (withTime === undefined && midnight)) return iso.slice(0, 10);
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
-}
 
 function _decimals(spec: string, fallback: number): number {
   const part = spec.split(":")[1];

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
+import type { Figure } from "../../lib/charts/mod.ts";
 import {
   CHART_MARKER,
-  type Figure,
   figureMimeBundle,
   figureToHtml,
   plotlyScriptTag,
   plotlySource,
   scriptSafeJson,
-} from "../../lib/charts/mod.ts";
+} from "../../lib/html/mod.ts";
 
 const hostile: Figure = {
   data: [{
