@@ -29,7 +29,6 @@ import {
   openTaskWarehouse,
   parseTaskArgs,
   runTask,
-  taskWarehouseConfig,
   UsageError,
 } from "./_common.ts";
 import { printModelsEvent, printModelsResults } from "./_print.ts";
@@ -116,21 +115,16 @@ async function main(): Promise<number> {
     throw new UsageError(`--dry-run goes with the run command, not "${command}"`);
   }
   const flags = { ...bigQueryFlags(values), warehouse: values.warehouse };
-  const config = taskWarehouseConfig(flags);
-  if (values["dry-run"] && config.kind !== "bigquery") {
-    throw new UsageError(
-      "--dry-run needs BigQuery (--target bigquery or TERRALOOP_WAREHOUSE=bigquery): only it " +
-        "estimates the bytes a query processes",
-    );
-  }
   const warehouse = await openTaskWarehouse(flags);
   if (values["dry-run"]) {
     try {
-      const summary = await dryRunModels(warehouse, {
-        project,
-        select: values.select,
-        maximumBytesBilled: config.kind === "bigquery" ? config.maximumBytesBilled : undefined,
-      });
+      if (!warehouse.estimate) {
+        throw new UsageError(
+          "--dry-run needs BigQuery (--target bigquery or TERRALOOP_WAREHOUSE=bigquery): only " +
+            "it estimates the bytes a query processes",
+        );
+      }
+      const summary = await dryRunModels(warehouse, { project, select: values.select });
       printDryRun(summary, warehouse.description);
       return summary.success ? EXIT.ok : EXIT.failure;
     } finally {

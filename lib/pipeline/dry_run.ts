@@ -67,7 +67,7 @@ export interface DryRunOptions {
   select?: string;
   /**
    * A table whose estimate is over this many bytes is flagged (and fails the dry run).
-   * @default {undefined} (no limit)
+   * @default {the limit the warehouse's jobs carry (`--maximum-bytes-billed`), if any}
    */
   maximumBytesBilled?: number;
 }
@@ -101,7 +101,7 @@ export async function dryRunModels(
     dialect: warehouse.dialect,
     ...warehouse.naming,
   });
-  const limit = options.maximumBytesBilled ?? null;
+  let limit = options.maximumBytesBilled ?? null;
   const models: ModelEstimate[] = [];
   const errors: string[] = [];
   await withJobLabels({ stage: "models-dry-run" }, async () => {
@@ -113,15 +113,14 @@ export async function dryRunModels(
         materialized: model.materialized,
       };
       try {
-        const { bytesProcessed } = await withJobLabels(
-          { model: model.name },
-          () => estimate(model.sql),
-        );
-        const overLimit = limit !== null && model.materialized === "table" &&
-          bytesProcessed > limit;
+        const estimated = await withJobLabels({ model: model.name }, () => estimate(model.sql));
+        const { bytesProcessed } = estimated;
+        const max = options.maximumBytesBilled ?? estimated.maximumBytesBilled;
+        limit = max;
+        const overLimit = max !== null && model.materialized === "table" && bytesProcessed > max;
         const message = overLimit
           ? `would process ${formatBytes(bytesProcessed)}, over the maximum bytes billed of ` +
-            `${formatBytes(limit)}`
+            `${formatBytes(max)}`
           : null;
         if (message) errors.push(`Model "${model.name}" ${message}`);
         models.push({ ...base, bytesProcessed, overLimit, message });

@@ -367,6 +367,30 @@ export class BigQueryWarehouse implements Warehouse {
   }
 
   /**
+   * The tables and views of a schema's dataset (`tables.list`, no query job), sorted; empty
+   * when the dataset does not exist.
+   */
+  async listRelations(schema: string): Promise<string[]> {
+    const names: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      let page: { tables?: { tableReference: { tableId: string } }[]; nextPageToken?: string };
+      try {
+        page = await this.api({
+          uri: `/datasets/${this.dataset(schema)}/tables`,
+          qs: { maxResults: 1000, pageToken },
+        });
+      } catch (error) {
+        if (error instanceof GoogleApiError && error.status === 404) return [];
+        throw error;
+      }
+      for (const table of page.tables ?? []) names.push(table.tableReference.tableId);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return names.sort();
+  }
+
+  /**
    * Columns from the table's metadata (`tables.get`), with standard-SQL type names
    * (`INT64`, `FLOAT64`, `BOOL`, `STRUCT<…>`, `ARRAY<…>`); empty when the table is missing.
    */
@@ -571,7 +595,7 @@ export class BigQueryWarehouse implements Warehouse {
       });
       const bytes = job.statistics?.query?.totalBytesProcessed ??
         job.statistics?.totalBytesProcessed ?? "0";
-      return { bytesProcessed: Number(bytes) };
+      return { bytesProcessed: Number(bytes), maximumBytesBilled: this.maximumBytesBilled ?? null };
     } catch (error) {
       throw new Error(`BigQuery dry run failed: ${safeMessage(error)}`, { cause: error });
     }

@@ -78,6 +78,8 @@ export interface MaterializeOptions {
 export interface QueryEstimate {
   /** Bytes the query would process (BigQuery bills by these). */
   bytesProcessed: number;
+  /** The bytes-billed limit the warehouse's jobs carry, or `null` for none. */
+  maximumBytesBilled: number | null;
 }
 
 /** What happened when one source file was loaded. */
@@ -141,6 +143,11 @@ export interface Warehouse {
   queryFrame(sql: string): Promise<pl.DataFrame>;
   /** Whether a table or view exists. */
   exists(relation: Relation): Promise<boolean>;
+  /**
+   * The names of the tables and views of a schema (a dataset in BigQuery), sorted; empty
+   * when the schema does not exist. Read from the catalogue, not with a query of the data.
+   */
+  listRelations(schema: string): Promise<string[]>;
   /** Columns of a table or view, in order. */
   describe(relation: Relation): Promise<ColumnInfo[]>;
   /**

@@ -7,6 +7,7 @@
 // spec, a view over a table). It runs no SQL itself: `onQuery` decides what each query
 // returns (tests answer by hand, or with an engine such as `_fake_bigquery_engine.ts`).
 // `faults` injects HTTP failures (5xx, 429, 403 rateLimitExceeded, …) into any request.
+// Lists (tables, objects) come in small pages so that paging is always exercised.
 import { createHash } from "node:crypto";
 import type { BigQueryField } from "../../lib/warehouse/bigquery.ts";
 import type { AuthClientLike } from "../../lib/warehouse/bigquery.ts";
@@ -243,6 +244,26 @@ export function startFakeBigQuery(options: FakeBigQueryOptions = {}): FakeBigQue
       if (datasets.has(id)) return _error(409, `Already Exists: Dataset ${parts[0]}:${id}`);
       datasets.set(id, body.location ?? "US");
       return Response.json({ ...body, id: `${parts[0]}:${id}` });
+    }
+    if (kind === "tables" && method === "GET") {
+      if (!datasets.has(parts[1]!)) {
+        return _error(404, `Not found: Dataset ${parts[0]}:${parts[1]}`);
+      }
+      const ids = [...tables.keys()]
+        .filter((key) => key.startsWith(`${parts[1]}.`))
+        .map((key) => key.slice(parts[1]!.length + 1))
+        .sort();
+      const start = Number(url.searchParams.get("pageToken") ?? 0);
+      const size = Math.min(Number(url.searchParams.get("maxResults") ?? 50), 2);
+      const page = ids.slice(start, start + size);
+      return Response.json({
+        tables: page.map((tableId) => ({
+          tableReference: { projectId: parts[0], datasetId: parts[1], tableId },
+          type: tables.get(`${parts[1]}.${tableId}`)?.type ?? "TABLE",
+        })),
+        totalItems: ids.length,
+        ...(start + size < ids.length ? { nextPageToken: String(start + size) } : {}),
+      });
     }
     if (kind === "tables" && method === "POST") {
       const body = recorded.json as FakeTable & { tableReference: TableReference };

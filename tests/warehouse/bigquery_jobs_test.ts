@@ -141,8 +141,9 @@ Deno.test("without a limit no maximumBytesBilled is sent", async () => {
 
 Deno.test("dryRun() returns BigQuery's totalBytesProcessed and runs nothing", async () => {
   await withFake({ onQuery: () => ({ bytesProcessed: 123_456_789 }) }, async (fake, wh) => {
-    assert.deepEqual(await wh.dryRun("select * from big"), { bytesProcessed: 123_456_789 });
-    assert.deepEqual(await wh.estimate("select * from big"), { bytesProcessed: 123_456_789 });
+    const estimate = { bytesProcessed: 123_456_789, maximumBytesBilled: null };
+    assert.deepEqual(await wh.dryRun("select * from big"), estimate);
+    assert.deepEqual(await wh.estimate("select * from big"), estimate);
     assert.equal(fake.jobs()[0]!.configuration.dryRun, true);
     assert.deepEqual(fake.queries(), []);
     assert.ok(!fake.requests.some(isPoll), "a dry run is not polled");

@@ -333,6 +333,37 @@ Deno.test("exists() and describe() read table metadata; types come back in stand
   });
 });
 
+Deno.test("listRelations() reads a dataset's tables page by page from tables.list", async () => {
+  const tables = {
+    "terraloop_marts.mart_b": { type: "TABLE" },
+    "terraloop_marts.dim_a": { type: "TABLE" },
+    "terraloop_marts.view_c": { type: "VIEW" },
+    "terraloop_staging.stg_x": { type: "VIEW" },
+  };
+  await withFake({ tables }, async (fake, wh) => {
+    assert.deepEqual(await wh.listRelations("marts"), ["dim_a", "mart_b", "view_c"]);
+    assert.deepEqual(await wh.listRelations("raw"), []);
+    assert.equal(
+      fake.requests.filter((r) => r.path.endsWith("/terraloop_marts/tables")).length,
+      2,
+      "two pages",
+    );
+    assert.equal(fake.queries().length, 0, "no query job");
+  });
+  const fake = startFakeBigQuery({ datasets: { terraloop_raw: "US" } });
+  try {
+    const wh = await openBigQuery(PROJECT, {
+      apiEndpoint: fake.endpoint,
+      authClient: fakeAuthClient(),
+      schemas: [],
+    });
+    assert.deepEqual(await wh.listRelations("marts"), [], "a missing dataset has no relations");
+    await wh.close();
+  } finally {
+    await fake.close();
+  }
+});
+
 Deno.test("materialize() sends create or replace table … as <select> and returns the row count", async () => {
   const select = "with final as (\n    select 1 as n\n)\nselect * from final;\n";
   await withFake({
