@@ -12,9 +12,14 @@
 // computes these numbers (ZetaSQL's tests and a live project do that), costs, quotas, speed.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runGenerateStage, runPipeline } from "../../lib/pipeline/mod.ts";
-import { openBigQuery } from "../../lib/warehouse/bigquery.ts";
-import { openDuckDb } from "../../lib/warehouse/duckdb.ts";
+import {
+  configuredWarehouse,
+  openConfiguredWarehouse,
+  runGenerateStage,
+  runPipeline,
+} from "../../lib/pipeline/mod.ts";
+import { BigQueryWarehouse, openBigQuery } from "../../lib/warehouse/bigquery.ts";
+import { DuckDbWarehouse } from "../../lib/warehouse/duckdb.ts";
 import { writeServiceAccountKey } from "./_credentials.ts";
 import {
   fakeAuthClient,
@@ -477,4 +482,105 @@ Deno.test("the DuckDB engine refuses names BigQuery would not find", async () =>
     engine.handled.length = 0;
   });
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a model that BigQuery refuses fails naming the model and BigQuery's message; nothing downstream runs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "terraloop-bq-refused-" });
+  const raw = join(dir, "raw");
+  try {
+    await runGenerateStage({ ...DATASET, out: raw });
+    const refusal = "Unrecognized name: evnt_at; Did you mean event_at? at [12:9]";
+    await withEngine(
+      raw,
+      async (fake) => {
+        const wh = await openBigQuery(PROJECT, {
+          apiEndpoint: fake.endpoint,
+          authClient: fakeAuthClient(),
+        });
+        try {
+          const summary = await runPipeline({
+            warehouse: wh,
+            skipGenerate: true,
+            out: raw,
+            modelsDir: join(ROOT, "sql"),
+            targetDir: join(dir, "target"),
+            reportPath: join(dir, "report.html"),
+          });
+          assert.equal(summary.success, false);
+          const failed = summary.models.results.models.filter((m) => m.status === "error");
+          assert.deepEqual(failed.map((m) => m.name), ["fct_events"]);
+          assert.match(
+            failed[0]!.message!,
+            new RegExp(
+              `^Cannot build model "fct_events" \\(.*\\): BigQuery job [0-9a-f-]{36} failed: ${
+                refusal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+              }$`,
+            ),
+          );
+          const skipped = summary.models.results.models.filter((m) => m.status === "skipped");
+          assert.ok(
+            skipped.length > 0 &&
+              skipped.every((m) => /upstream "fct_events" failed/.test(m.message!)),
+          );
+          // Not a transient reason: submitted once.
+          assert.equal(
+            fake.queries().filter((sql) => /fct_events` as\n|fct_events`\npartition/.test(sql))
+              .length,
+            1,
+          );
+        } finally {
+          await wh.close();
+        }
+      },
+      (onQuery) => (sql, context) =>
+        !context.dryRun && /^create or replace table `[^`]+fct_events`/.test(sql)
+          ? Promise.resolve({ error: refusal })
+          : onQuery(sql, context),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("openConfiguredWarehouse() opens what the settings say: BigQuery, TERRALOOP_DUCKDB_PATH, or the notebook's own file", async (t) => {
+  await t.step("DuckDB: the notebook's file unless TERRALOOP_DUCKDB_PATH names one", () => {
+    assert.deepEqual(configuredWarehouse({ env: {}, duckdbPath: "ws/warehouse.duckdb" }), {
+      kind: "duckdb",
+      path: "ws/warehouse.duckdb",
+    });
+    assert.deepEqual(
+      configuredWarehouse({
+        env: { TERRALOOP_DUCKDB_PATH: "data/warehouse.duckdb" },
+        duckdbPath: "ws/warehouse.duckdb",
+      }),
+      { kind: "duckdb", path: "data/warehouse.duckdb" },
+    );
+  });
+  await t.step("DuckDB opened", async () => {
+    const wh = await openConfiguredWarehouse({ env: {}, duckdbPath: ":memory:" });
+    assert.ok(wh instanceof DuckDbWarehouse);
+    await wh.close();
+  });
+  await t.step("BigQuery when TERRALOOP_WAREHOUSE=bigquery", async () => {
+    const fake = startFakeBigQuery();
+    try {
+      const wh = await openConfiguredWarehouse({
+        env: {
+          TERRALOOP_WAREHOUSE: "bigquery",
+          GOOGLE_CLOUD_PROJECT: PROJECT,
+          TERRALOOP_BQ_API_ENDPOINT: fake.endpoint,
+        },
+        duckdbPath: "ignored.duckdb",
+        open: { bigquery: { authClient: fakeAuthClient() } },
+      });
+      assert.ok(wh instanceof BigQueryWarehouse);
+      assert.equal(
+        wh.relation({ schema: "marts", name: "fct_events" }),
+        "`terraloop-test.terraloop_marts.fct_events`",
+      );
+      await wh.close();
+    } finally {
+      await fake.close();
+    }
+  });
 });

@@ -440,7 +440,7 @@ Deno.test("loadFile() uploads event lines as NDJSON with a load job, then classi
       const queries = fake.queries();
       assert.match(
         queries[0]!,
-        /create table if not exists `terraloop-test\.terraloop_raw\.events`/,
+        /create table if not exists `terraloop-test\.terraloop_raw\.events` \([^;]*\)\npartition by date\(_loaded_at\)\ncluster by _source_file;/,
       );
       assert.ok(isManifestLookup(queries[1]!));
       const script = queries[2]!;
