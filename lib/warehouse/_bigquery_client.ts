@@ -184,8 +184,9 @@ export class GoogleRestClient {
 
 /**
  * Run `attempt` until it succeeds, retrying a retryable {@linkcode GoogleApiError} with
- * exponential backoff and full jitter (honouring `Retry-After` is left to the delays: they
- * reach `maxDelayMs`). Anything else is thrown at once.
+ * exponential backoff (half fixed, half random: 0.5–1 × `initialDelayMs` × 2^n, capped at
+ * `maxDelayMs`). Anything else, and the last failure, is thrown. `Retry-After` headers are not
+ * read: Google's APIs do not send them for these errors.
  */
 export async function withRetries<T>(
   attempt: () => Promise<T>,

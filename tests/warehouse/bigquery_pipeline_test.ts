@@ -62,6 +62,9 @@ async function cli(script: string, args: string[], env: Record<string, string>) 
     clearEnv: true,
     env: {
       PATH: Deno.env.get("PATH") ?? "",
+      // A test HOME (no gcloud credentials there) must not also hide Deno's own cache.
+      DENO_DIR: Deno.env.get("DENO_DIR") ??
+        join(Deno.env.get("HOME") ?? "/root", ".cache", "deno"),
       HOME: env.HOME ?? "/nonexistent",
       NO_COLOR: "1",
       TZ: "UTC",
