@@ -1,8 +1,10 @@
 /**
  * The BigQuery warehouse: schemas as datasets (`<prefix>_<schema>`), statements as
- * standard-SQL query jobs in one location, raw loading through load jobs and scripts, all
- * over the REST APIs with Application Default Credentials (see `_bigquery_auth.ts`) and
- * retries of transient failures (see `_bigquery_client.ts`).
+ * standard-SQL query jobs in one location (`_bigquery_jobs.ts`), raw loading through load
+ * jobs and scripts (`_raw_bigquery.ts`), models built with partitioning and safe swaps
+ * (`_bigquery_ddl.ts`), Cloud Storage sources (`_bigquery_gcs.ts`), all over the REST APIs
+ * with Application Default Credentials (`_bigquery_auth.ts`) and retries of transient
+ * failures (`_bigquery_client.ts`).
  *
  * Every job carries labels (`app`, plus the pipeline's run id, stage and model from
  * `withJobLabels`) and, when configured, `maximumBytesBilled`. A job that fails inside
@@ -35,10 +37,10 @@ import { type AuthClientLike, resolveAuthClient } from "./_bigquery_auth.ts";
 import {
   GoogleApiError,
   GoogleRestClient,
-  RETRYABLE_REASONS,
   type RetryEvent,
   type RetryPolicy,
 } from "./_bigquery_client.ts";
+import { BigQueryJobs } from "./_bigquery_jobs.ts";
 import {
   BUILDING_SUFFIX,
   layoutClauses,
@@ -59,7 +61,7 @@ import {
 } from "./_bigquery_gcs.ts";
 import { loadRawFilesBigQuery } from "./_raw_bigquery.ts";
 import { rawTablesDdl } from "./_raw_bigquery_ddl.ts";
-import { redactSecrets, safeMessage } from "./_secrets.ts";
+import { safeMessage } from "./_secrets.ts";
 import { currentJobLabels, labelKey, labelValue } from "./job_labels.ts";
 import { bigQueryDataset, DEFAULT_DATASET_PREFIX, renderRelation, sqlLiteral } from "./dialect.ts";
 
@@ -161,33 +163,6 @@ export interface OpenBigQueryOptions {
   metadataTimeoutMs?: number;
 }
 
-interface JobReference {
-  projectId: string;
-  jobId: string;
-  location?: string;
-}
-
-interface JobResource {
-  jobReference?: JobReference;
-  status?: {
-    state?: string;
-    errorResult?: { reason?: string; message?: string; location?: string };
-    errors?: { reason?: string; message?: string }[];
-  };
-  statistics?: {
-    totalBytesProcessed?: string;
-    query?: { totalBytesProcessed?: string };
-    load?: { outputRows?: string };
-  };
-}
-
-interface QueryResultsResponse {
-  jobComplete?: boolean;
-  schema?: { fields?: BigQueryField[] };
-  rows?: RawRow[];
-  pageToken?: string;
-}
-
 interface TableResource extends TableLayout {
   numRows?: string;
   schema?: { fields?: BigQueryField[] };
@@ -195,21 +170,6 @@ interface TableResource extends TableLayout {
 
 interface DatasetResource {
   location?: string;
-}
-
-/** A job that BigQuery ran and failed (as opposed to a failed HTTP call). */
-class JobFailedError extends Error {
-  readonly reason: string | undefined;
-  constructor(jobId: string, status: NonNullable<JobResource["status"]>) {
-    const first = status.errorResult;
-    const others = (status.errors ?? [])
-      .map((e) => e.message)
-      .filter((m): m is string => !!m && m !== first?.message);
-    const detail = [first?.message ?? "unknown error", ...others.slice(0, 3)].join("; ");
-    super(redactSecrets(`BigQuery job ${jobId} failed: ${detail}`));
-    this.name = "Error";
-    this.reason = first?.reason;
-  }
 }
 
 const DEFAULT_SCHEMAS = ["raw", "staging", "marts", "audit"] as const;
@@ -272,11 +232,10 @@ export class BigQueryWarehouse implements Warehouse {
    */
   readonly naming: { bigqueryProject: string; datasetPrefix: string };
   #rest: GoogleRestClient;
+  #jobs: BigQueryJobs;
   #api: string;
-  #upload: string;
   #storage: string;
   #labels: Record<string, string>;
-  #jobAttempts: number;
   #scratchHours: number;
   #scratchDir: string;
   #ownsScratchDir: boolean;
@@ -293,15 +252,22 @@ export class BigQueryWarehouse implements Warehouse {
     this.maximumBytesBilled = options.maximumBytesBilled;
     this.naming = { bigqueryProject: projectId, datasetPrefix: this.datasetPrefix };
     this.#labels = _labels(options.labels ?? { app: "terraloop" });
-    this.#jobAttempts = Math.max(1, options.jobAttempts ?? 3);
     this.#scratchHours = options.scratchExpirationHours ?? 24;
     this.#ownsScratchDir = options.scratchDir === undefined;
     this.#scratchDir = options.scratchDir ?? Deno.makeTempDirSync({ prefix: "terraloop-bq-" });
     const base = (options.apiEndpoint ?? DEFAULT_BIGQUERY_ENDPOINT).replace(/\/+$/, "");
     this.#api = `${base}/bigquery/v2/projects/${encodeURIComponent(projectId)}`;
-    this.#upload = `${base}/upload/bigquery/v2/projects/${encodeURIComponent(projectId)}`;
     this.#storage = (options.storageEndpoint ?? DEFAULT_STORAGE_ENDPOINT).replace(/\/+$/, "");
     this.#rest = new GoogleRestClient(options.authClient, options.retry, options.onRetry);
+    this.#jobs = new BigQueryJobs({
+      rest: this.#rest,
+      endpoint: base,
+      projectId,
+      location: this.location,
+      labels: () => ({ ...this.#labels, ..._labels(currentJobLabels()) }),
+      maximumBytesBilled: this.maximumBytesBilled,
+      jobAttempts: options.jobAttempts,
+    });
     this.description = `bigquery:${projectId}/${this.dataset("*")} (${this.location})`;
   }
 
@@ -355,7 +321,7 @@ export class BigQueryWarehouse implements Warehouse {
    */
   async queryFrame(sql: string): Promise<pl.DataFrame> {
     let pages: FramePages | undefined;
-    await this.#runJob(sql, (fields, rows) => {
+    await this.#jobs.query(sql, (fields, rows) => {
       pages ??= new FramePages(fields);
       pages.add(rows);
     });
@@ -566,7 +532,7 @@ export class BigQueryWarehouse implements Warehouse {
   async run(sql: string, options: { rows?: boolean } = {}): Promise<BigQueryResult> {
     const fields: BigQueryField[] = [];
     const rows: RawRow[] = [];
-    const jobId = await this.#runJob(
+    const jobId = await this.#jobs.query(
       sql,
       (pageFields, page) => {
         if (fields.length === 0) { for (const field of pageFields) fields.push(field); }
@@ -587,18 +553,8 @@ export class BigQueryWarehouse implements Warehouse {
    * ```
    */
   async dryRun(sql: string): Promise<QueryEstimate> {
-    try {
-      const job = await this.#rest.json<JobResource>({
-        method: "POST",
-        url: `${this.#api}/jobs`,
-        json: this.#queryJob(sql, crypto.randomUUID(), true),
-      });
-      const bytes = job.statistics?.query?.totalBytesProcessed ??
-        job.statistics?.totalBytesProcessed ?? "0";
-      return { bytesProcessed: Number(bytes), maximumBytesBilled: this.maximumBytesBilled ?? null };
-    } catch (error) {
-      throw new Error(`BigQuery dry run failed: ${safeMessage(error)}`, { cause: error });
-    }
+    const bytesProcessed = await this.#jobs.dryRun(sql);
+    return { bytesProcessed, maximumBytesBilled: this.maximumBytesBilled ?? null };
   }
 
   /** What a query would process, from a dry run (see {@linkcode dryRun}). */
@@ -639,36 +595,16 @@ export class BigQueryWarehouse implements Warehouse {
         });
       }
     }
-    const configuration = {
-      load: {
-        destinationTable: tableReference,
-        sourceFormat: "NEWLINE_DELIMITED_JSON",
-        schema: { fields },
-        createDisposition: "CREATE_NEVER",
-        writeDisposition: "WRITE_APPEND",
-        maxBadRecords: 0,
-        ignoreUnknownValues: false,
-      },
-      labels: this.#jobLabels(),
-    };
-    const job = await this.#withJobAttempts(async () => {
-      const jobReference = { projectId: this.projectId, jobId: _jobId(), location: this.location };
-      const boundary = `terraloop-${crypto.randomUUID()}`;
-      const metadata = JSON.stringify({ jobReference, configuration });
-      await this.#insert(() =>
-        this.#rest.json<JobResource>({
-          method: "POST",
-          url: `${this.#upload}/jobs`,
-          query: { uploadType: "multipart" },
-          body: async () => ({
-            body: await _multipartBody(boundary, metadata, path),
-            contentType: `multipart/related; boundary=${boundary}`,
-          }),
-        })
-      );
-      return await this.#waitForJob(jobReference);
+    const outputRows = await this.#jobs.load(path, {
+      destinationTable: tableReference,
+      sourceFormat: "NEWLINE_DELIMITED_JSON",
+      schema: { fields },
+      createDisposition: "CREATE_NEVER",
+      writeDisposition: "WRITE_APPEND",
+      maxBadRecords: 0,
+      ignoreUnknownValues: false,
     });
-    return Number(job.statistics?.load?.outputRows ?? 0);
+    return outputRows;
   }
 
   /**
@@ -727,151 +663,6 @@ export class BigQueryWarehouse implements Warehouse {
     }
   }
 
-  /**
-   * Submit a query job (resubmitting it when it fails inside BigQuery for a transient
-   * reason), wait for it and hand each page of rows to `onPage`; returns the job id.
-   */
-  async #runJob(
-    sql: string,
-    onPage: (fields: BigQueryField[], rows: RawRow[]) => void,
-    wantRows = true,
-  ): Promise<string> {
-    let jobId = "(not created)";
-    try {
-      await this.#withJobAttempts(async () => {
-        const reference = { projectId: this.projectId, jobId: _jobId(), location: this.location };
-        jobId = reference.jobId;
-        await this.#insert(() =>
-          this.#rest.json<JobResource>({
-            method: "POST",
-            url: `${this.#api}/jobs`,
-            json: this.#queryJob(sql, reference.jobId, false),
-          })
-        );
-        await this.#readResults(reference, onPage, wantRows);
-      });
-      return jobId;
-    } catch (error) {
-      if (error instanceof JobFailedError) throw error;
-      throw new Error(`BigQuery job ${jobId} failed: ${safeMessage(error)}`, { cause: error });
-    }
-  }
-
-  #queryJob(sql: string, jobId: string, dryRun: boolean) {
-    return {
-      jobReference: { projectId: this.projectId, jobId, location: this.location },
-      configuration: {
-        query: {
-          query: sql,
-          useLegacySql: false,
-          ...(this.maximumBytesBilled !== undefined
-            ? { maximumBytesBilled: String(this.maximumBytesBilled) }
-            : {}),
-        },
-        labels: this.#jobLabels(),
-        ...(dryRun ? { dryRun: true } : {}),
-      },
-    };
-  }
-
-  #jobLabels(): Record<string, string> {
-    return { ...this.#labels, ..._labels(currentJobLabels()) };
-  }
-
-  /**
-   * `jobs.insert` (retried on transient failures with the same job id); a 409 means an
-   * earlier attempt of ours created the job, which is then simply waited for.
-   */
-  async #insert(insert: () => Promise<JobResource>): Promise<void> {
-    try {
-      await insert();
-    } catch (error) {
-      if (error instanceof GoogleApiError && error.status === 409) return;
-      throw error;
-    }
-  }
-
-  /** Run `attempt`; a {@linkcode JobFailedError} with a transient reason runs it again. */
-  async #withJobAttempts<T>(attempt: () => Promise<T>): Promise<T> {
-    for (let n = 1;; n++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        const transient = error instanceof JobFailedError && error.reason !== undefined &&
-          RETRYABLE_REASONS.has(error.reason);
-        if (!transient || n >= this.#jobAttempts) throw error;
-        const policy = this.#rest.retryPolicy;
-        await this.#rest.sleep(Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (n - 1)));
-      }
-    }
-  }
-
-  /** Poll `jobs.getQueryResults` until the job is done, then page through its rows. */
-  async #readResults(
-    reference: JobReference,
-    onPage: (fields: BigQueryField[], rows: RawRow[]) => void,
-    wantRows: boolean,
-  ): Promise<void> {
-    const policy = this.#rest.retryPolicy;
-    let pageToken: string | undefined;
-    let failures = 0;
-    for (;;) {
-      let page: QueryResultsResponse;
-      try {
-        page = await this.#rest.json<QueryResultsResponse>({
-          url: `${this.#api}/queries/${encodeURIComponent(reference.jobId)}`,
-          query: {
-            location: this.location,
-            // Long poll on the server: no client-side sleeping between checks.
-            timeoutMs: 10_000,
-            "formatOptions.useInt64Timestamp": true,
-            maxResults: wantRows ? undefined : 0,
-            pageToken,
-          },
-          retry: false,
-        });
-      } catch (error) {
-        // A failed job answers getQueryResults with an error: read the job to tell a job
-        // failure (maybe transient: resubmitted by the caller) from a failed HTTP call.
-        const job = await this.#rest.json<JobResource>({
-          url: `${this.#api}/jobs/${encodeURIComponent(reference.jobId)}`,
-          query: { location: this.location },
-        }).catch(() => undefined);
-        if (job?.status?.state === "DONE" && job.status.errorResult) {
-          throw new JobFailedError(reference.jobId, job.status);
-        }
-        if (
-          !(error instanceof GoogleApiError) || !error.retryable || ++failures >= policy.attempts
-        ) {
-          throw error;
-        }
-        await this.#rest.sleep(Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** failures));
-        continue;
-      }
-      if (!page.jobComplete) continue;
-      onPage(page.schema?.fields ?? [], wantRows ? page.rows ?? [] : []);
-      if (!wantRows || !page.pageToken) return;
-      pageToken = page.pageToken;
-    }
-  }
-
-  /** Poll `jobs.get` until a (load) job is done; throws its error. */
-  async #waitForJob(reference: JobReference): Promise<JobResource> {
-    let delay = 200;
-    for (;;) {
-      const job = await this.#rest.json<JobResource>({
-        url: `${this.#api}/jobs/${encodeURIComponent(reference.jobId)}`,
-        query: { location: this.location },
-      });
-      if (job.status?.state === "DONE") {
-        if (job.status.errorResult) throw new JobFailedError(reference.jobId, job.status);
-        return job;
-      }
-      await this.#rest.sleep(delay);
-      delay = Math.min(delay * 2, 5_000);
-    }
-  }
-
   /** With `maximumBytesBilled`: refuse a build whose dry-run estimate is over it. */
   async #checkBudget(select: string, relation: Relation): Promise<void> {
     const limit = this.maximumBytesBilled;
@@ -924,32 +715,8 @@ export function formatBytes(bytes: number): string {
   return unit ? `${exact} (${value.toFixed(1)} ${unit})` : exact;
 }
 
-function _jobId(): string {
-  return crypto.randomUUID();
-}
-
 function _labels(labels: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(labels)) out[labelKey(key)] = labelValue(value);
   return out;
-}
-
-/** The multipart/related body of an upload: the job as JSON, then the file, streamed. */
-async function _multipartBody(
-  boundary: string,
-  metadata: string,
-  path: string,
-): Promise<ReadableStream<Uint8Array>> {
-  const encoder = new TextEncoder();
-  const head = encoder.encode(
-    `--${boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n${metadata}\r\n` +
-      `--${boundary}\r\nContent-Type: application/octet-stream\r\n\r\n`,
-  );
-  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
-  const file = await Deno.open(path, { read: true });
-  return ReadableStream.from((async function* () {
-    yield head;
-    yield* file.readable;
-    yield tail;
-  })());
 }
