@@ -23,6 +23,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
 
 /** A GoogleSQL type as BigQuery spells it: `STRING`, `INT64`, `ARRAY<STRING>`, … */
@@ -323,20 +324,26 @@ export class ZetaSql implements AsyncDisposable {
     };
   }
 
-  #tableContent(catalog: Catalog, names?: Set<string>): Record<string, unknown> {
-    const content: Record<string, unknown> = {};
+  /** The `table_content` map entries (field `field`) for the catalog's tables in `names`. */
+  #tableContent(catalog: Catalog, names: Set<string>, field: number): Uint8Array {
+    const out = new PbWriter();
     for (const table of catalog.tables.values()) {
-      if (names && !names.has(table.name.toLowerCase())) continue;
-      const rows = "rows" in table ? table.rows : [];
-      content[table.name] = {
-        tableData: {
-          row: rows.map((row) => ({
-            cell: table.columns.map((column, i) => valueProto(row[i] ?? null, column.type)),
-          })),
-        },
-      };
+      if (!names.has(table.name.toLowerCase())) continue;
+      out.message(field, (entry) => {
+        entry.string(1, table.name);
+        entry.message(2, (content) =>
+          content.message(1, (data) => {
+            for (const row of "rows" in table ? table.rows : []) {
+              data.message(1, (r) => {
+                table.columns.forEach((column, i) => {
+                  r.message(1, (cell) => writeValue(cell, row[i] ?? null, column.type));
+                });
+              });
+            }
+          }));
+      });
     }
-    return content;
+    return out.finish();
   }
 
   /**
@@ -368,24 +375,52 @@ export class ZetaSql implements AsyncDisposable {
   async evaluate(sql: string, catalog: Catalog, label = "evaluate query"): Promise<Table> {
     const analysed = await this.analyze(sql, catalog, label);
     const used = new Set([...analysed.reads.keys()].map((name) => name.toLowerCase()));
-    const request = {
-      options: this.#analyzerOptions(),
-      simpleCatalog: this.#catalogProto(_subset(catalog, used)),
+    const sent = await this.#pruned(sql, _subset(catalog, used), analysed);
+    const rows = await this.#call<Cell[][]>(
+      "evaluateQuery",
+      {
+        options: this.#analyzerOptions(),
+        simpleCatalog: this.#catalogProto(sent),
+        sql,
+      },
+      label,
       sql,
-      tableContent: this.#tableContent(catalog, used),
-    };
-    const response = await this.#call<{
-      content?: { tableData?: { row?: { cell?: unknown[] }[] } };
-      prepared?: { columns?: { name: string; type: TypeProto }[] };
-    }>("evaluateQuery", request, label, sql);
-    const columns = (response.prepared?.columns ?? []).map((column) => ({
-      name: column.name,
-      type: typeName(column.type),
-    }));
-    const rows = (response.content?.tableData?.row ?? []).map((row) =>
-      columns.map((column, i) => cellOf((row.cell ?? [])[i] as ValueProtoObject, column.type))
+      {
+        tables: this.#tableContent(sent, used, 7),
+        decode: decodeQueryRows,
+      },
     );
-    return { name: "result", columns, rows };
+    return { name: "result", columns: analysed.columns, rows };
+  }
+
+  /**
+   * The tables with only the columns a query can use: a column whose name the SQL never
+   * mentions and that is not an output column can only flow through a `select *` that
+   * drops it later. Checked: the query must analyse to the same output columns; if not,
+   * the tables go whole. (Less to send: the server ingests ~200k values per second.)
+   */
+  async #pruned(sql: string, catalog: Catalog, analysed: AnalyzedStatement): Promise<Catalog> {
+    const words = new Set(sql.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
+    for (const column of analysed.columns) words.add(column.name.toLowerCase());
+    const pruned = new Catalog([], [...catalog.constants.values()]);
+    for (const table of catalog.tables.values()) {
+      const keep = table.columns.flatMap((column, i) =>
+        words.has(column.name.toLowerCase()) ? [i] : []
+      );
+      if (keep.length === table.columns.length || keep.length === 0) {
+        pruned.add(table);
+        continue;
+      }
+      const rows = "rows" in table ? table.rows.map((row) => keep.map((i) => row[i] ?? null)) : [];
+      pruned.add({ name: table.name, columns: keep.map((i) => table.columns[i]!), rows });
+    }
+    try {
+      const again = await this.analyze(sql, pruned);
+      const same = JSON.stringify(again.columns) === JSON.stringify(analysed.columns);
+      return same ? pruned : catalog;
+    } catch {
+      return catalog;
+    }
   }
 
   /**
@@ -409,10 +444,10 @@ export class ZetaSql implements AsyncDisposable {
         options: this.#analyzerOptions(),
         simpleCatalog: this.#catalogProto(_subset(catalog, used)),
         sql,
-        tableContent: this.#tableContent(catalog, used),
       },
       label,
       sql,
+      { tables: this.#tableContent(catalog, used, 7) },
     );
     const schema = catalog.get(target)!;
     const content = response.content ?? [];
@@ -549,39 +584,54 @@ export class ZetaSql implements AsyncDisposable {
     return result;
   }
 
-  /** Size in bytes of a request as it would be sent. */
-  requestBytes(method: string, request: unknown): number {
-    const service = this.#definition["zetasql.local_service.ZetaSqlLocalService"] as Record<
-      string,
-      { requestSerialize: (value: unknown) => Uint8Array }
-    >;
-    const rpc = service[method[0]!.toUpperCase() + method.slice(1)];
-    return rpc ? rpc.requestSerialize(request).length : 0;
-  }
-
-  async #call<T>(method: string, request: unknown, label = method, sql = ""): Promise<T> {
+  /**
+   * One call. The request object is serialised by the proto definitions; table content,
+   * the bulk of an evaluation, comes pre-encoded (`extra.tables`, appended as more fields of
+   * the same message) and query results are decoded by hand (`extra.decode`): generic
+   * protobuf objects for ~200k cells cost seconds in JavaScript.
+   */
+  async #call<T>(
+    method: string,
+    request: unknown,
+    label = method,
+    sql = "",
+    extra: { tables?: Uint8Array; decode?: (bytes: Uint8Array) => T } = {},
+  ): Promise<T> {
     if (this.#closed) throw new Error(`Cannot ${label}: the ZetaSQL server was closed`);
-    const bytes = this.requestBytes(method, request);
-    if (bytes > MAX_REQUEST_BYTES) {
+    const name = method[0]!.toUpperCase() + method.slice(1);
+    const rpc = (this.#definition["zetasql.local_service.ZetaSqlLocalService"] as unknown as Record<
+      string,
+      {
+        path: string;
+        requestSerialize: (value: unknown) => Uint8Array;
+        responseDeserialize: (bytes: Uint8Array) => unknown;
+      }
+    >)[name];
+    if (!rpc) throw new TypeError(`Unknown ZetaSQL method "${method}"`);
+    let bytes = rpc.requestSerialize(request);
+    if (extra.tables && extra.tables.length > 0) {
+      const joined = new Uint8Array(bytes.length + extra.tables.length);
+      joined.set(bytes);
+      joined.set(extra.tables, bytes.length);
+      bytes = joined;
+    }
+    if (bytes.length > MAX_REQUEST_BYTES) {
       throw new RangeError(
-        `Cannot ${label}: the request is ${(bytes / 1024 / 1024).toFixed(1)} MB, over ` +
+        `Cannot ${label}: the request is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, over ` +
           `ZetaSQL's ${MAX_REQUEST_BYTES / 1024 / 1024} MB cap (use fewer rows)`,
       );
     }
-    const fn = this.#client[method] as (
-      request: unknown,
-      metadata: grpc.Metadata,
-      options: grpc.CallOptions,
-      callback: (error: grpc.ServiceError | null, response: T) => void,
-    ) => void;
+    const decode = extra.decode ?? ((b: Uint8Array) => rpc.responseDeserialize(b) as T);
     return await new Promise<T>((resolve, reject) => {
-      fn.call(
-        this.#client,
-        request,
+      this.#client.makeUnaryRequest<Uint8Array, T>(
+        rpc.path,
+        (value) => Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+        (buffer) => decode(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)),
+        bytes,
         new grpc.Metadata(),
         { deadline: Date.now() + this.#callTimeoutMs },
         (error, response) => {
-          if (!error) return resolve(response);
+          if (!error) return resolve(response as T);
           if (
             error.code === grpc.status.INVALID_ARGUMENT || error.code === grpc.status.OUT_OF_RANGE
           ) {
@@ -808,6 +858,291 @@ export function cellOf(value: ValueProtoObject | undefined, type: ZetaType): Cel
     default:
       throw new TypeError(`Cannot read a ZetaSQL ${value.value} as ${type}`);
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Protobuf wire format for table content (ValueProto in zetasql/public/value.proto)
+
+/** A minimal protobuf writer: varints, length-delimited fields, nested messages. */
+class PbWriter {
+  #buf = new Uint8Array(1024);
+  #pos = 0;
+  static #encoder = new TextEncoder();
+
+  #ensure(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(0, this.#pos));
+    this.#buf = next;
+  }
+
+  #byte(b: number): void {
+    this.#ensure(1);
+    this.#buf[this.#pos++] = b;
+  }
+
+  /** An unsigned varint (0 ≤ n < 2^53). */
+  #varint(n: number): void {
+    this.#ensure(10);
+    while (n >= 0x80) {
+      this.#buf[this.#pos++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.#buf[this.#pos++] = n;
+  }
+
+  /** A signed 64-bit varint (two's complement, as int64 fields are written). */
+  #varint64(value: bigint): void {
+    let n = BigInt.asUintN(64, value);
+    this.#ensure(10);
+    while (n >= 0x80n) {
+      this.#buf[this.#pos++] = Number(n & 0x7fn) | 0x80;
+      n >>= 7n;
+    }
+    this.#buf[this.#pos++] = Number(n);
+  }
+
+  #tag(field: number, wire: number): void {
+    this.#varint(field * 8 + wire);
+  }
+
+  int64(field: number, value: bigint | number): void {
+    this.#tag(field, 0);
+    if (typeof value === "number" && value >= 0 && Number.isSafeInteger(value)) this.#varint(value);
+    else this.#varint64(BigInt(value));
+  }
+
+  bool(field: number, value: boolean): void {
+    this.#tag(field, 0);
+    this.#byte(value ? 1 : 0);
+  }
+
+  double(field: number, value: number): void {
+    this.#tag(field, 1);
+    this.#ensure(8);
+    new DataView(this.#buf.buffer).setFloat64(this.#pos, value, true);
+    this.#pos += 8;
+  }
+
+  string(field: number, value: string): void {
+    this.#tag(field, 2);
+    this.#ensure(value.length * 3 + 5);
+    // Room for the longest length varint, the text, then the text moves next to its length.
+    const at = this.#pos;
+    const { written } = PbWriter.#encoder.encodeInto(value, this.#buf.subarray(at + 5));
+    this.#lengthPrefixed(at, at + 5, written);
+  }
+
+  /** A nested message written by `fill`. */
+  message(field: number, fill: (w: PbWriter) => void): void {
+    this.#tag(field, 2);
+    const start = this.#pos;
+    this.#ensure(5);
+    this.#pos += 5;
+    const bodyStart = this.#pos;
+    fill(this);
+    this.#lengthPrefixed(start, bodyStart, this.#pos - bodyStart);
+  }
+
+  /** Write `length` as a varint at `at` and move the body (at `bodyStart`) right after it. */
+  #lengthPrefixed(at: number, bodyStart: number, length: number): void {
+    let size = 1;
+    for (let n = length; n >= 0x80; n = Math.floor(n / 0x80)) size++;
+    this.#buf.copyWithin(at + size, bodyStart, bodyStart + length);
+    let n = length;
+    let i = at;
+    while (n >= 0x80) {
+      this.#buf[i++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.#buf[i] = n;
+    this.#pos = at + size + length;
+  }
+
+  finish(): Uint8Array {
+    return this.#buf.slice(0, this.#pos);
+  }
+}
+
+/** Write a cell as the fields of a ValueProto (nothing for NULL). */
+function writeValue(w: PbWriter, cell: Cell, type: ZetaType): void {
+  if (cell === null) return;
+  if (type.startsWith("ARRAY<")) {
+    const inner = type.slice(6, -1);
+    w.message(13, (array) => {
+      for (const element of cell as Cell[]) {
+        array.message(1, (e) => writeValue(e, element, inner));
+      }
+    });
+    return;
+  }
+  switch (type) {
+    case "STRING":
+      return w.string(8, String(cell));
+    case "JSON":
+      return w.string(23, String(cell));
+    case "INT64":
+      return w.int64(2, cell as bigint | number);
+    case "FLOAT64":
+      return w.double(7, Number(cell));
+    case "BOOL":
+      return w.bool(5, Boolean(cell));
+    case "DATE":
+      return w.int64(10, Math.round(Date.parse(`${cell}T00:00:00Z`) / DAY_MS));
+    case "TIMESTAMP": {
+      const micros = BigInt(cell as bigint);
+      const seconds = micros / 1_000_000n - (micros % 1_000_000n < 0n ? 1n : 0n);
+      const nanos = Number(micros - seconds * 1_000_000n) * 1000;
+      return w.message(16, (ts) => {
+        ts.int64(1, seconds);
+        if (nanos) ts.int64(2, nanos);
+      });
+    }
+    default:
+      throw new TypeError(`Cannot send a ${type} value to ZetaSQL`);
+  }
+}
+
+/** A minimal protobuf reader. */
+class PbReader {
+  pos = 0;
+  constructor(readonly buf: Uint8Array, readonly end = buf.length) {}
+  static #decoder = new TextDecoder();
+
+  varint(): number {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.buf[this.pos++]!;
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 0x80;
+    }
+  }
+
+  varint64(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const b = this.buf[this.pos++]!;
+      result |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return BigInt.asIntN(64, result);
+      shift += 7n;
+    }
+  }
+
+  /** A length-delimited field's bytes as a sub-reader. */
+  sub(): PbReader {
+    const length = this.varint();
+    const reader = new PbReader(this.buf, this.pos + length);
+    reader.pos = this.pos;
+    this.pos += length;
+    return reader;
+  }
+
+  text(): string {
+    const length = this.varint();
+    const text = PbReader.#decoder.decode(this.buf.subarray(this.pos, this.pos + length));
+    this.pos += length;
+    return text;
+  }
+
+  double(): number {
+    const value = new DataView(this.buf.buffer, this.buf.byteOffset).getFloat64(this.pos, true);
+    this.pos += 8;
+    return value;
+  }
+
+  skip(wire: number): void {
+    if (wire === 0) this.varint64();
+    else if (wire === 1) this.pos += 8;
+    else if (wire === 2) {
+      const length = this.varint();
+      this.pos += length;
+    } else if (wire === 5) this.pos += 4;
+    else throw new Error(`Cannot decode ZetaSQL response: wire type ${wire}`);
+  }
+
+  /** Each field of this message: `fn(field, wire)` must consume it (or call skip). */
+  fields(fn: (field: number, wire: number) => void): void {
+    while (this.pos < this.end) {
+      const key = this.varint();
+      fn(Math.floor(key / 8), key % 8);
+    }
+  }
+}
+
+/** A ValueProto as a cell (the field number says the type). */
+function readValue(r: PbReader): Cell {
+  let cell: Cell = null;
+  r.fields((field, wire) => {
+    switch (field) {
+      case 1: // int32
+      case 2: // int64
+      case 3: // uint32
+      case 4: // uint64
+        cell = r.varint64();
+        return;
+      case 5:
+        cell = r.varint() !== 0;
+        return;
+      case 7:
+        cell = r.double();
+        return;
+      case 8: // string
+      case 23: // json
+        cell = r.text();
+        return;
+      case 10:
+        cell = new Date(Number(r.varint64()) * DAY_MS).toISOString().slice(0, 10);
+        return;
+      case 13: {
+        const elements: Cell[] = [];
+        r.sub().fields((f, w) => f === 1 ? elements.push(readValue(r.sub())) : r.skip(w));
+        cell = elements;
+        return;
+      }
+      case 16: {
+        let seconds = 0n;
+        let nanos = 0;
+        const ts = r.sub();
+        ts.fields((f, w) => {
+          if (f === 1) seconds = ts.varint64();
+          else if (f === 2) nanos = ts.varint();
+          else ts.skip(w);
+        });
+        cell = seconds * 1_000_000n + BigInt(Math.floor(nanos / 1000));
+        return;
+      }
+      default:
+        throw new TypeError(`Cannot decode a ZetaSQL value with field ${field} (wire ${wire})`);
+    }
+  });
+  return cell;
+}
+
+/** The rows of an EvaluateQueryResponse (content.table_data.row[].cell[]). */
+function decodeQueryRows(bytes: Uint8Array): Cell[][] {
+  const rows: Cell[][] = [];
+  const response = new PbReader(bytes);
+  response.fields((field, wire) => {
+    if (field !== 1) return response.skip(wire);
+    const content = response.sub();
+    content.fields((f, w) => {
+      if (f !== 1) return content.skip(w);
+      const data = content.sub();
+      data.fields((f2, w2) => {
+        if (f2 !== 1) return data.skip(w2);
+        const row = data.sub();
+        const cells: Cell[] = [];
+        row.fields((f3, w3) => f3 === 1 ? cells.push(readValue(row.sub())) : row.skip(w3));
+        rows.push(cells);
+      });
+    });
+  });
+  return rows;
 }
 
 // ---------------------------------------------------------------------------------------
