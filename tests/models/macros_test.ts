@@ -185,6 +185,7 @@ Deno.test("relations, identifiers and literals follow the dialect", async (t) =>
   await t.step("literals escape per dialect", () => {
     assert.equal(sqlLiteral("a\\b", "duckdb"), "'a\\b'");
     assert.equal(sqlLiteral("a\\b", "bigquery"), "'a\\\\b'");
+    assert.equal(sqlLiteral("a\r\nb", "bigquery"), "'a\\r\\nb'");
     assert.equal(sqlLiteral(null, "bigquery"), "null");
     assert.equal(sqlLiteral(12.5, "duckdb"), "12.5");
   });

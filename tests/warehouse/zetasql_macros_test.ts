@@ -286,7 +286,6 @@ const KNOWN_DIVERGENCES: Record<string, string> = {
   "datediff(week, a, b)": "DuckDB counts 7-day spans, BigQuery ISO week boundaries",
   "json_str(j, a)": "DuckDB returns an object or array as JSON text, BigQuery NULL",
   "json_str_list(j, a, b) via list_item": "as json_str",
-  "literal(value) round-trips": "a carriage return ends a BigQuery string literal",
   "trim(s) (called directly by the models)":
     "DuckDB trims spaces (Unicode Zs) only, BigQuery all White_Space (tab, CR, LF too)",
   "upper(s), lower(s) (called directly by the models)":
