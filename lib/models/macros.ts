@@ -135,7 +135,7 @@ function _arity(macro: string, args: unknown[], min: number, max = min): void {
  * | `date_trunc_ts(part, ts)` | `date_trunc('week', ts)` | `timestamp_trunc(ts, week(monday))` |
  * | `date_trunc_date(part, d)` | `cast(date_trunc('week', d) as date)` | `date_trunc(d, week(monday))` |
  * | `to_date(ts)` | `cast(ts as date)` | `date(ts)` |
- * | `datediff(part, a, b)` | `date_diff('day', a, b)` | `datetime_diff(…, day)` |
+ * | `datediff(part, a, b)` | `date_diff('day', a, b)` (weeks: between Mondays) | `datetime_diff(…, day)` |
  * | `count_if(cond)` | `count(case when cond then 1 end)` | `countif(cond)` |
  * | `hash_md5(expr)` | `md5(cast(x as VARCHAR))` | `to_hex(md5(cast(x as STRING)))` |
  * | `ident(name)` | `"name"` | `` `name` `` |
@@ -269,6 +269,11 @@ export function dialectMacros(dialect: Dialect): Record<string, (...args: string
       _arity("datediff", args, 3);
       const part = _part(args[0]!, "datediff");
       const [, a, b] = args;
+      // DuckDB's date_diff('week') counts whole 7-day spans; BigQuery counts the ISO week
+      // boundaries crossed: count weeks between the Mondays that start a's and b's weeks.
+      if (duck && part === "week") {
+        return `date_diff('week', date_trunc('week', ${a}), date_trunc('week', ${b}))`;
+      }
       return duck
         ? `date_diff('${part}', ${a}, ${b})`
         : `datetime_diff(cast(${b} as DATETIME), cast(${a} as DATETIME), ${

@@ -89,7 +89,7 @@ const CASES: Array<[string, string[], string, string]> = [
   [
     "datediff",
     ["week", "a", "b"],
-    "date_diff('week', a, b)",
+    "date_diff('week', date_trunc('week', a), date_trunc('week', b))",
     "datetime_diff(cast(b as DATETIME), cast(a as DATETIME), isoweek)",
   ],
   ["count_if", ["x > 1"], "count(case when x > 1 then 1 end)", "countif(x > 1)"],
@@ -319,6 +319,13 @@ Deno.test("the other DuckDB macros compute what their names say", async (t) => {
         ),
         1,
       );
+    });
+    await t.step("datediff counts ISO week boundaries (Sunday to Monday is one week)", async () => {
+      const weeks = (a: string, b: string) =>
+        one(duck.datediff!("week", `timestamptz '${a}+00'`, `timestamptz '${b}+00'`));
+      assert.equal(await weeks("2026-01-04 23:00:00", "2026-01-05 01:00:00"), 1);
+      assert.equal(await weeks("2026-01-05 00:00:00", "2026-01-11 23:59:59"), 0);
+      assert.equal(await weeks("2026-01-11 12:00:00", "2026-01-04 12:00:00"), -1);
     });
     await t.step("count_if is a BIGINT count", async () => {
       const rows = await warehouse.query(
