@@ -126,10 +126,10 @@ function _arity(macro: string, args: unknown[], min: number, max = min): void {
  * | `safe_cast(expr, type)` | `try_cast(expr as DOUBLE)` | `safe_cast(expr as FLOAT64)` |
  * | `cast_to(expr, type)` | `cast(expr as DOUBLE)` | `cast(expr as FLOAT64)` |
  * | `sql_type(type)` | `DOUBLE` | `FLOAT64` |
- * | `json_str(json, path)` | `json_extract_string(j, '$.a')` | `json_value(j, '$.a')` |
+ * | `json_str(json, path)` | `json_extract_string(j, '$.a')` (NULL for objects, arrays) | `json_value(j, '$.a')` |
  * | `json_kind(json, path)` | normalised `json_type` | `json_type(json_query(j, '$.a'))` |
  * | `json_has(json, path)` | `json_exists(j, '$.a')` | `json_query(j, '$.a') is not null` |
- * | `json_str_list(json, path, …)` | `json_extract_string(j, ['$.a', '$.b'])` (one parse) | `[json_value(j, '$.a'), …]` |
+ * | `json_str_list(json, path, …)` | `json_extract_string(j, ['$.a', '$.b'])` (+ types) | `[json_value(j, '$.a'), …]` |
  * | `list_item(list, n)` (1-based) | `list[n]` | `list[safe_ordinal(n)]` |
  * | `parse_timestamp_any(text, kind?)` | `try_strptime` formats / `epoch_ms` | `safe.parse_timestamp` / `timestamp_millis` |
  * | `date_trunc_ts(part, ts)` | `date_trunc('week', ts)` | `timestamp_trunc(ts, week(monday))` |
@@ -176,7 +176,11 @@ export function dialectMacros(dialect: Dialect): Record<string, (...args: string
       _arity("json_str", args, 2);
       const [json, path] = args as [string, string];
       const p = _jsonPath(path, "json_str");
-      return duck ? `json_extract_string(${json}, ${p})` : `json_value(${json}, ${p})`;
+      // BigQuery's json_value gives NULL for an object or an array; DuckDB would give its text.
+      return duck
+        ? `case when json_type(${json}, ${p}) in ('OBJECT', 'ARRAY') then null` +
+          ` else json_extract_string(${json}, ${p}) end`
+        : `json_value(${json}, ${p})`;
     },
     json_kind(...args: string[]): string {
       _arity("json_kind", args, 2);
@@ -200,10 +204,18 @@ export function dialectMacros(dialect: Dialect): Record<string, (...args: string
       }
       const [json, ...paths] = args as [string, ...string[]];
       const quoted = paths.map((path) => _jsonPath(path, "json_str_list"));
-      // DuckDB parses the document once for a list of paths: ~5x faster than one call per path.
-      return duck
-        ? `json_extract_string(${json}, [${quoted.join(", ")}])`
-        : `[${quoted.map((p) => `json_value(${json}, ${p})`).join(", ")}]`;
+      if (!duck) return `[${quoted.map((p) => `json_value(${json}, ${p})`).join(", ")}]`;
+      // DuckDB parses the document once for a list of paths: ~5x faster than one call per
+      // path. An object or an array gives NULL, as BigQuery's json_value does
+      // (json_extract_string would give its text).
+      // Reading the types costs a second parse, so it is done only for rows where some
+      // value has a brace or a bracket (an object's or an array's text has one).
+      const list = `[${quoted.join(", ")}]`;
+      const strings = `json_extract_string(${json}, ${list})`;
+      const joined = `array_to_string(${strings}, '')`;
+      return `case when contains(${joined}, '{') or contains(${joined}, '[') ` +
+        `then list_transform(list_zip(${strings}, json_type(${json}, ${list})), ` +
+        `f -> case when f[2] in ('OBJECT', 'ARRAY') then null else f[1] end) else ${strings} end`;
     },
     list_item(...args: string[]): string {
       _arity("list_item", args, 2);

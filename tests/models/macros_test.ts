@@ -26,13 +26,15 @@ const CASES: Array<[string, string[], string, string]> = [
   [
     "json_str",
     ["payload", "properties.weight_kg"],
-    "json_extract_string(payload, '$.properties.weight_kg')",
+    "case when json_type(payload, '$.properties.weight_kg') in ('OBJECT', 'ARRAY') then null " +
+    "else json_extract_string(payload, '$.properties.weight_kg') end",
     "json_value(payload, '$.properties.weight_kg')",
   ],
   [
     "json_str",
     ["payload", "$.a[0]"],
-    "json_extract_string(payload, '$.a[0]')",
+    "case when json_type(payload, '$.a[0]') in ('OBJECT', 'ARRAY') then null " +
+    "else json_extract_string(payload, '$.a[0]') end",
     "json_value(payload, '$.a[0]')",
   ],
   [
@@ -120,7 +122,11 @@ const CASES: Array<[string, string[], string, string]> = [
   [
     "json_str_list",
     ["payload", "$.a", "b.c"],
-    "json_extract_string(payload, ['$.a', '$.b.c'])",
+    "case when contains(array_to_string(json_extract_string(payload, ['$.a', '$.b.c']), ''), '{') " +
+    "or contains(array_to_string(json_extract_string(payload, ['$.a', '$.b.c']), ''), '[') " +
+    "then list_transform(list_zip(json_extract_string(payload, ['$.a', '$.b.c']), " +
+    "json_type(payload, ['$.a', '$.b.c'])), f -> case when f[2] in ('OBJECT', 'ARRAY') then null " +
+    "else f[1] end) else json_extract_string(payload, ['$.a', '$.b.c']) end",
     "[json_value(payload, '$.a'), json_value(payload, '$.b.c')]",
   ],
   ["list_item", ["fields", "2"], "fields[2]", "fields[safe_ordinal(2)]"],
@@ -341,6 +347,20 @@ Deno.test("the other DuckDB macros compute what their names say", async (t) => {
       assert.equal(await one(duck.list_item!(`(${list})`, "1")), "1");
       assert.equal(await one(duck.list_item!(`(${list})`, "3")), null);
     });
+    await t.step(
+      "json_str and json_str_list give NULL for an object or an array, as BigQuery does",
+      async () => {
+        const doc = `'{"a": {"x": 1}, "b": [1], "c": "{not json}", "d": "[x]", "e": null}'::json`;
+        const list = duck.json_str_list!(doc, "$.a", "$.b", "$.c", "$.d", "$.e");
+        const values = [];
+        for (const n of ["1", "2", "3", "4", "5"]) {
+          values.push(await one(duck.list_item!(`(${list})`, n)));
+        }
+        assert.deepEqual(values, [null, null, "{not json}", "[x]", null]);
+        assert.equal(await one(duck.json_str!(doc, "$.a")), null);
+        assert.equal(await one(duck.json_str!(doc, "$.c")), "{not json}");
+      },
+    );
     await t.step("hash_md5, regexp_replace_all, regexp_matches, safe_divide, to_date", async () => {
       assert.equal(await one(duck.hash_md5!("'a'")), "0cc175b9c0f1b6a831c399e269772661");
       assert.equal(

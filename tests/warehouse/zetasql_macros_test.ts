@@ -283,8 +283,6 @@ const KNOWN_DIVERGENCES: Record<string, string> = {
   "safe_cast(s, bigint)": "DuckDB reads 12.0, 1e3 and 1_0; BigQuery does not",
   "safe_cast(s, date)": "DuckDB reads ' 2026-01-05' and '2026-01-05T00:00:00'; BigQuery does not",
   "safe_cast(s, boolean)": "DuckDB reads t, 1, 0, yes; BigQuery only true and false",
-  "json_str(j, a)": "DuckDB returns an object or array as JSON text, BigQuery NULL",
-  "json_str_list(j, a, b) via list_item": "as json_str",
   "trim(s) (called directly by the models)":
     "DuckDB trims spaces (Unicode Zs) only, BigQuery all White_Space (tab, CR, LF too)",
   "upper(s), lower(s) (called directly by the models)":
