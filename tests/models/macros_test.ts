@@ -130,6 +130,12 @@ const CASES: Array<[string, string[], string, string]> = [
     "[json_value(payload, '$.a'), json_value(payload, '$.b.c')]",
   ],
   ["list_item", ["fields", "2"], "fields[2]", "fields[safe_ordinal(2)]"],
+  [
+    "trim_ws",
+    ["upper(x)"],
+    "regexp_replace(upper(x), '^[\\s\\x0b\\x85\\p{Z}]+|[\\s\\x0b\\x85\\p{Z}]+$', '', 'g')",
+    "trim(upper(x))",
+  ],
 ];
 
 Deno.test("dialectMacros() renders every macro for DuckDB and BigQuery", async (t) => {
@@ -333,6 +339,18 @@ Deno.test("the other DuckDB macros compute what their names say", async (t) => {
       assert.equal(await weeks("2026-01-05 00:00:00", "2026-01-11 23:59:59"), 0);
       assert.equal(await weeks("2026-01-11 12:00:00", "2026-01-04 12:00:00"), -1);
     });
+    await t.step(
+      "trim_ws removes Unicode White_Space (tab, CR, LF, NEL, no-break space …)",
+      async () => {
+        const text = "chr(9) || chr(160) || ' x y ' || chr(13) || chr(10) || chr(133) || chr(8232)";
+        assert.equal(await one(duck.trim_ws!(text)), "x y");
+        assert.equal(
+          await one(duck.trim_ws!("chr(8203) || 'x'")),
+          "\u200bx",
+          "zero-width space stays",
+        );
+      },
+    );
     await t.step("count_if is a BIGINT count", async () => {
       const rows = await warehouse.query(
         `select ${duck.count_if!("x > 1")} as n, typeof(${

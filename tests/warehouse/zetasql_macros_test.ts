@@ -232,10 +232,22 @@ const CASES: MacroCase[] = [
         .map((text) => m.literal!(text)).join(" || "),
   },
   {
-    name: "trim(s) (called directly by the models)",
+    name: "trim_ws(s)",
     columns: S,
-    rows: strings([" x ", "\tx\t", "x\r\n", "\u00a0x", "\u3000x", "\u200bx", "x"]),
-    expr: () => "trim(s)",
+    rows: strings([
+      " x ",
+      "\tx\t",
+      "x\r\n",
+      "\u000b\u000cx\u0085",
+      "\u00a0x\u2028",
+      "\u3000x\u2029",
+      "\u200bx",
+      "\ufeffx",
+      " \t x y \t ",
+      "x",
+      "",
+    ]),
+    expr: (m) => m.trim_ws!("s"),
   },
   {
     name: "upper(s), lower(s) (called directly by the models)",
@@ -283,11 +295,26 @@ const KNOWN_DIVERGENCES: Record<string, string> = {
   "safe_cast(s, bigint)": "DuckDB reads 12.0, 1e3 and 1_0; BigQuery does not",
   "safe_cast(s, date)": "DuckDB reads ' 2026-01-05' and '2026-01-05T00:00:00'; BigQuery does not",
   "safe_cast(s, boolean)": "DuckDB reads t, 1, 0, yes; BigQuery only true and false",
-  "trim(s) (called directly by the models)":
-    "DuckDB trims spaces (Unicode Zs) only, BigQuery all White_Space (tab, CR, LF too)",
   "upper(s), lower(s) (called directly by the models)":
     "Unicode case mapping: BigQuery uses full mappings (ß → SS, İ → i̇), DuckDB simple ones; ids are ASCII",
 };
+
+Deno.test("models call trim_ws(), not trim(): the engines trim different characters", async () => {
+  const offenders: string[] = [];
+  for (const dir of ["sql/staging", "sql/marts", "sql/tests"]) {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.name.endsWith(".sql")) continue;
+      const text = await Deno.readTextFile(`${dir}/${entry.name}`);
+      text.split("\n").forEach((line, i) => {
+        const code = line.replace(/--.*$/, "").replace(/\{\{.*?\}\}/g, "");
+        if (/\btrim\s*\(/i.test(code)) {
+          offenders.push(`${dir}/${entry.name}:${i + 1}: ${line.trim()}`);
+        }
+      });
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
 
 Deno.test("every dialect macro computes the same values on DuckDB and on ZetaSQL (BigQuery)", async (t) => {
   const duck = await openDuckDb(":memory:");
