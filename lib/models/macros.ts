@@ -49,6 +49,18 @@ const TYPE_ALIASES: Record<string, PortableType> = {
   bool: "boolean",
 };
 
+/**
+ * The text `safe_cast` reads as each type, the same in both engines (RE2 syntax; anything
+ * else gives NULL): decimal numbers with an optional exponent, inf and nan (as BigQuery
+ * documents), integers, `YYYY-M-D` dates, true/false. Spaces around numbers are allowed.
+ */
+const CAST_TEXT: Partial<Record<PortableType, string>> = {
+  double: " *[+-]?(([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:inf|infinity|nan)) *",
+  bigint: " *[+-]?[0-9]+ *",
+  date: "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}",
+  boolean: "(?i:true|false)",
+};
+
 const DATE_PARTS: readonly DatePart[] = [
   "second",
   "minute",
@@ -123,7 +135,7 @@ function _arity(macro: string, args: unknown[], min: number, max = min): void {
  *
  * | macro | DuckDB | BigQuery |
  * | --- | --- | --- |
- * | `safe_cast(expr, type)` | `try_cast(expr as DOUBLE)` | `safe_cast(expr as FLOAT64)` |
+ * | `safe_cast(expr, type)` | `try_cast(expr as DOUBLE)` (text checked first) | `safe_cast(expr as FLOAT64)` (same check) |
  * | `cast_to(expr, type)` | `cast(expr as DOUBLE)` | `cast(expr as FLOAT64)` |
  * | `sql_type(type)` | `DOUBLE` | `FLOAT64` |
  * | `json_str(json, path)` | `json_extract_string(j, '$.a')` (NULL for objects, arrays) | `json_value(j, '$.a')` |
@@ -166,7 +178,16 @@ export function dialectMacros(dialect: Dialect): Record<string, (...args: string
     safe_cast(...args: string[]): string {
       _arity("safe_cast", args, 2);
       const [expr, type] = args as [string, string];
-      return `${duck ? "try_cast" : "safe_cast"}(${expr} as ${sqlType(type, dialect)})`;
+      const cast = `${duck ? "try_cast" : "safe_cast"}(${expr} as ${sqlType(type, dialect)})`;
+      const pattern = CAST_TEXT[TYPE_ALIASES[String(type).toLowerCase()]!];
+      if (!pattern) return cast;
+      // The engines read different text as numbers, dates and booleans (DuckDB: 1_000, 12.0
+      // as BIGINT, t/yes; BigQuery: 0x10 as FLOAT64): both first check the same pattern.
+      const text = `cast(${expr} as ${sqlType("varchar", dialect)})`;
+      const check = duck
+        ? `regexp_full_match(${text}, ${sqlLiteral(pattern, dialect)})`
+        : `regexp_contains(${text}, ${_regex(`^(?:${pattern})$`, dialect)})`;
+      return `case when ${check} then ${cast} end`;
     },
     cast_to(...args: string[]): string {
       _arity("cast_to", args, 2);

@@ -15,12 +15,32 @@ const bq = dialectMacros("bigquery");
 // [macro, args, DuckDB SQL, BigQuery SQL]
 const CASES: Array<[string, string[], string, string]> = [
   ["sql_type", ["double"], "DOUBLE", "FLOAT64"],
-  ["safe_cast", ["x", "double"], "try_cast(x as DOUBLE)", "safe_cast(x as FLOAT64)"],
-  ["safe_cast", ["x", "bigint"], "try_cast(x as BIGINT)", "safe_cast(x as INT64)"],
+  [
+    "safe_cast",
+    ["x", "double"],
+    "case when regexp_full_match(cast(x as VARCHAR), ' *[+-]?(([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:inf|infinity|nan)) *') then try_cast(x as DOUBLE) end",
+    "case when regexp_contains(cast(x as STRING), r'^(?: *[+-]?(([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:inf|infinity|nan)) *)$') then safe_cast(x as FLOAT64) end",
+  ],
+  [
+    "safe_cast",
+    ["x", "bigint"],
+    "case when regexp_full_match(cast(x as VARCHAR), ' *[+-]?[0-9]+ *') then try_cast(x as BIGINT) end",
+    "case when regexp_contains(cast(x as STRING), r'^(?: *[+-]?[0-9]+ *)$') then safe_cast(x as INT64) end",
+  ],
   ["safe_cast", ["x", "varchar"], "try_cast(x as VARCHAR)", "safe_cast(x as STRING)"],
   ["safe_cast", ["x", "timestamp"], "try_cast(x as TIMESTAMPTZ)", "safe_cast(x as TIMESTAMP)"],
-  ["safe_cast", ["x", "date"], "try_cast(x as DATE)", "safe_cast(x as DATE)"],
-  ["safe_cast", ["x", "boolean"], "try_cast(x as BOOLEAN)", "safe_cast(x as BOOL)"],
+  [
+    "safe_cast",
+    ["x", "date"],
+    "case when regexp_full_match(cast(x as VARCHAR), '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}') then try_cast(x as DATE) end",
+    "case when regexp_contains(cast(x as STRING), r'^(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})$') then safe_cast(x as DATE) end",
+  ],
+  [
+    "safe_cast",
+    ["x", "boolean"],
+    "case when regexp_full_match(cast(x as VARCHAR), '(?i:true|false)') then try_cast(x as BOOLEAN) end",
+    "case when regexp_contains(cast(x as STRING), r'^(?:(?i:true|false))$') then safe_cast(x as BOOL) end",
+  ],
   ["safe_cast", ["x", "string"], "try_cast(x as VARCHAR)", "safe_cast(x as STRING)"],
   ["cast_to", ["x", "bigint"], "cast(x as BIGINT)", "cast(x as INT64)"],
   [
