@@ -329,6 +329,9 @@ async function loadInTransaction(wh: DuckDbWarehouse | DuckDbSession, files: Pre
   }
 }
 
+/** A line without the JSON whitespace (space, tab, LF, CR) and BOM before its first value. */
+const OPENING = "ltrim(line, ' ' || chr(9) || chr(10) || chr(13) || chr(65279))";
+
 async function insertEvents(wh: DuckDbWarehouse | DuckDbSession, files: PreparedFile[]) {
   const loadedAt = files[0]!.loadedAt;
   const paths = REQUIRED_EVENT_FIELDS.map((field) => `'$.${field}'`).join(", ");
@@ -363,8 +366,11 @@ async function insertEvents(wh: DuckDbWarehouse | DuckDbSession, files: Prepared
         from file_text
     ),
     lines_parsed as (
-        -- one parse both validates the line and yields the payload stored in raw.events
-        select source_file, line_number, line, try_cast(line as json) as payload
+        -- one parse both validates the line and yields the payload stored in raw.events;
+        -- a leading byte-order mark is skipped, as BigQuery's PARSE_JSON skips it
+        select source_file, line_number, line,
+            try_cast(case when starts_with(line, chr(65279)) then line[2:] else line end as json)
+                as payload
         from numbered
         -- the empty string after a final newline is not a line
         where not (ends_with_newline and line_number = n_lines)
@@ -372,11 +378,14 @@ async function insertEvents(wh: DuckDbWarehouse | DuckDbSession, files: Prepared
     lines_with_fields as (
         select *,
             payload is not null as is_json,
-            -- valid JSON that opens with a brace is an object: no second parse needed
-            payload is not null and starts_with(ltrim(line), '{') as is_object,
+            -- valid JSON that opens with a brace (after JSON whitespace or a BOM) is an
+            -- object: no second parse needed
+            payload is not null and (starts_with(line, '{') or starts_with(${OPENING}, '{'))
+                as is_object,
             -- json_exists is ~3x cheaper than extracting; null values are staging's concern
             case
-                when payload is not null and starts_with(ltrim(line), '{')
+                when payload is not null
+                    and (starts_with(line, '{') or starts_with(${OPENING}, '{'))
                 then json_exists(payload, [${paths}])
             end as present
         from lines_parsed
