@@ -118,6 +118,14 @@ export const EDGE_EVENT_LINES: readonly EdgeLine[] = [
     text: `{"event_id":"E34","user_id":"U000001","event":" View-Listing ",${TS}}`,
   },
   {
+    name: "unknown event name and a junk timestamp",
+    text: `{"event_id":"E36","user_id":"U000001","event":"teleport","ts":"yesterday"}`,
+  },
+  {
+    name: "junk timestamp",
+    text: `{"event_id":"E37","user_id":"U000003","event":"search","ts":"2026-13-45T99:00:00Z"}`,
+  },
+  {
     name: "same event id again (duplicate delivery)",
     text: ok(',"session_id":"S1"').replace('"E1"', '"E2"'),
   },
