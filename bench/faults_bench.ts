@@ -19,7 +19,7 @@ import {
   spawnModule,
   timeChild,
   warehouseLines,
-} from "../tests/load/_faults.ts";
+} from "./_faults.ts";
 import { peakRssMiB, report } from "./_bench.ts";
 
 const { values } = parseArgs({

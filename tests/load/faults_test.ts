@@ -25,7 +25,7 @@ import {
   spawnModule,
   timeChild,
   warehouseLines,
-} from "./_faults.ts";
+} from "../../bench/_faults.ts";
 
 const SEED = faultSeed();
 const random = seededRandom(SEED);

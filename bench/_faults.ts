@@ -1,5 +1,5 @@
 /**
- * Fault-injection helpers shared by `tests/load/faults_test.ts` and `bench/faults_bench.ts`:
+ * Fault-injection helpers shared by `bench/faults_bench.ts` and `tests/load/faults_test.ts`:
  * a small dataset, an independent count of the lines of every file, the accounting
  * invariant (lines written = raw rows + rejected rows, exactly, per file), a snapshot of the
  * raw tables and marts to prove "after a failure the previous tables are intact", a seeded
@@ -10,9 +10,18 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { generateDataset } from "../../lib/generate/mod.ts";
-import { type RawKind, rawKindOf, type Warehouse } from "../../lib/warehouse/mod.ts";
-import { cliEnv } from "../_env.ts";
+import { generateDataset } from "../lib/generate/mod.ts";
+import { type RawKind, rawKindOf, type Warehouse } from "../lib/warehouse/mod.ts";
+
+/** A clean environment for a child: what Deno needs, none of the caller's TERRALOOP_*. */
+function _childEnv(): Record<string, string> {
+  const env: Record<string, string> = { NO_COLOR: "1", TZ: "UTC" };
+  for (const name of ["PATH", "HOME", "TMPDIR", "DENO_DIR", "XDG_CACHE_HOME"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
 
 /** Seed for this run: `FAULT_SEED` to replay one, else a fresh one (print it on failure). */
 export function faultSeed(): number {
@@ -170,11 +179,11 @@ export interface Child {
 export async function spawnModule(dir: string, name: string, code: string, args: string[]) {
   const script = join(dir, name);
   await Deno.writeTextFile(script, code);
-  const config = new URL("../../deno.json", import.meta.url).pathname;
+  const config = new URL("../deno.json", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `--config=${config}`, script, ...args],
     clearEnv: true,
-    env: cliEnv(),
+    env: _childEnv(),
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -215,7 +224,7 @@ export async function spawnModule(dir: string, name: string, code: string, args:
 
 /** Module URL of a project file, for the children's imports. */
 export function projectModule(path: string): string {
-  return new URL(`../../${path}`, import.meta.url).href;
+  return new URL(`../${path}`, import.meta.url).href;
 }
 
 /** The child that loads a dataset directory into a DuckDB file. */
@@ -237,7 +246,7 @@ import { openDuckDb } from ${JSON.stringify(projectModule("lib/warehouse/mod.ts"
 const wh = await openDuckDb(Deno.args[0], { threads: 2 });
 console.log("ready");
 const results = await runProject(wh, {
-  modelsDir: ${JSON.stringify(new URL("../../sql", import.meta.url).pathname)},
+  modelsDir: ${JSON.stringify(new URL("../sql", import.meta.url).pathname)},
   targetDir: null,
 });
 await wh.close();
