@@ -11,7 +11,14 @@
  *
  * @example
  * ```ts
- * const bytes = await readRawBytes("data/raw/users.csv");
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/users.csv`, "user_id\n");
+ * assert.equal((await readRawBytes(`${dir}/users.csv`)).length, 8);
+ * await Deno.writeTextFile(`${dir}/empty.csv`, "");
+ * await assert.rejects(readRawBytes(`${dir}/empty.csv`), /the file is empty/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readRawBytes(path: string): Promise<Uint8Array> {
@@ -33,7 +40,12 @@ export async function readRawBytes(path: string): Promise<Uint8Array> {
  *
  * @example
  * ```ts
- * await sha256Hex(new TextEncoder().encode("abc")); // "ba7816bf…"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   await sha256Hex(new TextEncoder().encode("abc")),
+ *   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+ * );
  * ```
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -46,7 +58,12 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  *
  * @example
  * ```ts
- * const text = await gunzip(await Deno.readFile("events-2026-01-01.ndjson.gz"), "events…gz");
+ * import assert from "node:assert/strict";
+ *
+ * const packed = new Blob(["a\nb\n"]).stream().pipeThrough(new CompressionStream("gzip"));
+ * const bytes = new Uint8Array(await new Response(packed).arrayBuffer());
+ * assert.equal(new TextDecoder().decode(await gunzip(bytes, "events.ndjson.gz")), "a\nb\n");
+ * await assert.rejects(gunzip(new Uint8Array([1, 2, 3]), "x.gz"), /"x.gz": not a valid gzip/);
  * ```
  */
 export async function gunzip(bytes: Uint8Array, path: string): Promise<Uint8Array> {
@@ -65,7 +82,13 @@ export async function gunzip(bytes: Uint8Array, path: string): Promise<Uint8Arra
  *
  * @example
  * ```ts
- * const text = await readRawText("data/raw/events-2026-01-01.ndjson.gz");
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const packed = new Blob(['{"a":1}\n']).stream().pipeThrough(new CompressionStream("gzip"));
+ * await Deno.writeFile(`${dir}/events-2026-01-01.ndjson.gz`, packed);
+ * assert.equal(await readRawText(`${dir}/events-2026-01-01.ndjson.gz`), '{"a":1}\n');
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readRawText(path: string): Promise<string> {
@@ -84,7 +107,10 @@ export async function readRawText(path: string): Promise<string> {
  *
  * @example
  * ```ts
- * splitLines("a\r\nb\n"); // ["a", "b"]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(splitLines("a\r\nb\n"), ["a", "b"]);
+ * assert.deepEqual(splitLines("a\n\nb"), ["a", "", "b"]);
  * ```
  */
 export function splitLines(text: string): string[] {
@@ -98,7 +124,9 @@ export function splitLines(text: string): string[] {
  *
  * @example
  * ```ts
- * firstLine("user_id,tier\nU1,basic\n"); // "user_id,tier"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(firstLine("user_id,tier\nU1,basic\n"), "user_id,tier");
  * ```
  */
 export function firstLine(text: string): string {

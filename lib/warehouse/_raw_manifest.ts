@@ -42,8 +42,15 @@ export interface LoadCounts {
  *
  * @example
  * ```ts
- * const { source, bytes } = await identifySource({ path: "data/raw/users.csv", kind: "users" });
- * source.table; // "raw.users"
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/users.csv`, "user_id\n");
+ * const { source, bytes } = await identifySource({ path: `${dir}/users.csv`, kind: "users" });
+ * assert.equal(source.table, "raw.users");
+ * assert.equal(source.sourceFile, "users.csv");
+ * assert.equal(bytes.length, source.bytes);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function identifySource(
@@ -87,7 +94,20 @@ export class ManifestHashes {
  *
  * @example
  * ```ts
- * loadResult(source, { rows: 10, rejected: 1 }, 250).status; // "loaded"
+ * import assert from "node:assert/strict";
+ *
+ * const source = {
+ *   file: { path: "data/raw/users.csv", kind: "users" as const },
+ *   sourceFile: "users.csv",
+ *   table: "raw.users",
+ *   bytes: 512,
+ *   sha256: "ba7816bf",
+ *   previouslyLoaded: true,
+ *   unchanged: false,
+ * };
+ * const result = loadResult(source, { rows: 10, rejected: 1 }, 250);
+ * assert.equal(result.status, "reloaded"); // loaded before, with other bytes
+ * assert.equal(result.seconds, 0.25);
  * ```
  */
 export function loadResult(source: SourceFile, counts: LoadCounts, ms: number): LoadFileResult {

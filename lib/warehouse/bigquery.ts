@@ -112,10 +112,12 @@ const DEFAULT_SCHEMAS = ["raw", "staging", "marts", "audit"] as const;
  * `authClient` is given.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Needs a Google Cloud project and Application Default Credentials.
  * const wh = await openBigQuery("my-project", { location: "EU" });
  * await wh.loadFile({ path: "data/raw/users.csv", kind: "users" });
- * const frame = await wh.queryFrame("select * from terraloop_marts.dim_users");
+ * const users = wh.relation({ schema: "raw", name: "users" }); // `my-project.terraloop_raw.users`
+ * const frame = await wh.queryFrame(`select * from ${users}`);
  * await wh.close();
  * ```
  */
@@ -188,7 +190,11 @@ export class BigQueryWarehouse implements Warehouse {
    *
    * @example
    * ```ts
-   * wh.dataset("marts"); // "terraloop_marts"
+   * import assert from "node:assert/strict";
+   *
+   * const wh = new BigQueryWarehouse("my-project"); // makes no request
+   * assert.equal(wh.dataset("marts"), "terraloop_marts");
+   * await wh.close();
    * ```
    */
   dataset(schema: string): string {
@@ -200,7 +206,11 @@ export class BigQueryWarehouse implements Warehouse {
    *
    * @example
    * ```ts
-   * wh.relation({ schema: "raw", name: "events" }); // "`my-project.terraloop_raw.events`"
+   * import assert from "node:assert/strict";
+   *
+   * const wh = new BigQueryWarehouse("my-project", { datasetPrefix: "tl" }); // makes no request
+   * assert.equal(wh.relation({ schema: "raw", name: "events" }), "`my-project.tl_raw.events`");
+   * await wh.close();
    * ```
    */
   relation(relation: Relation): string {
@@ -306,7 +316,8 @@ export class BigQueryWarehouse implements Warehouse {
    * with a clear message when it exists in another location (jobs would not find it).
    *
    * @example
-   * ```ts
+   * ```ts ignore
+   * // Needs a Google Cloud project and credentials.
    * await wh.ensureDataset("marts"); // dataset terraloop_marts exists afterwards
    * ```
    */
@@ -361,7 +372,8 @@ export class BigQueryWarehouse implements Warehouse {
    * `rows: false` no result rows are fetched. Errors name the job.
    *
    * @example
-   * ```ts
+   * ```ts ignore
+   * // Needs a Google Cloud project and credentials.
    * const { fields, rows } = await wh.run("select 1 as n");
    * ```
    */
@@ -408,7 +420,8 @@ export class BigQueryWarehouse implements Warehouse {
    * Validate a query without running it (a dry-run job: nothing is billed).
    *
    * @example
-   * ```ts
+   * ```ts ignore
+   * // Needs a Google Cloud project and credentials.
    * await wh.dryRun("select * from terraloop_staging.stg_events");
    * ```
    */
@@ -431,7 +444,8 @@ export class BigQueryWarehouse implements Warehouse {
    * number of rows the job wrote.
    *
    * @example
-   * ```ts
+   * ```ts ignore
+   * // Needs a Google Cloud project and credentials.
    * const rows = await wh.loadNdjson("/tmp/x.ndjson", { schema: "raw", name: "_load_x" },
    *   [{ name: "text", type: "STRING" }]);
    * ```
@@ -453,7 +467,8 @@ export class BigQueryWarehouse implements Warehouse {
    * Drop a table if it exists (`tables.delete`, no query job).
    *
    * @example
-   * ```ts
+   * ```ts ignore
+   * // Needs a Google Cloud project and credentials.
    * await wh.dropTable({ schema: "raw", name: "_load_x" });
    * ```
    */
@@ -472,7 +487,8 @@ export class BigQueryWarehouse implements Warehouse {
    * One authenticated REST call relative to `…/bigquery/v2/projects/<project>`.
    *
    * @example
-   * ```ts
+   * ```ts ignore
+   * // Needs a Google Cloud project and credentials.
    * const table = await wh.api({ uri: "/datasets/terraloop_raw/tables/events" });
    * ```
    */
