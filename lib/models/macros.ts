@@ -66,8 +66,10 @@ const DATE_PARTS: readonly DatePart[] = [
  *
  * @example
  * ```ts
- * sqlType("double", "bigquery"); // "FLOAT64"
- * sqlType("timestamp", "duckdb"); // "TIMESTAMPTZ"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(sqlType("double", "bigquery"), "FLOAT64");
+ * assert.equal(sqlType("timestamp", "duckdb"), "TIMESTAMPTZ");
  * ```
  */
 export function sqlType(type: string, dialect: Dialect): string {
@@ -152,8 +154,10 @@ function _arity(macro: string, args: unknown[], min: number, max = min): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const m = dialectMacros("bigquery");
- * m.safe_cast("x", "double"); // "safe_cast(x as FLOAT64)"
+ * assert.equal(m.safe_cast?.("x", "double"), "safe_cast(x as FLOAT64)");
  * ```
  */
 export function dialectMacros(dialect: Dialect): Record<string, (...args: string[]) => string> {
