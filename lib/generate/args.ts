@@ -73,8 +73,12 @@ function _integerFlag(name: string, text: string | undefined, min: number, max: 
  *
  * @example
  * ```ts
- * const { options } = generateArgsFromValues({ users: "100", gzip: true });
- * options.users; // 100
+ * import assert from "node:assert/strict";
+ *
+ * const { options, out } = generateArgsFromValues({ users: "100", gzip: true });
+ * assert.deepEqual(options, { users: 100, gzip: true });
+ * assert.equal(out, "data/raw");
+ * assert.throws(() => generateArgsFromValues({ users: "many" }), /--users must be a positive integer/);
  * ```
  */
 export function generateArgsFromValues(
@@ -107,8 +111,12 @@ export function generateArgsFromValues(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const { options, out } = parseGenerateArgs(["--users", "2000", "--days", "30", "--out", "/tmp/d"]);
- * // options = { users: 2000, days: 30 }, out = "/tmp/d"
+ * assert.deepEqual(options, { users: 2000, days: 30 });
+ * assert.equal(out, "/tmp/d");
+ * assert.throws(() => parseGenerateArgs(["--user", "5"]), /Unknown flag "--user" for generate/);
  * ```
  */
 export function parseGenerateArgs(args: string[]): GenerateArgs {

@@ -459,8 +459,12 @@ function _checkProbabilities(effects: EffectParams): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const resolved = resolveOptions({ users: 100, mess: { malformed: 0 } });
- * resolved.days; // 90
+ * assert.equal(resolved.days, 90); // the default
+ * assert.equal(resolved.mess.malformed, 0);
+ * assert.throws(() => resolveOptions({ users: 0 }), RangeError);
  * ```
  */
 export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
