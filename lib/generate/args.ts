@@ -78,7 +78,7 @@ function _integerFlag(name: string, text: string | undefined, min: number, max: 
  * const { options, out } = generateArgsFromValues({ users: "100", gzip: true });
  * assert.deepEqual(options, { users: 100, gzip: true });
  * assert.equal(out, "data/raw");
- * assert.throws(() => generateArgsFromValues({ users: "many" }), /--users must be a positive integer/);
+ * assert.throws(() => generateArgsFromValues({ users: "many" }), /--users must be a positive/);
  * ```
  */
 export function generateArgsFromValues(
