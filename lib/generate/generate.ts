@@ -9,6 +9,7 @@ import { gzip } from "node:zlib";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { AsciiBuffer, csvField, padId, TimeFormatter } from "./_format.ts";
+import { plantAnomalies } from "./_anomaly.ts";
 import { LineRenderer, planMess } from "./_mess.ts";
 import { measureEffects } from "./_realised.ts";
 import { simulate, type World } from "./_simulate.ts";
@@ -20,7 +21,7 @@ import {
   resolveOptions,
   TIERS,
 } from "./params.ts";
-import type { DatasetCounts, FileInfo, MalformedLine, TruthFile } from "./truth.ts";
+import type { DatasetCounts, FileInfo, MalformedLine, PlantedAnomaly, TruthFile } from "./truth.ts";
 
 /** What {@linkcode generateDataset} wrote and how long it took. */
 export interface GenerateSummary {
@@ -30,6 +31,8 @@ export interface GenerateSummary {
   counts: DatasetCounts;
   /** Every file written, truth.json last. */
   files: FileInfo[];
+  /** Same as `truth.json` → `planted_anomalies` (empty when none was planted). */
+  plantedAnomalies: PlantedAnomaly[];
   /** Wall-clock seconds for the whole run (not written to truth.json). */
   seconds: number;
   /** True events per second, including writing files. */
@@ -156,7 +159,12 @@ export async function generateDataset(
   const { days, startMs, gzip } = resolved;
   const fmt = new TimeFormatter(startMs, days);
 
-  const world = simulate(resolved);
+  let world = simulate(resolved);
+  let planted: PlantedAnomaly[] = [];
+  let sessions = world.sessions;
+  if (resolved.anomalies.length > 0) {
+    ({ world, planted, sessions } = plantAnomalies(world, resolved.anomalies, resolved.seed));
+  }
   progress({ stage: "simulate", done: 1, total: 1 });
   const realised = measureEffects(world);
   const plan = planMess(world, resolved.mess, resolved.seed);
@@ -213,12 +221,14 @@ export async function generateDataset(
     unknown_events: plan.unknownEvents,
     malformed: plan.malformed,
     lines: order.length,
-    sessions: world.sessions,
+    sessions,
   };
   const truth: TruthFile = {
     generator: "terraloop lib/generate v1",
     parameters: _truthParameters(resolved, fmt),
     effects: { planted: resolved.effects, realised },
+    // Only when asked for: without anomalies truth.json stays byte-identical.
+    ...(planted.length > 0 ? { planted_anomalies: planted } : {}),
     mess: plan.mess,
     counts,
     files: [...files],
@@ -232,6 +242,7 @@ export async function generateDataset(
     outDir,
     counts,
     files,
+    plantedAnomalies: planted,
     seconds,
     eventsPerSecond: counts.events / seconds,
     linesPerSecond: counts.lines / seconds,

@@ -73,7 +73,8 @@ export function eventsScript(
     `json_type(json_query(parsed, '$.${field}')) as type_${field}`
   ).join(",\n        ");
   const missing = REQUIRED_EVENT_FIELDS.map((field) =>
-    `when coalesce(lines_typed.type_${field}, 'null') = 'null'
+    // Only an absent key is rejected: a JSON null is quarantined in staging, as on DuckDB.
+    `when lines_typed.type_${field} is null
             then 'missing required field "${field}"'`
   ).join("\n        ");
   const rawId = "concat(source_file, ':', cast(line_number as STRING))";
@@ -106,7 +107,7 @@ select
     lines_typed.line,
     lines_typed.parsed,
     case
-        when lines_typed.parsed is null and trim(lines_typed.line, ' ') = '' then 'empty line'
+        when lines_typed.parsed is null and trim(lines_typed.line, ' \\t\\r') = '' then 'empty line'
         when lines_typed.parsed is null then 'invalid JSON'
         when lines_typed.json_kind != 'object' then 'not a JSON object'
         ${missing}

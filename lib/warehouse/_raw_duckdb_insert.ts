@@ -24,6 +24,9 @@ function _literal(value: string): string {
   return sqlLiteral(value, "duckdb");
 }
 
+/** A line without the JSON whitespace (space, tab, LF, CR) and BOM before its first value. */
+const OPENING = "ltrim(line, ' ' || chr(9) || chr(10) || chr(13) || chr(65279))";
+
 /**
  * Classify the lines of event files and insert them into `raw.events` or
  * `raw.events_rejected` (reasons: `empty line`, `invalid JSON`, `not a JSON object`,
@@ -67,8 +70,11 @@ export async function insertEvents(
         from file_text
     ),
     lines_parsed as (
-        -- one parse both validates the line and yields the payload stored in raw.events
-        select source_file, line_number, line, try_cast(line as json) as payload
+        -- one parse both validates the line and yields the payload stored in raw.events;
+        -- a leading byte-order mark is skipped, as BigQuery's PARSE_JSON skips it
+        select source_file, line_number, line,
+            try_cast(case when starts_with(line, chr(65279)) then line[2:] else line end as json)
+                as payload
         from numbered
         -- the empty string after a final newline is not a line
         where not (ends_with_newline and line_number = n_lines)
@@ -76,11 +82,14 @@ export async function insertEvents(
     lines_with_fields as (
         select *,
             payload is not null as is_json,
-            -- valid JSON that opens with a brace is an object: no second parse needed
-            payload is not null and starts_with(ltrim(line), '{') as is_object,
+            -- valid JSON that opens with a brace (after JSON whitespace or a BOM) is an
+            -- object: no second parse needed
+            payload is not null and (starts_with(line, '{') or starts_with(${OPENING}, '{'))
+                as is_object,
             -- json_exists is ~3x cheaper than extracting; null values are staging's concern
             case
-                when payload is not null and starts_with(ltrim(line), '{')
+                when payload is not null
+                    and (starts_with(line, '{') or starts_with(${OPENING}, '{'))
                 then json_exists(payload, [${paths}])
             end as present
         from lines_parsed
