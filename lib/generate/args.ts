@@ -86,8 +86,14 @@ const _ANOMALY_FORMAT = "KIND:EVENT:YYYY-MM-DD:FACTOR (e.g. drop:start_listing:2
  *
  * @example
  * ```ts
- * parsePlantAnomaly("drop:start_listing:2026-03-10:0.5");
- * // { kind: "drop", event: "start_listing", date: "2026-03-10", factor: 0.5 }
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parsePlantAnomaly("drop:start_listing:2026-03-10:0.5"), {
+ *   kind: "drop",
+ *   event: "start_listing",
+ *   date: "2026-03-10",
+ *   factor: 0.5,
+ * });
  * ```
  */
 export function parsePlantAnomaly(text: string): PlantAnomalyOptions {

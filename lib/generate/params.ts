@@ -343,12 +343,14 @@ export const MAX_SPIKE_FACTOR = 100;
  *
  * @example
  * ```ts
- * checkPlantAnomaly("--plant-anomaly", {
- *   kind: "drop",
- *   event: "start_listing",
- *   date: "2026-03-10",
- *   factor: 0.5,
- * }, "2026-01-01", 90); // 68
+ * import assert from "node:assert/strict";
+ *
+ * const drop = { kind: "drop", event: "start_listing", date: "2026-03-10", factor: 0.5 } as const;
+ * assert.equal(checkPlantAnomaly("--plant-anomaly", drop, "2026-01-01", 90), 68); // day index
+ * assert.throws(
+ *   () => checkPlantAnomaly("--plant-anomaly", { ...drop, factor: 2 }, "2026-01-01", 90),
+ *   /--plant-anomaly: a drop factor must be from 0 to below 1, got 2/,
+ * );
  * ```
  */
 export function checkPlantAnomaly(
