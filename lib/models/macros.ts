@@ -169,8 +169,10 @@ function _arity(macro: string, args: unknown[], min: number, max = min): void {
  * ```ts
  * import assert from "node:assert/strict";
  *
- * const m = dialectMacros("bigquery");
- * assert.equal(m.safe_cast?.("x", "double"), "safe_cast(x as FLOAT64)");
+ * const bigquery = dialectMacros("bigquery");
+ * assert.equal(bigquery.safe_divide?.("a", "b"), "safe_divide(a, b)");
+ * assert.equal(dialectMacros("duckdb").safe_divide?.("a", "b"), "(a) / nullif(b, 0)");
+ * assert.match(bigquery.safe_cast?.("x", "double") ?? "", /then safe_cast\(x as FLOAT64\) end$/);
  * ```
  */
 export function dialectMacros(dialect: Dialect): Record<string, (...args: string[]) => string> {
