@@ -7,16 +7,22 @@
  */
 import { formatSeconds } from "../lib/format/mod.ts";
 import { GENERATE_FLAGS, generateArgsFromValues } from "../lib/generate/mod.ts";
+import { isRemoteDataset } from "../lib/load/mod.ts";
 import { PIPELINE_DEFAULTS, type PipelineEvent, runPipeline } from "../lib/pipeline/mod.ts";
 import { warehouseLabel } from "../lib/warehouse/mod.ts";
 import {
   asUsage,
+  BIGQUERY_FLAGS,
+  BIGQUERY_USAGE,
+  bigQueryFlags,
   errorMessage,
   EXIT,
+  openTaskWarehouse,
   parseTaskArgs,
   progress,
   runTask,
   taskWarehouseConfig,
+  UsageError,
 } from "./_common.ts";
 import {
   loadTicker,
@@ -36,20 +42,25 @@ const PIPELINE_USAGE = `
 Run every stage in order on the warehouse (embedded DuckDB unless configured otherwise):
 generate → load → models (build + data tests) → report.
 
-usage: deno task pipeline [generator options] [--warehouse FILE] [--skip-generate]
+usage: deno task pipeline [generator options] [--warehouse FILE | --target bigquery]
+                          [--skip-generate]
 
   --users N           registry users (default ${D.users}: about 1M events over ${D.days} days)
   --days D            days in the period (default ${D.days})
   --start DATE        first day, YYYY-MM-DD (default ${D.start})
   --seed S            random seed (default ${D.seed})
-  --out DIR           dataset directory (default ${D.rawDir})
+  --out DIR           dataset directory (default ${D.rawDir}); with --skip-generate on
+                      BigQuery also gs://bucket/prefix/ (loaded from Cloud Storage)
   --gzip              write gzipped event files
-  --warehouse FILE    DuckDB file (default ${D.warehousePath}, or TERRALOOP_DUCKDB_PATH);
-                      TERRALOOP_WAREHOUSE=bigquery runs on BigQuery instead (see README)
+  --warehouse FILE    DuckDB file (default ${D.warehousePath}, or TERRALOOP_DUCKDB_PATH)
+${BIGQUERY_USAGE}
   --skip-generate     reuse the dataset already in --out
   --target-dir DIR    where run_results.json goes (default ${D.targetDir})
   --report FILE       the HTML report (default ${D.reportPath})
   -h, --help          this help
+
+BigQuery credentials come from Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS
+or \`gcloud auth application-default login\`); see README.
 
 Exit codes: 0 done; 1 a stage failed (an error-severity data test names its model and test);
 2 a wrong flag or setting, found before any work.
@@ -59,19 +70,29 @@ async function main(): Promise<number> {
   const { help: _help, ...generateFlags } = GENERATE_FLAGS;
   const { values } = parseTaskArgs(Deno.args, {
     ...generateFlags,
+    ...BIGQUERY_FLAGS,
     warehouse: { type: "string" },
     "skip-generate": { type: "boolean", default: false },
     "target-dir": { type: "string", default: D.targetDir },
     report: { type: "string", default: D.reportPath },
   }, PIPELINE_USAGE);
   const generate = asUsage(() => generateArgsFromValues(values));
-  const warehouseConfig = taskWarehouseConfig({ warehouse: values.warehouse });
+  if (isRemoteDataset(generate.out) && !values["skip-generate"]) {
+    throw new UsageError(
+      `--out "${generate.out}" is a remote location: generate writes local files, so use ` +
+        `--skip-generate to load an existing dataset from it`,
+    );
+  }
+  const flags = { ...bigQueryFlags(values), warehouse: values.warehouse };
+  const warehouseConfig = taskWarehouseConfig(flags);
 
   const started = performance.now();
   let ok = false;
+  // Opened first, so a bad setting or missing credentials stop the run before any work.
+  const warehouse = await openTaskWarehouse(flags);
   try {
     const summary = await runPipeline({
-      warehouseConfig,
+      warehouse,
       generate: generate.options,
       out: generate.out,
       skipGenerate: values["skip-generate"],
@@ -87,6 +108,8 @@ async function main(): Promise<number> {
     ok = summary.success;
   } catch (error) {
     console.error(`error: ${errorMessage(error)}`);
+  } finally {
+    await warehouse.close();
   }
   console.log(
     `${ok ? "✔" : "✘"} pipeline  ${ok ? "done" : "failed"} — ${

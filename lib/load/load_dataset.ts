@@ -94,8 +94,54 @@ export async function listDatasetFiles(dir: string): Promise<RawFile[]> {
 }
 
 /**
- * Load every raw file of a dataset directory into the warehouse, one transaction per
- * file. Re-running adds nothing for files whose bytes were loaded before.
+ * The raw files under a remote prefix (`gs://bucket/prefix/`), listed by the warehouse, in
+ * the same order and with the same checks as {@linkcode listDatasetFiles}. Only warehouses
+ * that read object storage can list one (BigQuery).
+ *
+ * @example
+ * ```ts ignore
+ * const files = await listRemoteDatasetFiles("gs://acme-raw/terraloop/", wh);
+ * // [{ path: "gs://acme-raw/terraloop/users.csv", kind: "users" }, …]
+ * ```
+ */
+export async function listRemoteDatasetFiles(
+  uri: string,
+  warehouse: Warehouse,
+): Promise<RawFile[]> {
+  if (!warehouse.listRemoteFiles) {
+    throw new Error(
+      `Cannot load dataset "${uri}": the ${warehouse.dialect} warehouse cannot read remote ` +
+        `files (load from gs:// needs TERRALOOP_WAREHOUSE=bigquery; or copy the files locally)`,
+    );
+  }
+  const uris = await warehouse.listRemoteFiles(uri);
+  const files = uris.flatMap((path) => {
+    const kind = rawKindOf(basename(path));
+    return kind ? [{ path, kind }] : [];
+  });
+  const rank = { users: 0, listings: 1, events: 2 } as const;
+  files.sort((a, b) => rank[a.kind] - rank[b.kind] || a.path.localeCompare(b.path));
+  const names = new Set(files.map((file) => basename(file.path)));
+  for (const required of ["users.csv", "listings.csv"]) {
+    if (!names.has(required)) {
+      throw new Error(`Cannot load dataset "${uri}": object "${required}" not found under it`);
+    }
+  }
+  if (!files.some((file) => file.kind === "events")) {
+    throw new Error(`Cannot load dataset "${uri}": no events-*.ndjson objects found under it`);
+  }
+  return files;
+}
+
+/** Whether a dataset location is a remote URI (`gs://…`) rather than a directory. */
+export function isRemoteDataset(location: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+}
+
+/**
+ * Load every raw file of a dataset directory (or of a `gs://bucket/prefix/` on BigQuery)
+ * into the warehouse, one transaction per file. Re-running adds nothing for files whose
+ * bytes were loaded before.
  *
  * @example
  * ```ts
@@ -119,7 +165,9 @@ export async function loadDataset(
   options: LoadDatasetOptions = {},
 ): Promise<LoadDatasetSummary> {
   const started = performance.now();
-  const files = await listDatasetFiles(dir);
+  const files = isRemoteDataset(dir)
+    ? await listRemoteDatasetFiles(dir, warehouse)
+    : await listDatasetFiles(dir);
   const pruned = options.prune ? await pruneMissingFiles(warehouse, files) : [];
   let done = 0;
   const results = await warehouse.loadFiles(

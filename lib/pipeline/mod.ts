@@ -5,7 +5,13 @@
  *
  * ```ts
  * import assert from "node:assert/strict";
- * import { ensureModels, notebookWorkspace, runLoadStage, runPipeline } from "./mod.ts";
+ * import {
+ *   ensureModels,
+ *   notebookWorkspace,
+ *   openConfiguredWarehouse,
+ *   runLoadStage,
+ *   runPipeline,
+ * } from "./mod.ts";
  * import { openDuckDb } from "../warehouse/mod.ts";
  *
  * // Everything, as `deno task pipeline` does (into data/, target/ and reports/; here a temp dir)
@@ -26,9 +32,10 @@
  * assert.deepEqual(done, load.files.map((_, i) => i + 1));
  * await wh.close();
  *
- * // A notebook's own workspace, each stage done only when needed:
+ * // A notebook's own workspace, each stage done only when needed, on the configured warehouse
+ * // (BigQuery when TERRALOOP_WAREHOUSE=bigquery; with no settings, the workspace's DuckDB file):
  * const ws = notebookWorkspace({ users: 200, days: 7 }, { baseDir: `${dir}/notebooks` });
- * const nb = await openDuckDb(ws.duckdbPath);
+ * const nb = await openConfiguredWarehouse({ duckdbPath: ws.duckdbPath, env: {} });
  * assert.equal((await ensureModels(ws, nb)).action, "built");
  * assert.equal((await ensureModels(ws, nb)).action, "reused");
  * await nb.close();
@@ -47,3 +54,6 @@ export * from "./models.ts";
 export * from "./report.ts";
 export * from "./pipeline.ts";
 export * from "./workspace.ts";
+export * from "./warehouse.ts";
+export * from "./dry_run.ts";
+export * from "./labels.ts";

@@ -13,6 +13,7 @@ import { openWarehouse, type Warehouse, type WarehouseConfig } from "../warehous
 import { PIPELINE_DEFAULTS } from "./defaults.ts";
 import { type GenerateStageSummary, runGenerateStage } from "./generate.ts";
 import { type LoadProgress, type LoadStageSummary, runLoadStage } from "./load.ts";
+import { withStageLabels } from "./labels.ts";
 import { peakRssMiB } from "./memory.ts";
 import { type ModelsStageSummary, runModelsStage } from "./models.ts";
 import { type ReportStageSummary, runReportStage } from "./report.ts";
@@ -91,12 +92,19 @@ export interface PipelineOptions {
    * @default {undefined}
    */
   onEvent?: (event: PipelineEvent) => void;
+  /**
+   * This run's id: the audit rows' `run_id` and a label on every warehouse job.
+   * @default {a new UUID}
+   */
+  runId?: string;
 }
 
 /** What {@linkcode runPipeline} did, stage by stage. */
 export interface PipelineSummary {
   /** Every stage ran and no model or error-severity data test failed. */
   success: boolean;
+  /** This run's id (audit rows, job labels). */
+  runId: string;
   /** The warehouse's description, e.g. `duckdb:data/warehouse.duckdb`. */
   warehouse: string;
   /** The generate stage; `null` with `skipGenerate`. */
@@ -144,6 +152,7 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
   const emit = options.onEvent ?? (() => {});
   const out = options.out ?? PIPELINE_DEFAULTS.rawDir;
   const targetDir = options.targetDir ?? PIPELINE_DEFAULTS.targetDir;
+  const runId = options.runId ?? crypto.randomUUID();
   const warehouse = options.warehouse ??
     await openWarehouse(
       options.warehouseConfig ?? { kind: "duckdb", path: PIPELINE_DEFAULTS.warehousePath },
@@ -172,6 +181,7 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
       await runLoadStage(warehouse, {
         dir: out,
         prune: true,
+        runId,
         onProgress: (progress) => emit({ type: "load_progress", progress }),
       }),
     );
@@ -181,12 +191,14 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
       await runModelsStage(warehouse, {
         modelsDir: options.modelsDir,
         targetDir,
+        runId,
         onProgress: (event) => emit({ type: "models_progress", event }),
       }),
     );
 
     const finish = (rest: Pick<PipelineSummary, "idSync" | "report">): PipelineSummary => ({
       success: models.success,
+      runId,
       warehouse: warehouse.description,
       generate,
       load,
@@ -198,7 +210,7 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
     });
     if (!models.success) return finish({ idSync: null, report: null });
 
-    const idSync = await readIdSync(warehouse);
+    const idSync = await withStageLabels("report", runId, () => readIdSync(warehouse));
     if (idSync) emit({ type: "id_sync", idSync });
 
     emit({ type: "stage_start", stage: "report" });
@@ -207,6 +219,7 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
         truthPath: join(out, "truth.json"),
         runResultsPath: models.runResultsPath ?? undefined,
         out: options.reportPath ?? PIPELINE_DEFAULTS.reportPath,
+        runId,
       }),
     );
     return finish({ idSync, report });

@@ -4,9 +4,18 @@
  * (`_raw_bigquery_scripts.ts`) classifies the lines and, inside a transaction, replaces the
  * files' earlier rows and writes the manifest. A file is either wholly loaded or not at all.
  *
+ * Files may also be Cloud Storage objects (`gs://bucket/…`): their manifest key is the
+ * object's name and checksum from the objects API (`md5:<hex>`), so an unchanged object is
+ * skipped without downloading it; a changed one is downloaded (that generation) and loaded
+ * exactly as a local file is. BigQuery's own load jobs from `sourceUris` are not used for
+ * them: a load job neither numbers nor orders the lines of a file, and every raw row and
+ * rejected line carries its file and line number (docs/contracts.md).
+ *
  * @module
  */
+import { basename } from "node:path";
 import type { BigQueryField, BigQueryResult } from "./_bigquery_rows.ts";
+import { type GcsObject, isGcsUri } from "./_bigquery_gcs.ts";
 import { parseCsvRecords } from "./_csv_records.ts";
 import { NdjsonWriter } from "./_ndjson_writer.ts";
 import {
@@ -29,6 +38,7 @@ import {
   LOAD_MANIFEST_RELATION,
   RAW_CSV_COLUMNS,
   RAW_SCHEMA,
+  rawTableName,
 } from "./raw_tables.ts";
 import type { LoadFileResult, RawFile, RawKind, Relation } from "./types.ts";
 
@@ -56,6 +66,10 @@ export interface BigQueryLoadTarget {
   dropTable(relation: Relation): Promise<void>;
   /** A fresh path in the warehouse's scratch directory. */
   scratchPath(extension: string): string;
+  /** A Cloud Storage object's size, generation and checksum. */
+  describeRemoteFile(uri: string): Promise<GcsObject>;
+  /** Download that generation of the object; the local path. */
+  downloadRemoteFile(object: GcsObject): Promise<string>;
 }
 
 /**
@@ -76,14 +90,36 @@ export async function loadRawFilesBigQuery(
   if (files.length === 0) return results;
   await wh.ensureRawTables();
   const sources: SourceFile[] = [];
+  const remote = new Map<SourceFile, GcsObject>();
   for (const file of files) {
     if (!RAW_KINDS.includes(file.kind)) {
       throw new TypeError(`Cannot load "${file.path}": unknown raw kind "${file.kind}"`);
     }
-    sources.push((await identifySource(file)).source);
+    if (isGcsUri(file.path)) {
+      const object = await wh.describeRemoteFile(file.path);
+      const source = _remoteSource(file, object);
+      remote.set(source, object);
+      sources.push(source);
+    } else {
+      sources.push((await identifySource(file)).source);
+    }
   }
   const previous = await _manifestHashes(wh, sources);
   for (const source of sources) previous.mark(source);
+  // Changed objects are downloaded and then read like local files; messages name the URI.
+  const uris = new Map<string, string>();
+  for (const [source, object] of remote) {
+    if (source.unchanged) continue;
+    const local = await wh.downloadRemoteFile(object);
+    uris.set(local, object.uri);
+    source.file = { path: local, kind: source.file.kind };
+  }
+  const named = (error: unknown): never => {
+    if (!(error instanceof Error) || uris.size === 0) throw error;
+    let message = error.message;
+    for (const [local, uri] of uris) message = message.replaceAll(local, uri);
+    throw message === error.message ? error : new Error(message, { cause: error });
+  };
 
   const eventFiles: SourceFile[] = [];
   for (const source of sources) {
@@ -93,7 +129,7 @@ export async function loadRawFilesBigQuery(
       eventFiles.push(source);
     } else {
       const started = performance.now();
-      const counts = await _loadCsv(wh, source);
+      const counts = await _loadCsv(wh, source).catch(named);
       emit(loadResult(source, counts, performance.now() - started));
     }
   }
@@ -103,7 +139,7 @@ export async function loadRawFilesBigQuery(
     try {
       batch = await _loadEventBatch(wh, eventFiles);
     } catch (error) {
-      if (eventFiles.length === 1) throw error;
+      if (eventFiles.length === 1) named(error);
       // Fall through to one load per file to find and name the bad one.
     }
     if (batch) {
@@ -115,7 +151,7 @@ export async function loadRawFilesBigQuery(
     } else {
       for (const source of eventFiles) {
         const fileStarted = performance.now();
-        const counts = await _loadEventBatch(wh, [source]);
+        const counts = await _loadEventBatch(wh, [source]).catch(named);
         emit(loadResult(source, counts.get(source.sourceFile)!, performance.now() - fileStarted));
       }
     }
@@ -264,6 +300,18 @@ async function _loadCsv(wh: BigQueryLoadTarget, source: SourceFile): Promise<Loa
     await Deno.remove(path).catch(() => {});
     if (uploaded) await wh.dropTable(scratch).catch(() => {});
   }
+}
+
+function _remoteSource(file: RawFile, object: GcsObject): SourceFile {
+  return {
+    file,
+    sourceFile: basename(object.name),
+    table: rawTableName(file.kind),
+    bytes: object.size,
+    sha256: object.checksum,
+    previouslyLoaded: false,
+    unchanged: false,
+  };
 }
 
 function _scratchName(): string {

@@ -170,6 +170,14 @@ export class DuckDbWarehouse implements Warehouse {
     return (rows[0]?.n ?? 0) > 0;
   }
 
+  async listRelations(schema: string): Promise<string[]> {
+    const rows = await this.query<{ name: string }>(
+      `select table_name as name from information_schema.tables
+       where table_schema = ${this.literal(schema)} order by table_name`,
+    );
+    return rows.map((row) => row.name);
+  }
+
   async describe(relation: Relation): Promise<ColumnInfo[]> {
     return await this.query<ColumnInfo>(
       `select column_name as name, data_type as type from information_schema.columns

@@ -259,6 +259,7 @@ Deno.test("loadDataset({ prune: true }) asks the warehouse how to name the raw t
     },
     queryFrame: () => Promise.reject(new Error("not used")),
     exists: () => Promise.resolve(true),
+    listRelations: () => Promise.resolve([]),
     describe: () => Promise.resolve([]),
     materialize: () => Promise.reject(new Error("not used")),
     loadFile: () => Promise.reject(new Error("not used")),

@@ -485,6 +485,7 @@ function recordingWarehouse(dialect: Dialect, naming: RelationNaming) {
     query: <T>() => Promise.resolve([{ failures: 0 }] as T[]),
     queryFrame: () => Promise.reject(new Error("not used")),
     exists: () => Promise.resolve(true),
+    listRelations: () => Promise.resolve([]),
     describe: () => Promise.resolve([]),
     materialize: (relation, sql) => {
       built.push({ relation, sql });

@@ -333,6 +333,37 @@ Deno.test("exists() and describe() read table metadata; types come back in stand
   });
 });
 
+Deno.test("listRelations() reads a dataset's tables page by page from tables.list", async () => {
+  const tables = {
+    "terraloop_marts.mart_b": { type: "TABLE" },
+    "terraloop_marts.dim_a": { type: "TABLE" },
+    "terraloop_marts.view_c": { type: "VIEW" },
+    "terraloop_staging.stg_x": { type: "VIEW" },
+  };
+  await withFake({ tables }, async (fake, wh) => {
+    assert.deepEqual(await wh.listRelations("marts"), ["dim_a", "mart_b", "view_c"]);
+    assert.deepEqual(await wh.listRelations("raw"), []);
+    assert.equal(
+      fake.requests.filter((r) => r.path.endsWith("/terraloop_marts/tables")).length,
+      2,
+      "two pages",
+    );
+    assert.equal(fake.queries().length, 0, "no query job");
+  });
+  const fake = startFakeBigQuery({ datasets: { terraloop_raw: "US" } });
+  try {
+    const wh = await openBigQuery(PROJECT, {
+      apiEndpoint: fake.endpoint,
+      authClient: fakeAuthClient(),
+      schemas: [],
+    });
+    assert.deepEqual(await wh.listRelations("marts"), [], "a missing dataset has no relations");
+    await wh.close();
+  } finally {
+    await fake.close();
+  }
+});
+
 Deno.test("materialize() sends create or replace table … as <select> and returns the row count", async () => {
   const select = "with final as (\n    select 1 as n\n)\nselect * from final;\n";
   await withFake({
@@ -355,43 +386,6 @@ Deno.test("materialize() sends create or replace table … as <select> and retur
       fake.queries()[1],
       "create or replace view `terraloop-test.terraloop_staging.stg_x` as\n" +
         "with final as (\n    select 1 as n\n)\nselect * from final\n",
-    );
-  });
-});
-
-Deno.test("materialize() builds a table beside a view and renames it over, so a failure keeps the view", async () => {
-  await withFake({
-    tables: { "terraloop_marts.m": { type: "VIEW" } },
-    onQuery: () => ({ fields: [{ name: "n", type: "INTEGER" }], rows: [["5"]] }),
-  }, async (fake, wh) => {
-    assert.equal(await wh.materialize({ schema: "marts", name: "m" }, "select 1", "table"), 5);
-    const sql = fake.queries()[0]!;
-    const building = "`terraloop-test.terraloop_marts.m__building`";
-    assert.ok(sql.startsWith(`create or replace table ${building} as\nselect 1\n;`), sql);
-    assert.ok(
-      sql.indexOf("drop view `terraloop-test.terraloop_marts.m`") >
-        sql.indexOf(`create or replace table ${building}`),
-    );
-    assert.match(sql, /alter table `terraloop-test\.terraloop_marts\.m__building` rename to `m`;/);
-  });
-});
-
-Deno.test("materialize() dry-runs a view that replaces a table and drops nothing when it fails", async () => {
-  await withFake({
-    tables: { "terraloop_staging.s": { type: "TABLE" } },
-    onQuery: (sql) => sql.includes("broken") ? { error: "Unrecognized name: broken" } : undefined,
-  }, async (fake, wh) => {
-    await assert.rejects(
-      wh.materialize({ schema: "staging", name: "s" }, "select broken", "view"),
-      /dry run failed: Unrecognized name: broken/,
-    );
-    assert.deepEqual(fake.queries(), [], "no statement ran, the table is untouched");
-    assert.equal(await wh.materialize({ schema: "staging", name: "s" }, "select 1", "view"), null);
-    assert.deepEqual(fake.dryRuns(), ["select broken", "select 1"]);
-    assert.equal(
-      fake.queries()[0],
-      "drop table `terraloop-test.terraloop_staging.s`;\n" +
-        "create view `terraloop-test.terraloop_staging.s` as\nselect 1\n;",
     );
   });
 });
@@ -423,7 +417,9 @@ Deno.test("loadFile() uploads event lines as NDJSON with a load job, then classi
       assert.ok(upload);
       const load = upload.metadata.configuration.load;
       assert.equal(load.sourceFormat, "NEWLINE_DELIMITED_JSON");
-      assert.equal(load.writeDisposition, "WRITE_TRUNCATE");
+      // Appended to a scratch table created just before, with an expiration.
+      assert.equal(load.createDisposition, "CREATE_NEVER");
+      assert.equal(load.writeDisposition, "WRITE_APPEND");
       assert.equal(load.maxBadRecords, 0);
       assert.deepEqual(load.schema, {
         fields: [
@@ -444,7 +440,7 @@ Deno.test("loadFile() uploads event lines as NDJSON with a load job, then classi
       const queries = fake.queries();
       assert.match(
         queries[0]!,
-        /create table if not exists `terraloop-test\.terraloop_raw\.events`/,
+        /create table if not exists `terraloop-test\.terraloop_raw\.events` \([^;]*\)\npartition by date\(_loaded_at\)\ncluster by _source_file;/,
       );
       assert.ok(isManifestLookup(queries[1]!));
       const script = queries[2]!;
@@ -475,6 +471,17 @@ Deno.test("loadFile() uploads event lines as NDJSON with a load job, then classi
       assert.ok(script.indexOf("begin transaction;") < script.indexOf("delete from"));
       assert.ok(script.indexOf("insert into") < script.indexOf("commit transaction;"));
 
+      const created = fake.requests.filter((r) =>
+        r.method === "POST" && r.path.endsWith("/tables")
+      );
+      assert.equal(created.length, 1);
+      const scratchTable = created[0]!.json as {
+        tableReference: { tableId: string };
+        expirationTime: string;
+      };
+      assert.equal(scratchTable.tableReference.tableId, load.destinationTable.tableId);
+      const expiresInHours = (Number(scratchTable.expirationTime) - Date.now()) / 3_600_000;
+      assert.ok(expiresInHours > 23 && expiresInHours <= 24, `expires in ${expiresInHours} h`);
       const deleted = fake.requests.filter((r) => r.method === "DELETE");
       assert.deepEqual(deleted.map((r) => r.path.split("/").pop()), [
         load.destinationTable.tableId,
