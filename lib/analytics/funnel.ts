@@ -182,11 +182,26 @@ const MAX_STEPS = 62;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const events = pl.DataFrame([
+ *   { user_id: "a", event: "session_start", ts: new Date("2026-03-02T10:00Z"), tier: "Pro" },
+ *   { user_id: "a", event: "view_listing", ts: new Date("2026-03-02T10:05Z"), tier: "Pro" },
+ *   { user_id: "a", event: "start_listing", ts: new Date("2026-03-03T09:00Z"), tier: "Pro" },
+ *   { user_id: "b", event: "session_start", ts: new Date("2026-03-02T11:00Z"), tier: "Basic" },
+ *   { user_id: "b", event: "view_listing", ts: new Date("2026-03-20T11:00Z"), tier: "Basic" },
+ *   { user_id: "c", event: "session_start", ts: new Date("2026-03-05T08:00Z"), tier: "Basic" },
+ * ]);
  * const byTier = funnel(events, {
  *   steps: ["session_start", "view_listing", { event: "start_listing", label: "listing" }],
  *   window: { value: 7, unit: "day" },
  *   breakdown: "tier",
  * });
+ * // steps 1–3 of Basic (b, c), then of Pro (a); b's view_listing is outside the 7-day window
+ * assert.deepEqual(byTier.getColumn("users").toArray(), [2, 0, 0, 1, 1, 1]);
+ * assert.deepEqual(byTier.getColumn("conversion_pct").toArray(), [100, 0, 0, 100, 100, 100]);
+ * assert.equal(byTier.getColumn("label").toArray()[2], "listing");
  * ```
  */
 export function funnel(events: FrameLike, options: FunnelOptions): DataFrame {

@@ -110,13 +110,26 @@ const STEP: Record<RetentionPeriod, number> = { day: 1, week: 7, month: 1 };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const events = pl.DataFrame([
+ *   { user_id: "a", event: "session_start", ts: new Date("2026-03-02T12:00Z") },
+ *   { user_id: "b", event: "session_start", ts: new Date("2026-03-04T12:00Z") },
+ *   { user_id: "a", event: "session_start", ts: new Date("2026-03-10T12:00Z") },
+ * ]);
  * const weekly = retention(events, {
  *   targetEvent: "session_start",
  *   returnEvent: "session_start",
  *   period: "week",
- *   intervals: 6,
+ *   intervals: 2,
  *   timezone: "Europe/Berlin",
+ *   to: new Date("2026-03-16T00:00Z"),
  * });
+ * // one cohort (the week of Monday 2 March): a and b; a returns the week after
+ * assert.deepEqual(weekly.getColumn("period").toArray(), [0, 1]);
+ * assert.deepEqual(weekly.getColumn("users").toArray(), [2, 1]);
+ * assert.deepEqual(weekly.getColumn("retention_pct").toArray(), [100, 50]);
  * ```
  */
 export function retention(events: FrameLike, options: RetentionOptions = {}): DataFrame {

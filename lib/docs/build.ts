@@ -133,8 +133,12 @@ export function cspHash(text: string): string {
  *
  * @example
  * ```ts
- * docsContentSecurityPolicy("body{}", "void 0");
- * // "default-src 'none'; script-src 'sha256-…'; style-src 'sha256-…'; …"
+ * import assert from "node:assert/strict";
+ *
+ * const policy = docsContentSecurityPolicy("body{}", "void 0");
+ * assert.ok(policy.startsWith("default-src 'none'; script-src 'sha256-"));
+ * assert.ok(policy.includes(`style-src ${cspHash("body{}")}`));
+ * assert.ok(!policy.includes("unsafe-inline"));
  * ```
  */
 export function docsContentSecurityPolicy(css: string, script: string): string {
@@ -153,9 +157,15 @@ export function docsContentSecurityPolicy(css: string, script: string): string {
  *
  * @example
  * ```ts
- * const catalog = await collectDocs({ warehouse: wh });
+ * import assert from "node:assert/strict";
+ * import { collectDocs } from "./catalog.ts";
+ * import { lineageDot, renderLineageSvg } from "./lineage.ts";
+ *
+ * const catalog = await collectDocs({ modelsDir: "sql" }); // no warehouse: types from the YAML
  * const svg = await renderLineageSvg(lineageDot(catalog));
- * await Deno.writeTextFile("reports/docs.html", buildDocsPage(catalog, { lineageSvg: svg }));
+ * const page = buildDocsPage(catalog, { lineageSvg: svg }); // write it to reports/docs.html
+ * assert.ok(page.startsWith("<!DOCTYPE html>"));
+ * assert.ok(page.includes('id="model-fct_events"'));
  * ```
  */
 export function buildDocsPage(catalog: DocsCatalog, options: BuildDocsPageOptions = {}): string {
@@ -254,7 +264,9 @@ export function buildDocsPage(catalog: DocsCatalog, options: BuildDocsPageOption
  *
  * @example
  * ```ts
- * prose("`user_id` <b>").value; // "<code>user_id</code> &lt;b&gt;"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(prose("`user_id` <b>").value, "<code>user_id</code> &lt;b&gt;");
  * ```
  */
 export function prose(text: string): RawHtml {

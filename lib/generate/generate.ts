@@ -199,8 +199,15 @@ function _truthParameters(options: ResolvedOptions, fmt: TimeFormatter): TruthFi
  *
  * @example
  * ```ts
- * const summary = await generateDataset("data/raw", { users: 2000, days: 30, seed: 7 });
- * summary.counts.lines; // events + duplicates + orphans + unknown_events + malformed
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir(); // the pipeline writes data/raw
+ * const summary = await generateDataset(dir, { users: 50, days: 3, seed: 7 });
+ * const { lines, events, duplicates, orphans, unknown_events, malformed } = summary.counts;
+ * assert.equal(lines, events + duplicates + orphans + unknown_events + malformed);
+ * const again = await generateDataset(`${dir}/again`, { users: 50, days: 3, seed: 7 });
+ * assert.deepEqual(again.counts, summary.counts); // same options and seed: same data
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function generateDataset(

@@ -343,12 +343,14 @@ export const MAX_SPIKE_FACTOR = 100;
  *
  * @example
  * ```ts
- * checkPlantAnomaly("--plant-anomaly", {
- *   kind: "drop",
- *   event: "start_listing",
- *   date: "2026-03-10",
- *   factor: 0.5,
- * }, "2026-01-01", 90); // 68
+ * import assert from "node:assert/strict";
+ *
+ * const drop = { kind: "drop", event: "start_listing", date: "2026-03-10", factor: 0.5 } as const;
+ * assert.equal(checkPlantAnomaly("--plant-anomaly", drop, "2026-01-01", 90), 68); // day index
+ * assert.throws(
+ *   () => checkPlantAnomaly("--plant-anomaly", { ...drop, factor: 2 }, "2026-01-01", 90),
+ *   /--plant-anomaly: a drop factor must be from 0 to below 1, got 2/,
+ * );
  * ```
  */
 export function checkPlantAnomaly(
@@ -493,9 +495,13 @@ export const MAX_END = "9999-12-29";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * checkPeriod(Date.parse("2026-01-01"), 90); // fine
- * checkPeriod(Date.parse("9999-12-20"), 15, { start: "--start", days: "--days" });
- * // RangeError: --start 9999-12-20 with --days 15 ends on 10000-01-03; …
+ * assert.throws(
+ *   () => checkPeriod(Date.parse("9999-12-20"), 15, { start: "--start", days: "--days" }),
+ *   /^RangeError: --start 9999-12-20 with --days 15 ends on 10000-01-03/,
+ * );
  * ```
  */
 export function checkPeriod(
@@ -596,8 +602,12 @@ function _checkProbabilities(effects: EffectParams): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const resolved = resolveOptions({ users: 100, mess: { malformed: 0 } });
- * resolved.days; // 90
+ * assert.equal(resolved.days, 90); // the default
+ * assert.equal(resolved.mess.malformed, 0);
+ * assert.throws(() => resolveOptions({ users: 0 }), RangeError);
  * ```
  */
 export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {

@@ -47,7 +47,9 @@ let _plotlySource: string | undefined;
  *
  * @example
  * ```ts
- * scriptSafeJson({ label: "</script>" }); // '{"label":"\\u003c/script\\u003e"}'
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(scriptSafeJson({ label: "</script>" }), '{"label":"\\u003c/script\\u003e"}');
  * ```
  */
 export function scriptSafeJson(value: unknown): string {
@@ -135,8 +137,11 @@ function _attr(s: string): string {
  *
  * @example
  * ```ts
- * const fragment = figureToHtml(funnelChart(frame, { title }), { id: "funnel" });
- * String(fragment).startsWith('<div id="funnel"'); // true
+ * import assert from "node:assert/strict";
+ *
+ * const fig = { data: [{ type: "bar", x: ["Basic", "Pro"], y: [12, 31] }], layout: {} };
+ * const fragment = figureToHtml(fig, { id: "funnel" });
+ * assert.ok(String(fragment).startsWith('<div id="funnel"'));
  * ```
  */
 export function figureToHtml(fig: Figure, options: FigureHtmlOptions = {}): RawHtml {
@@ -164,8 +169,12 @@ export function figureToHtml(fig: Figure, options: FigureHtmlOptions = {}): RawH
  *
  * @example
  * ```ts
- * // In a Deno notebook cell:
- * // await Deno.jupyter.display(figureMimeBundle(fig), { raw: true });
+ * import assert from "node:assert/strict";
+ *
+ * const fig = { data: [{ type: "bar", x: ["Basic", "Pro"], y: [12, 31] }], layout: {} };
+ * const bundle = figureMimeBundle(fig, { id: "funnel" });
+ * assert.deepEqual(bundle["application/vnd.plotly.v1+json"].data, fig.data);
+ * // In a Deno notebook cell: await Deno.jupyter.display(bundle, { raw: true });
  * ```
  */
 export function figureMimeBundle(
@@ -188,7 +197,9 @@ export function figureMimeBundle(
  *
  * @example
  * ```ts
- * plotlySource().length > 1_000_000; // true
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(plotlySource().length > 1_000_000);
  * ```
  */
 export function plotlySource(): string {
@@ -214,7 +225,11 @@ export function plotlySource(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { html } from "./escape.ts";
+ *
  * const head = html`${plotlyScriptTag()}`;
+ * assert.ok(head.value.startsWith("<script>"));
  * ```
  */
 export function plotlyScriptTag(): RawHtml {

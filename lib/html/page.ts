@@ -110,11 +110,16 @@ code { background: var(--tl-code); padding: 0.1em 0.3em; border-radius: 4px; fon
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { html } from "./escape.ts";
+ * import { tableHtml } from "./table.ts";
+ *
  * const doc = page({
  *   title: "Weekly funnel",
- *   body: html`<h1>Weekly funnel</h1>${figureToHtml(fig, { id: "funnel" })}${tableHtml(frame)}`,
+ *   body: html`<h1>Weekly funnel</h1>${tableHtml([{ step: "signup", users: 1200 }])}`,
  * });
- * await Deno.writeTextFile("reports/funnel.html", doc);
+ * assert.ok(doc.startsWith("<!DOCTYPE html>"));
+ * assert.ok(doc.includes("<title>Weekly funnel</title>"));
  * ```
  */
 export function page(options: PageOptions): string {

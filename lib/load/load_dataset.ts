@@ -57,8 +57,18 @@ export interface LoadDatasetSummary {
  *
  * @example
  * ```ts
- * const files = await listDatasetFiles("data/raw");
- * // [{ path: "data/raw/users.csv", kind: "users" }, …]
+ * import assert from "node:assert/strict";
+ * import { generateDataset } from "../generate/mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await generateDataset(dir, { users: 20, days: 2 });
+ * const files = await listDatasetFiles(dir);
+ * assert.deepEqual(files.slice(0, 3), [
+ *   { path: `${dir}/users.csv`, kind: "users" },
+ *   { path: `${dir}/listings.csv`, kind: "listings" },
+ *   { path: `${dir}/events-2026-01-01.ndjson`, kind: "events" },
+ * ]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function listDatasetFiles(dir: string): Promise<RawFile[]> {
@@ -191,9 +201,18 @@ export function isRemoteDataset(location: string): boolean {
  *
  * @example
  * ```ts
- * const wh = await openDuckDb("data/warehouse.duckdb");
- * const summary = await loadDataset("data/raw", wh);
- * console.log(summary.rows, summary.rejected);
+ * import assert from "node:assert/strict";
+ * import { generateDataset } from "../generate/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const generated = await generateDataset(dir, { users: 20, days: 2 });
+ * const wh = await openDuckDb(":memory:"); // or openDuckDb("data/warehouse.duckdb")
+ * const summary = await loadDataset(dir, wh);
+ * assert.equal(summary.eventLines, generated.counts.lines); // every line: loaded or rejected
+ * assert.equal((await loadDataset(dir, wh)).unchanged, summary.files.length); // same bytes
+ * await wh.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadDataset(

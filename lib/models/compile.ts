@@ -56,8 +56,13 @@ export interface CompiledProject {
  *
  * @example
  * ```ts
- * const compiled = await compileProject("sql", { dialect: "bigquery" });
- * compiled.models[0]?.sql; // "with source as (select * from `terraloop_raw.events`) ..."
+ * import assert from "node:assert/strict";
+ *
+ * const options = { dialect: "bigquery", bigqueryProject: "acme-prod" } as const;
+ * const compiled = await compileProject("sql", options);
+ * const fct = compiled.models.find((m) => m.name === "fct_events");
+ * assert.equal(fct?.relationSql, "`acme-prod.terraloop_marts.fct_events`");
+ * assert.ok(fct?.sql.includes("`acme-prod.terraloop_staging.stg_events`"));
  * ```
  */
 export async function compileProject(
@@ -222,7 +227,9 @@ export class ProjectCompiler {
  *
  * @example
  * ```ts
- * tidySql("\n\nselect 1;  \n"); // "select 1\n"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(tidySql("\n\nselect 1;  \n"), "select 1\n");
  * ```
  */
 export function tidySql(text: string): string {
@@ -248,7 +255,13 @@ export interface WriteCompiledOptions {
  *
  * @example
  * ```ts
- * await writeCompiled(await compileProject("sql", { dialect: "duckdb" }));
+ * import assert from "node:assert/strict";
+ *
+ * const outDir = await Deno.makeTempDir(); // default: target/compiled
+ * const compiled = await compileProject("sql", { dialect: "duckdb" });
+ * const files = await writeCompiled(compiled, { outDir });
+ * assert.ok(files.includes(`${outDir}/duckdb/fct_events.sql`));
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  */
 export async function writeCompiled(

@@ -158,8 +158,12 @@ export class ProjectError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const project = await loadProject("sql");
- * project.order; // ["stg_events", "stg_users", "dim_users", "fct_events"]
+ * assert.equal(project.order[0], "base_events"); // dependencies first
+ * assert.equal(project.models.get("fct_events")?.grain, "one row per event");
+ * assert.deepEqual(project.parents.get("dim_users"), ["stg_users"]);
  * ```
  */
 export async function loadProject(dir = "sql", options: LoadProjectOptions = {}): Promise<Project> {

@@ -192,9 +192,29 @@ export const AUDIT_RELATION = { schema: "audit", name: "data_test_results" } as 
  *
  * @example
  * ```ts
- * const wh = await openDuckDb("data/warehouse.duckdb");
- * const results = await runProject(wh, { select: "stg_events+", onEvent: console.log });
- * if (!results.success) console.error(results.errors.join("\n"));
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/marts`);
+ * await Deno.writeTextFile(`${dir}/marts/numbers.sql`, "select 1 as n union all select 1 as n");
+ * await Deno.writeTextFile(
+ *   `${dir}/marts/schema.yml`,
+ *   "models:\n  - name: numbers\n    grain: one row per number\n" +
+ *     "    columns:\n      - name: n\n        tests: [unique]\n",
+ * );
+ * const wh = await openDuckDb(":memory:"); // or openDuckDb("data/warehouse.duckdb") with sql/
+ * const events: string[] = [];
+ * const results = await runProject(wh, {
+ *   modelsDir: dir,
+ *   targetDir: `${dir}/target`, // default: target/
+ *   onEvent: (event) => events.push(event.type),
+ * });
+ * assert.equal(results.success, false);
+ * assert.match(results.errors[0] ?? "", /^Test "unique_numbers_n" on numbers failed with 1 failing/);
+ * assert.deepEqual(events, ["start", "model_start", "model_done", "test_done", "done"]);
+ * await wh.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function runProject(
@@ -402,7 +422,24 @@ export async function runProject(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/marts`);
+ * await Deno.writeTextFile(`${dir}/marts/numbers.sql`, "select 1 as n");
+ * await Deno.writeTextFile(
+ *   `${dir}/marts/schema.yml`,
+ *   "models:\n  - name: numbers\n    grain: one row per number\n" +
+ *     "    columns:\n      - name: n\n        tests: [not_null]\n",
+ * );
+ * const wh = await openDuckDb(":memory:");
+ * const results = await runProject(wh, { modelsDir: dir, targetDir: null, audit: false });
  * await appendAudit(wh, results);
+ * const rows = await wh.query("select test, status from audit.data_test_results");
+ * assert.deepEqual(rows, [{ test: "not_null_numbers_n", status: "pass" }]);
+ * await wh.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function appendAudit(

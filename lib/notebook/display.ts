@@ -80,8 +80,10 @@ const _FRAME_STYLE = "<style>.terraloop-frame .num{text-align:right;" +
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const bundle = plotlyRuntimeBundle();
- * // bundle["text/html"] starts with "<script"
+ * assert.ok(String(bundle["text/html"]).startsWith("<script>"));
  * ```
  */
 export function plotlyRuntimeBundle(): MimeBundle {
@@ -98,8 +100,15 @@ export function plotlyRuntimeBundle(): MimeBundle {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const bundle = figureBundle({ data: [{ type: "bar", x: ["a"], y: [1] }], layout: {} });
- * // Object.keys(bundle): ["application/vnd.plotly.v1+json", "text/html", "text/plain"]
+ * assert.deepEqual(Object.keys(bundle), [
+ *   "application/vnd.plotly.v1+json",
+ *   "text/html",
+ *   "text/plain",
+ * ]);
+ * assert.equal(bundle["text/plain"], "Plotly figure: 1 trace(s) (bar)");
  * ```
  */
 export function figureBundle(fig: Figure, options: FigureBundleOptions = {}): MimeBundle {
@@ -120,9 +129,12 @@ export function figureBundle(fig: Figure, options: FigureBundleOptions = {}): Mi
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
+ *
  * const bundle = frameBundle(pl.DataFrame({ a: [1, 2] }), { caption: "Users" });
- * // bundle["text/html"] contains "2 rows × 1 column"
+ * assert.ok(String(bundle["text/html"]).includes("2 rows × 1 column"));
+ * assert.equal(bundle["text/plain"], "Users\na\n1\n2\n2 rows × 1 column");
  * ```
  */
 export function frameBundle(df: DataFrame, options: FrameBundleOptions = {}): MimeBundle {
@@ -156,8 +168,10 @@ export function frameBundle(df: DataFrame, options: FrameBundleOptions = {}): Mi
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
- * frameShape(pl.DataFrame({ a: [1] })); // "1 row × 1 column"
+ *
+ * assert.equal(frameShape(pl.DataFrame({ a: [1] })), "1 row × 1 column");
  * ```
  */
 export function frameShape(df: DataFrame): string {
@@ -173,7 +187,14 @@ export function frameShape(df: DataFrame): string {
  *
  * @example
  * ```ts
- * await displayPlotlyRuntime(); // true the first time, false afterwards
+ * import assert from "node:assert/strict";
+ *
+ * // In a notebook: `await displayPlotlyRuntime()`; here a recorder stands in for the kernel.
+ * const shown: MimeBundle[] = [];
+ * const display = (bundle: MimeBundle) => Promise.resolve(void shown.push(bundle));
+ * assert.equal(await displayPlotlyRuntime({ display, force: true }), true);
+ * assert.equal(await displayPlotlyRuntime({ display }), false); // once per kernel
+ * assert.equal(shown.length, 1);
  * ```
  */
 export async function displayPlotlyRuntime(options: PlotlyRuntimeOptions = {}): Promise<boolean> {
@@ -189,8 +210,18 @@ export async function displayPlotlyRuntime(options: PlotlyRuntimeOptions = {}): 
  *
  * @example
  * ```ts
- * await showFigure({ data: [{ type: "bar", x: ["a", "b"], y: [3, 5] }], layout: { title: { text: "Demo" } } });
- * await showFigure(funnelChart(funnel, { title: "Signup funnel" })); // lib/charts builders
+ * import assert from "node:assert/strict";
+ *
+ * // In a notebook: `await showFigure(fig)`; here a recorder stands in for the kernel.
+ * const shown: MimeBundle[] = [];
+ * const display = (bundle: MimeBundle) => Promise.resolve(void shown.push(bundle));
+ * const fig = {
+ *   data: [{ type: "bar", x: ["a", "b"], y: [3, 5] }],
+ *   layout: { title: { text: "Demo" } },
+ * };
+ * await showFigure(fig, { display, force: true });
+ * assert.equal(shown.length, 2); // plotly.js (once per kernel), then the figure
+ * assert.equal(shown[1]?.["text/plain"], 'Plotly figure "Demo": 1 trace(s) (bar)');
  * ```
  */
 export async function showFigure(
@@ -207,8 +238,17 @@ export async function showFigure(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
- * await showFrame(pl.DataFrame({ region: ["NA", "EMEA"], n: [3, 4] }), { caption: "Users by region" });
+ *
+ * // In a notebook: `await showFrame(df, { caption })`; here a recorder stands in for the kernel.
+ * const shown: MimeBundle[] = [];
+ * const display = (bundle: MimeBundle) => Promise.resolve(void shown.push(bundle));
+ * const frame = pl.DataFrame({ region: ["NA", "EMEA"], n: [3, 4] });
+ * await showFrame(frame, { caption: "Users by region", display });
+ * assert.match(String(shown[0]?.["text/plain"]), /^Users by region\nregion\tn\nNA\t3\n/);
+ * // Outside the kernel, without `display`, it says why it cannot show anything:
+ * await assert.rejects(showFrame(frame), /Deno.jupyter exists only inside the Deno Jupyter kernel/);
  * ```
  */
 export async function showFrame(df: DataFrame, options: FrameBundleOptions = {}): Promise<void> {

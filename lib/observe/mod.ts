@@ -5,20 +5,25 @@
  * in, frames and values out; reading the warehouse is the pipeline's job.
  *
  * ```ts
- * import {
- *   checkFreshness,
- *   dailyCounts,
- *   diffPayloadSchemas,
- *   loadCheckDeclarations,
- *   volumeAnomalies,
- * } from "./lib/observe/mod.ts";
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ * import { checkFreshness, dailyCounts, diffPayloadSchemas, volumeAnomalies } from "./mod.ts";
  *
- * const checks = await loadCheckDeclarations("sql");
- * const scored = volumeAnomalies(dailyCounts(events, { dimensions: ["event"] }), {
- *   dimensions: ["event"],
+ * // Declarations: await loadCheckDeclarations("sql") reads the `checks:` of every YAML file.
+ * const events = pl.DataFrame({
+ *   ts: ["2026-03-01T10:00Z", "2026-03-01T11:00Z", "2026-03-02T09:00Z"].map((s) => new Date(s)),
+ *   event: ["session_start", "search", "session_start"],
  * });
- * const fresh = checkFreshness(newest, { warnAfter: { count: 1, period: "day" } });
- * const change = diffPayloadSchemas(previousSchema, currentSchema);
+ * const counts = dailyCounts(events, { dimensions: ["event"] });
+ * const scored = volumeAnomalies(counts, { dimensions: ["event"] });
+ * // 2 series × 2 days (a day without rows counts 0); a day needs 7 days of history to be scored
+ * assert.equal(scored.height, 4);
+ * assert.ok(scored.getColumn("status").toArray().every((s) => s === "not_enough_data"));
+ * const newest = new Date("2026-03-02T09:00Z");
+ * const fresh = checkFreshness(newest, { warnAfter: { count: 1, period: "day" }, now: newest });
+ * assert.equal(fresh.status, "pass");
+ * const change = diffPayloadSchemas({ ts: "string" }, { ts: "number" });
+ * assert.deepEqual(change.typeChanged, [{ key: "ts", from: "string", to: "number" }]);
  * ```
  *
  * @module

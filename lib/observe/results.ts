@@ -61,7 +61,19 @@ export interface VolumeResultOptions {
  *
  * @example
  * ```ts
- * const scored = volumeAnomalies(counts, volumeOptions(check));
+ * import assert from "node:assert/strict";
+ * import { parseCheckDeclarations, type VolumeAnomalyCheck } from "./checks.ts";
+ *
+ * const [check] = parseCheckDeclarations(
+ *   `models:
+ *   - name: stg_events
+ *     checks:
+ *       - volume_anomaly: { timestamp_column: event_at, direction: drop, training_days: 28 }`,
+ *   "schema.yml",
+ * ) as VolumeAnomalyCheck[];
+ * const options = volumeOptions(check!); // then: volumeAnomalies(counts, options)
+ * assert.equal(options.direction, "drop");
+ * assert.equal(options.trainingDays, 28);
  * ```
  */
 export function volumeOptions(check: VolumeAnomalyCheck): VolumeAnomalyOptions {
@@ -85,8 +97,27 @@ export function volumeOptions(check: VolumeAnomalyCheck): VolumeAnomalyOptions {
  *
  * @example
  * ```ts
- * const result = volumeCheckResult(check, volumeAnomalies(counts, volumeOptions(check)));
- * result.sample; // ["start_listing 2026-03-10: 412 (expected 830, band 700–980, z -9.1)"]
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ * import { parseCheckDeclarations, type VolumeAnomalyCheck } from "./checks.ts";
+ * import { volumeAnomalies } from "./volume.ts";
+ *
+ * const [check] = parseCheckDeclarations(
+ *   `models:
+ *   - name: stg_events
+ *     checks:
+ *       - volume_anomaly: { timestamp_column: event_at, dimensions: [event_name] }`,
+ *   "schema.yml",
+ * ) as VolumeAnomalyCheck[];
+ * // 20 ordinary days of start_listing (100 to 102 a day), then a day with 20
+ * const day = Array.from({ length: 21 }, (_, i) => new Date(Date.UTC(2026, 2, 1 + i)));
+ * const value = day.map((_, i) => i === 20 ? 20 : 100 + i % 3);
+ * const counts = pl.DataFrame({ event_name: day.map(() => "start_listing"), day, value });
+ * const result = volumeCheckResult(check!, volumeAnomalies(counts, volumeOptions(check!)));
+ * assert.equal(result.status, "warn");
+ * assert.deepEqual(result.sample, [
+ *   "start_listing 2026-03-21: 20 (expected 101, band 70.7–142, z -13.9)",
+ * ]);
  * ```
  */
 export function volumeCheckResult(
@@ -134,7 +165,27 @@ export function volumeCheckResult(
  *
  * @example
  * ```ts
- * const result = freshnessCheckResult(check, checkFreshness(newest, { ...thresholds, now }));
+ * import assert from "node:assert/strict";
+ * import { type FreshnessCheck, parseCheckDeclarations } from "./checks.ts";
+ * import { checkFreshness } from "./freshness.ts";
+ *
+ * const [check] = parseCheckDeclarations(
+ *   `sources:
+ *   - name: raw
+ *     tables:
+ *       - name: events
+ *         checks:
+ *           - freshness:
+ *               timestamp_column: _loaded_at
+ *               error_after: { count: 1, period: day }`,
+ *   "sources.yml",
+ * ) as FreshnessCheck[];
+ * const newest = new Date("2026-03-30T12:00Z");
+ * const now = new Date("2026-04-01T12:00Z");
+ * const freshness = checkFreshness(newest, { errorAfter: { count: 1, period: "day" }, now });
+ * const result = freshnessCheckResult(check!, freshness);
+ * assert.deepEqual([result.target, result.status, result.failures], ["raw.events", "error", 1]);
+ * assert.deepEqual(result.sample, ["newest 2026-03-30T12:00:00.000Z, 2 d old"]);
  * ```
  */
 export function freshnessCheckResult(
@@ -165,7 +216,23 @@ export function freshnessCheckResult(
  *
  * @example
  * ```ts
- * const result = schemaChangeCheckResult(check, diffPayloadSchemas(previous, current));
+ * import assert from "node:assert/strict";
+ * import { parseCheckDeclarations, type SchemaChangeCheck } from "./checks.ts";
+ * import { diffPayloadSchemas } from "./schema_change.ts";
+ *
+ * const [check] = parseCheckDeclarations(
+ *   `sources:
+ *   - name: raw
+ *     tables:
+ *       - name: events
+ *         checks:
+ *           - schema_change: { column: payload }`,
+ *   "sources.yml",
+ * ) as SchemaChangeCheck[];
+ * const change = diffPayloadSchemas({ ts: "string" }, { ts: "number", app_version: "string" });
+ * const result = schemaChangeCheckResult(check!, change);
+ * assert.equal(result.failures, 2);
+ * assert.deepEqual(result.sample, ["+ app_version (string)", "~ ts: string → number"]);
  * ```
  */
 export function schemaChangeCheckResult(

@@ -3,22 +3,43 @@
  * through a callback (nothing here prints). The tasks in `cli/`, the notebooks' on-demand
  * stages and the benchmarks all run the stages through this module.
  *
- * ```ts ignore
- * import { ensureModels, notebookWorkspace, runLoadStage, runPipeline } from "./mod.ts";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   ensureModels,
+ *   notebookWorkspace,
+ *   openConfiguredWarehouse,
+ *   runLoadStage,
+ *   runPipeline,
+ * } from "./mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
  *
- * // Everything, as `deno task pipeline` does (here at a small scale):
- * const summary = await runPipeline({ generate: { users: 2000, days: 30 } });
- * summary.models.testsFailed; // 0
+ * // Everything, as `deno task pipeline` does (into data/, target/ and reports/; here a temp dir)
+ * const dir = await Deno.makeTempDir();
+ * const summary = await runPipeline({
+ *   generate: { users: 200, days: 7 },
+ *   warehouseConfig: { kind: "duckdb", path: `${dir}/warehouse.duckdb` },
+ *   out: `${dir}/raw`,
+ *   targetDir: `${dir}/target`,
+ *   reportPath: `${dir}/report.html`,
+ * });
+ * assert.equal(summary.models.testsFailed, 0);
  *
  * // One stage on an open warehouse, with progress:
- * const load = await runLoadStage(wh, { dir: "data/raw", onProgress: (p) => tick(p.done) });
+ * const wh = await openDuckDb(":memory:");
+ * const done: number[] = [];
+ * const load = await runLoadStage(wh, { dir: `${dir}/raw`, onProgress: (p) => done.push(p.done) });
+ * assert.deepEqual(done, load.files.map((_, i) => i + 1));
+ * await wh.close();
  *
- * // The configured warehouse (BigQuery when TERRALOOP_WAREHOUSE=bigquery), in one call:
- * const wh = await openConfiguredWarehouse({ duckdbPath: ws.duckdbPath });
- *
- * // A notebook's own workspace, each stage done only when needed:
- * const ws = notebookWorkspace({ users: 5000, days: 30 });
- * const models = await ensureModels(ws, await openDuckDb(ws.duckdbPath));
+ * // A notebook's own workspace, each stage done only when needed, on the configured warehouse
+ * // (BigQuery when TERRALOOP_WAREHOUSE=bigquery; with no settings, the workspace's DuckDB file):
+ * const ws = notebookWorkspace({ users: 200, days: 7 }, { baseDir: `${dir}/notebooks` });
+ * const nb = await openConfiguredWarehouse({ duckdbPath: ws.duckdbPath, env: {} });
+ * assert.equal((await ensureModels(ws, nb)).action, "built");
+ * assert.equal((await ensureModels(ws, nb)).action, "reused");
+ * await nb.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module

@@ -68,10 +68,16 @@ export function configuredWarehouse(options: ConfiguredWarehouseOptions = {}): W
  * file. The caller closes it.
  *
  * @example
- * ```ts ignore
- * // In a notebook: its own workspace file, or BigQuery when configured.
- * const wh = await openConfiguredWarehouse({ duckdbPath: ws.duckdbPath });
- * const daily = await wh.queryFrame(`select * from ${wh.relation({ schema: "marts", name: "mart_daily_activity" })}`);
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // In a notebook: openConfiguredWarehouse({ duckdbPath: ws.duckdbPath }), the workspace's file
+ * // or BigQuery when TERRALOOP_WAREHOUSE=bigquery. Here no settings, and an in-memory DuckDB:
+ * const wh = await openConfiguredWarehouse({ duckdbPath: ":memory:", env: {} });
+ * assert.equal(wh.dialect, "duckdb");
+ * const daily = wh.relation({ schema: "marts", name: "mart_daily_activity" });
+ * assert.equal(daily, "marts.mart_daily_activity"); // then: wh.queryFrame(`select … ${daily}`)
+ * await wh.close();
  * ```
  */
 export async function openConfiguredWarehouse(

@@ -5,11 +5,19 @@
  * stage only when its output is missing or stale, so any notebook runs by itself on a fresh
  * checkout and re-running one repeats no work.
  *
- * ```ts ignore
- * // In a notebook: the default scale, kept in data/notebooks/u35000-d90-s42-2026-01-01/.
- * const ws = notebookWorkspace({ users: 35_000, days: 90, seed: 42, start: "2026-01-01" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * // In a notebook: notebookWorkspace({ users: 35_000, days: 90, seed: 42, start: "2026-01-01" })
+ * // keeps its data in data/notebooks/u35000-d90-s42-2026-01-01/; here a small one in a temp dir.
+ * const baseDir = await Deno.makeTempDir();
+ * const ws = notebookWorkspace({ users: 200, days: 7 }, { baseDir });
  * const wh = await openDuckDb(ws.duckdbPath);
- * (await ensureModels(ws, wh)).message; // "Reused 12 models built … " or "Built 12 models …"
+ * assert.match((await ensureModels(ws, wh)).message, /^Built 12 models/);
+ * assert.match((await ensureModels(ws, wh)).message, /^Reused the 12 models built at /);
+ * await wh.close();
+ * await Deno.remove(baseDir, { recursive: true });
  * ```
  *
  * @module

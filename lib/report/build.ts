@@ -113,8 +113,23 @@ function _seconds(s: number | null): string {
  *
  * @example
  * ```ts
- * const data = await collectReportData(wh);
- * await Deno.writeTextFile("reports/terraloop-report.html", buildReport(data));
+ * import assert from "node:assert/strict";
+ * import { runGenerateStage, runLoadStage, runModelsStage } from "../pipeline/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ * import { collectReportData } from "./collect.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const wh = await openDuckDb(":memory:");
+ * await runGenerateStage({ out: dir, users: 500, days: 7 });
+ * await runLoadStage(wh, { dir });
+ * await runModelsStage(wh, { targetDir: dir });
+ *
+ * const data = await collectReportData(wh, { truthPath: `${dir}/truth.json` });
+ * const html = buildReport(data, { title: "Week one" });
+ * await Deno.writeTextFile(`${dir}/report.html`, html); // `deno task report`: reports/…
+ * assert.ok(html.includes("<title>Week one</title>"));
+ * await wh.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function buildReport(data: ReportData, options: BuildReportOptions = {}): string {

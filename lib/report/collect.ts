@@ -132,10 +132,26 @@ export class MissingMartsError extends Error {
  *
  * @example
  * ```ts
- * const wh = await openDuckDb("data/warehouse.duckdb");
- * const data = await collectReportData(wh, { truthPath: "data/raw/truth.json" });
- * const html = buildReport(data);
+ * import assert from "node:assert/strict";
+ * import { runGenerateStage, runLoadStage, runModelsStage } from "../pipeline/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * // A small warehouse built in memory (the pipeline's: data/warehouse.duckdb, data/raw)
+ * const dir = await Deno.makeTempDir();
+ * const wh = await openDuckDb(":memory:");
+ * await runGenerateStage({ out: dir, users: 500, days: 7 });
+ * await runLoadStage(wh, { dir });
+ * await runModelsStage(wh, { targetDir: dir });
+ *
+ * const data = await collectReportData(wh, { truthPath: `${dir}/truth.json` });
+ * assert.equal(data.parameters.dataset?.users, 500);
+ * assert.deepEqual([...new Set(data.activation.funnel.map((row) => row.tier))].sort(), [
+ *   "Basic",
+ *   "Enterprise",
+ *   "Pro",
+ * ]);
  * await wh.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function collectReportData(

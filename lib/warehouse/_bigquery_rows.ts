@@ -51,7 +51,9 @@ const STANDARD_TYPES: Record<string, string> = {
  *
  * @example
  * ```ts
- * standardType({ name: "n", type: "INTEGER", mode: "REPEATED" }); // "ARRAY<INT64>"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(standardType({ name: "n", type: "INTEGER", mode: "REPEATED" }), "ARRAY<INT64>");
  * ```
  */
 export function standardType(field: BigQueryField): string {
@@ -105,7 +107,13 @@ function _decode(field: BigQueryField, value: unknown): unknown {
  *
  * @example
  * ```ts
- * rowObject([{ name: "n", type: "INTEGER" }], { f: [{ v: "1" }] }); // { n: 1 }
+ * import assert from "node:assert/strict";
+ *
+ * const fields = [{ name: "n", type: "INTEGER" }, { name: "day", type: "DATE" }];
+ * assert.deepEqual(rowObject(fields, { f: [{ v: "1" }, { v: "2026-03-02" }] }), {
+ *   n: 1,
+ *   day: new Date("2026-03-02T00:00:00Z"),
+ * });
  * ```
  */
 export function rowObject(fields: BigQueryField[], row: RawRow): Record<string, unknown> {
@@ -138,7 +146,13 @@ function _base64(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * frameOf({ jobId: "j", fields: [{ name: "n", type: "INTEGER" }], rows: [{ f: [{ v: "1" }] }] });
+ * import assert from "node:assert/strict";
+ *
+ * const frame = frameOf({
+ *   fields: [{ name: "n", type: "INTEGER" }, { name: "tier", type: "STRING" }],
+ *   rows: [{ f: [{ v: "1" }, { v: "Pro" }] }, { f: [{ v: "2" }, { v: null }] }],
+ * });
+ * assert.deepEqual(frame.toRecords(), [{ n: 1, tier: "Pro" }, { n: 2, tier: null }]);
  * ```
  */
 export function frameOf(result: Pick<BigQueryResult, "fields" | "rows">): pl.DataFrame {
@@ -191,6 +205,8 @@ function _column(rows: RawRow[], index: number): unknown[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
  * const pages = new FramePages([{ name: "n", type: "INTEGER" }]);
  * pages.add([{ f: [{ v: "1" }] }]);
  * pages.add([{ f: [{ v: "2" }] }]);

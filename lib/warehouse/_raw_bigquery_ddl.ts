@@ -23,7 +23,10 @@ const METADATA_DDL = `_raw_id STRING not null,
  *
  * @example
  * ```ts
- * rawTablesDdl({ bigqueryProject: "acme-prod" }); // "… create table if not exists `acme-prod.terraloop_raw.events` …"
+ * import assert from "node:assert/strict";
+ *
+ * const ddl = rawTablesDdl({ bigqueryProject: "acme-prod" });
+ * assert.ok(ddl.includes("create table if not exists `acme-prod.terraloop_raw.events`"));
  * ```
  */
 export function rawTablesDdl(naming: RelationNaming): string {

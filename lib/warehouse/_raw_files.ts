@@ -22,7 +22,14 @@ export interface ReadRawBytesOptions {
  *
  * @example
  * ```ts
- * const bytes = await readRawBytes("data/raw/users.csv");
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/users.csv`, "user_id\n");
+ * assert.equal((await readRawBytes(`${dir}/users.csv`)).length, 8);
+ * await Deno.writeTextFile(`${dir}/empty.csv`, "");
+ * await assert.rejects(readRawBytes(`${dir}/empty.csv`), /the file is empty/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readRawBytes(
@@ -51,7 +58,12 @@ export async function readRawBytes(
  *
  * @example
  * ```ts
- * await sha256Hex(new TextEncoder().encode("abc")); // "ba7816bf…"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   await sha256Hex(new TextEncoder().encode("abc")),
+ *   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+ * );
  * ```
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -64,7 +76,12 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  *
  * @example
  * ```ts
- * const text = await gunzip(await Deno.readFile("events-2026-01-01.ndjson.gz"), "events…gz");
+ * import assert from "node:assert/strict";
+ *
+ * const packed = new Blob(["a\nb\n"]).stream().pipeThrough(new CompressionStream("gzip"));
+ * const bytes = new Uint8Array(await new Response(packed).arrayBuffer());
+ * assert.equal(new TextDecoder().decode(await gunzip(bytes, "events.ndjson.gz")), "a\nb\n");
+ * await assert.rejects(gunzip(new Uint8Array([1, 2, 3]), "x.gz"), /"x.gz": not a valid gzip/);
  * ```
  */
 export async function gunzip(bytes: Uint8Array, path: string): Promise<Uint8Array> {
@@ -166,8 +183,16 @@ export function cleanRawBytes(bytes: Uint8Array): RawContent {
  *
  * @example
  * ```ts
- * const bytes = await readRawBytes("data/raw/events-2026-01-01.ndjson.gz");
- * const { bytes: clean, invalidLines } = await rawContent("events-2026-01-01.ndjson.gz", bytes);
+ * import assert from "node:assert/strict";
+ *
+ * const packed = new Uint8Array(
+ *   await new Response(
+ *     new Blob(['{"a":1}\n\xff\n']).stream().pipeThrough(new CompressionStream("gzip")),
+ *   ).arrayBuffer(),
+ * );
+ * const { bytes, invalidLines } = await rawContent("events-2026-01-01.ndjson.gz", packed);
+ * assert.equal(new TextDecoder().decode(bytes).split("\n")[0], '{"a":1}');
+ * assert.equal(invalidLines.length, 0); // "\xff" in a JS string is U+00FF, valid UTF-8
  * ```
  */
 export async function rawContent(path: string, bytes: Uint8Array): Promise<RawContent> {
@@ -195,7 +220,10 @@ export function contentLines(content: RawContent): string[] {
  *
  * @example
  * ```ts
- * splitLines("a\r\nb\n"); // ["a", "b"]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(splitLines("a\r\nb\n"), ["a", "b"]);
+ * assert.deepEqual(splitLines("a\n\nb"), ["a", "", "b"]);
  * ```
  */
 export function splitLines(text: string): string[] {
@@ -210,7 +238,9 @@ export function splitLines(text: string): string[] {
  *
  * @example
  * ```ts
- * firstLine("user_id,tier\nU1,basic\n"); // "user_id,tier"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(firstLine("user_id,tier\nU1,basic\n"), "user_id,tier");
  * ```
  */
 export function firstLine(text: string): string {

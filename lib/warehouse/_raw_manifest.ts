@@ -44,8 +44,15 @@ export interface LoadCounts {
  *
  * @example
  * ```ts
- * const { source, bytes } = await identifySource({ path: "data/raw/users.csv", kind: "users" });
- * source.table; // "raw.users"
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/users.csv`, "user_id\n");
+ * const { source, bytes } = await identifySource({ path: `${dir}/users.csv`, kind: "users" });
+ * assert.equal(source.table, "raw.users");
+ * assert.equal(source.sourceFile, "users.csv");
+ * assert.equal(bytes.length, source.bytes);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function identifySource(
@@ -96,7 +103,20 @@ export class ManifestHashes {
  *
  * @example
  * ```ts
- * loadResult(source, { rows: 10, rejected: 1 }, 250).status; // "loaded"
+ * import assert from "node:assert/strict";
+ *
+ * const source = {
+ *   file: { path: "data/raw/users.csv", kind: "users" as const },
+ *   sourceFile: "users.csv",
+ *   table: "raw.users",
+ *   bytes: 512,
+ *   sha256: "ba7816bf",
+ *   previouslyLoaded: true,
+ *   unchanged: false,
+ * };
+ * const result = loadResult(source, { rows: 10, rejected: 1 }, 250);
+ * assert.equal(result.status, "reloaded"); // loaded before, with other bytes
+ * assert.equal(result.seconds, 0.25);
  * ```
  */
 export function loadResult(
@@ -133,8 +153,21 @@ export function loadResult(
  *
  * @example
  * ```ts
- * allRowsMalformed(source, { rows: 0, rejected: 2 }, 2)?.warning;
- * // "users.csv: all 2 rows are malformed; the 2 rows loaded before are kept …"
+ * import assert from "node:assert/strict";
+ *
+ * const source: SourceFile = {
+ *   file: { path: "data/raw/users.csv", kind: "users" },
+ *   sourceFile: "users.csv",
+ *   table: "raw.users",
+ *   bytes: 40,
+ *   sha256: "0".repeat(64),
+ *   previouslyLoaded: true,
+ *   unchanged: false,
+ * };
+ * const verdict = allRowsMalformed(source, { rows: 0, rejected: 2 }, 5);
+ * assert.equal(verdict?.keep, true);
+ * assert.match(verdict?.warning ?? "", /^users\.csv: all 2 rows are malformed; the 5 rows/);
+ * assert.equal(allRowsMalformed(source, { rows: 1, rejected: 2 }, 5), undefined);
  * ```
  */
 export function allRowsMalformed(

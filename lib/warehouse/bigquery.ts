@@ -181,9 +181,11 @@ const DEFAULT_SCHEMAS = ["raw", "staging", "marts", "audit"] as const;
  *
  * @example
  * ```ts ignore
+ * // Needs a Google Cloud project and Application Default Credentials.
  * const wh = await openBigQuery("my-project", { location: "EU" });
  * await wh.loadFile({ path: "data/raw/users.csv", kind: "users" });
- * const frame = await wh.queryFrame(`select * from ${wh.relation({ schema: "marts", name: "dim_users" })}`);
+ * const users = wh.relation({ schema: "raw", name: "users" }); // `my-project.terraloop_raw.users`
+ * const frame = await wh.queryFrame(`select * from ${users}`);
  * await wh.close();
  * ```
  */
@@ -275,8 +277,14 @@ export class BigQueryWarehouse implements Warehouse {
    * The dataset that holds a schema: `<prefix>_<schema>`.
    *
    * @example
-   * ```ts ignore
-   * wh.dataset("marts"); // "terraloop_marts"
+   * ```ts
+   * import assert from "node:assert/strict";
+   *
+   * // No request: no datasets to check, and a stand-in for the credentials.
+   * const authClient = { getRequestHeaders: () => Promise.resolve(new Headers()) };
+   * const wh = await openBigQuery("my-project", { schemas: [], authClient });
+   * assert.equal(wh.dataset("marts"), "terraloop_marts");
+   * await wh.close();
    * ```
    */
   dataset(schema: string): string {
@@ -287,8 +295,14 @@ export class BigQueryWarehouse implements Warehouse {
    * A fully qualified, quoted table name: `` `project.terraloop_raw.events` ``.
    *
    * @example
-   * ```ts ignore
-   * wh.relation({ schema: "raw", name: "events" }); // "`my-project.terraloop_raw.events`"
+   * ```ts
+   * import assert from "node:assert/strict";
+   *
+   * // No request: no datasets to check, and a stand-in for the credentials.
+   * const authClient = { getRequestHeaders: () => Promise.resolve(new Headers()) };
+   * const wh = await openBigQuery("my-project", { datasetPrefix: "tl", schemas: [], authClient });
+   * assert.equal(wh.relation({ schema: "raw", name: "events" }), "`my-project.tl_raw.events`");
+   * await wh.close();
    * ```
    */
   relation(relation: Relation): string {

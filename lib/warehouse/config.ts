@@ -104,9 +104,24 @@ const LOCATION = /^[A-Za-z]+(?:-[A-Za-z0-9]+)*$/;
  *
  * @example
  * ```ts
- * warehouseConfigFromEnv({}); // { kind: "duckdb", path: "data/warehouse.duckdb" }
- * warehouseConfigFromEnv({ TERRALOOP_WAREHOUSE: "bigquery", TERRALOOP_BQ_PROJECT: "acme-analytics" });
- * // { kind: "bigquery", projectId: "acme-analytics", datasetPrefix: "terraloop", location: "US" }
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(warehouseConfigFromEnv({}), { kind: "duckdb", path: "data/warehouse.duckdb" });
+ * const env = { TERRALOOP_WAREHOUSE: "bigquery", TERRALOOP_BQ_PROJECT: "acme-analytics" };
+ * assert.deepEqual(warehouseConfigFromEnv(env), {
+ *   kind: "bigquery",
+ *   projectId: "acme-analytics",
+ *   datasetPrefix: "terraloop",
+ *   location: "US",
+ * });
+ * // flags win over the environment
+ * const flags = { warehouse: "b.duckdb" };
+ * assert.deepEqual(warehouseConfigFromEnv({ TERRALOOP_DUCKDB_PATH: "a.duckdb" }, flags), {
+ *   kind: "duckdb",
+ *   path: "b.duckdb",
+ * });
+ * const wrong = { TERRALOOP_WAREHOUSE: "postgres" };
+ * assert.throws(() => warehouseConfigFromEnv(wrong), /TERRALOOP_WAREHOUSE must be "duckdb" or/);
  * ```
  */
 export function warehouseConfigFromEnv(
@@ -224,8 +239,11 @@ export interface OpenWarehouseOptions {
  *
  * @example
  * ```ts
- * const wh = await openWarehouse(warehouseConfigFromEnv());
- * console.log(wh.description); // "duckdb:data/warehouse.duckdb"
+ * import assert from "node:assert/strict";
+ *
+ * // With the environment's settings: await openWarehouse(warehouseConfigFromEnv())
+ * const wh = await openWarehouse({ kind: "duckdb", path: ":memory:" });
+ * assert.equal(wh.description, "duckdb::memory:");
  * await wh.close();
  * ```
  */
@@ -257,8 +275,18 @@ export async function openWarehouse(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(relationNamingOf({ kind: "duckdb", path: "data/warehouse.duckdb" }), {});
+ * const config = {
+ *   kind: "bigquery",
+ *   projectId: "acme-prod",
+ *   datasetPrefix: "tl",
+ *   location: "EU",
+ * } as const;
  * const naming = relationNamingOf(config);
- * await runProject(wh, { ...naming });
+ * assert.deepEqual(naming, { bigqueryProject: "acme-prod", datasetPrefix: "tl" });
+ * // then: compileProject(project, { dialect: "bigquery", ...naming })
  * ```
  */
 export function relationNamingOf(config: WarehouseConfig): RelationNaming {
@@ -273,9 +301,17 @@ export function relationNamingOf(config: WarehouseConfig): RelationNaming {
  *
  * @example
  * ```ts
- * warehouseLabel({ kind: "duckdb", path: "data/warehouse.duckdb" }); // "data/warehouse.duckdb"
- * warehouseLabel({ kind: "bigquery", projectId: "acme-prod", datasetPrefix: "tl", location: "EU" });
- * // "bigquery:acme-prod (tl_*, EU)"
+ * import assert from "node:assert/strict";
+ *
+ * const duckdb = { kind: "duckdb", path: "data/warehouse.duckdb" } as const;
+ * assert.equal(warehouseLabel(duckdb), "data/warehouse.duckdb");
+ * const config = {
+ *   kind: "bigquery",
+ *   projectId: "acme-prod",
+ *   datasetPrefix: "tl",
+ *   location: "EU",
+ * } as const;
+ * assert.equal(warehouseLabel(config), "bigquery:acme-prod (tl_*, EU)");
  * ```
  */
 export function warehouseLabel(config: WarehouseConfig): string {

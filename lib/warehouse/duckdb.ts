@@ -61,8 +61,11 @@ export interface OpenDuckDbOptions {
  *
  * @example
  * ```ts
- * const wh = await openDuckDb("data/warehouse.duckdb");
- * const rows = await wh.query("select count(*) as n from raw.events");
+ * import assert from "node:assert/strict";
+ *
+ * const wh = await openDuckDb(":memory:"); // or a file: openDuckDb("data/warehouse.duckdb")
+ * const rows = await wh.query("select 40 + 2 as n");
+ * assert.deepEqual(rows, [{ n: 42 }]);
  * await wh.close();
  * ```
  */
@@ -335,7 +338,18 @@ export class DuckDbWarehouse implements Warehouse {
    *
    * @example
    * ```ts
-   * await wh.transaction(() => wh.execute("insert into raw.t values (1)"));
+   * import assert from "node:assert/strict";
+   *
+   * const wh = await openDuckDb(":memory:");
+   * await wh.execute("create table t (n integer)");
+   * await wh.transaction(() => wh.execute("insert into t values (1)"));
+   * const failing = wh.transaction(async () => {
+   *   await wh.execute("insert into t values (2)");
+   *   throw new Error("changed my mind");
+   * });
+   * await assert.rejects(failing, /changed my mind/);
+   * assert.deepEqual(await wh.query("select n from t"), [{ n: 1 }]); // the second insert is undone
+   * await wh.close();
    * ```
    */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
