@@ -34,7 +34,7 @@ export interface CheckHistoryChartOptions {
   title?: string;
   /** Line under the title. @default {undefined} */
   subtitle?: string;
-  /** Y axis title with unit (shown beside each panel, after the series label). @default "Value" */
+  /** Y axis title with unit (on the first panel; each panel is labelled with its series). @default "Value" */
   valueLabel?: string;
   /** X axis title. @default "Date (UTC)" */
   xLabel?: string;
@@ -54,7 +54,8 @@ const EXPECTED_COLOR = "rgba(128, 128, 128, 0.9)";
 const FLAG_COLOR = OKABE_ITO.vermillion;
 
 /**
- * Small multiples, one panel per series (stacked, sharing the x axis): the expected band as a
+ * Small multiples, one panel per series (stacked, sharing the x axis, each labelled with its
+ * series at its top left): the expected band as a
  * shaded area (upper, then lower filled to it), the expected value dashed, the observed value
  * as a line with markers, and the flagged points as large vermillion markers. Legend entries
  * appear once (on the first panel). Hover text holds the exact numbers.
@@ -102,6 +103,7 @@ export function checkHistoryChart(
   const num = (v: number | null | undefined) =>
     v === null || v === undefined ? "n/a" : formatNumber(v, decimals);
   const data: Trace[] = [];
+  const annotations: Record<string, unknown>[] = [];
   const layout: Record<string, unknown> = {
     ...baseLayout({
       title: options.title ?? "Check history",
@@ -110,7 +112,7 @@ export function checkHistoryChart(
     }),
     hovermode: "closest",
     showlegend: true,
-    legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", xanchor: "left" },
+    legend: { orientation: "h", x: 1, y: 1, yanchor: "bottom", xanchor: "right" },
     grid: { rows: n, columns: 1, pattern: "independent", roworder: "top to bottom" },
   };
   order.forEach((series, i) => {
@@ -202,13 +204,29 @@ export function checkHistoryChart(
       ...(i === 0 ? {} : { matches: "x" }),
       showticklabels: i === n - 1,
     });
-    layout[`yaxis${suffix}`] = axis(`${series}`, { rangemode: "tozero", gridcolor: GRID_COLOR });
+    layout[`yaxis${suffix}`] = axis("", { rangemode: "tozero", gridcolor: GRID_COLOR });
+    if (n > 1) {
+      annotations.push({
+        text: `<b>${label}</b>`,
+        xref: `${xaxis} domain`,
+        yref: `${yaxis} domain`,
+        x: 0,
+        y: 1,
+        xanchor: "left",
+        yanchor: "bottom",
+        showarrow: false,
+        font: { size: 12 },
+      });
+    }
   });
+  if (annotations.length > 0) layout.annotations = annotations;
   if (order.length === 0) {
     layout.xaxis = axis(options.xLabel ?? "Date (UTC)", { type: "date" });
     layout.yaxis = axis(valueLabel, { rangemode: "tozero" });
   } else if (order.length === 1) {
     layout.yaxis = axis(valueLabel, { rangemode: "tozero" });
+  } else {
+    layout.yaxis = { ...(layout.yaxis as Record<string, unknown>), ...axis(valueLabel) };
   }
   return { data, layout };
 }

@@ -154,12 +154,16 @@ export function dataHealthSection(history: RunHistory | null | undefined): RawHt
       flagged: p.isAnomalous,
     }));
     const figure = checkHistoryChart(chartPoints, {
-      title: `${name} on ${latest.target}`,
-      subtitle: volume
-        ? "Rows per day in the newest run; band: expected range; circles: flagged days"
+      title: volume
+        ? `Rows per day of ${latest.target} in the newest run`
         : latest.kind === "freshness"
-        ? "Age of the newest row at each run; band: up to warn_after; circles: stale"
-        : "JSON keys found at each run; circles: keys appeared, vanished or changed type",
+        ? `Age of the newest row of ${latest.target} at each run`
+        : `JSON keys of ${latest.target} at each run`,
+      subtitle: volume
+        ? "Band: the expected range; circles: flagged days"
+        : latest.kind === "freshness"
+        ? "Band: fresh (up to warn_after); circles: stale"
+        : "Circles: runs where keys appeared, vanished or changed type",
       valueLabel: volume ? "Rows" : latest.kind === "freshness" ? "Age (hours)" : "Keys",
       xLabel: volume ? "Date (UTC)" : "Run (UTC)",
       bandLabel: latest.kind === "freshness" ? "Fresh (within warn_after)" : "Expected band",
