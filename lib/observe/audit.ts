@@ -198,7 +198,7 @@ export interface AppendAuditOptions {
  * const wh = await openDuckDb(":memory:");
  * const table = AUDIT_TABLES.modelRuns;
  * const row = { run_id: "r1", run_at: new Date("2026-04-01T05:00:00Z"), model: "stg_events" };
- * await appendAuditRows(wh, table, [{ ...row, status: "success", rows: 120, seconds: 0.4 }]);
+ * await appendAuditRows(wh, table, [{ ...row, status: "success", n_rows: 120, seconds: 0.4 }]);
  * await appendAuditRows(wh, table, [{ ...row, run_id: "r2", status: "error" }]);
  * const rows = await wh.query(`select run_id, status from ${wh.relation(table.relation)} order by run_id`);
  * assert.deepEqual(rows, [{ run_id: "r1", status: "success" }, { run_id: "r2", status: "error" }]);
