@@ -57,6 +57,8 @@ export interface PayloadKeysQuery {
   relation: CheckRelation;
   /** The JSON column, e.g. `payload`. */
   column: string;
+  /** SQL condition on the rows read (macros allowed), or null. @default {null} */
+  where?: string | null;
   /** For error messages. */
   origin?: CheckOrigin;
 }
@@ -147,7 +149,12 @@ export class CheckQueryCompiler {
   payloadKeyTypes(query: PayloadKeysQuery): string {
     const d = this.options.dialect;
     const column = quoteIdentifier(query.column, d);
-    const from = this.relation(query.relation);
+    const where = query.where
+      ? `(${this.#expression(query.where, query.origin, query.relation)})`
+      : null;
+    const from = where === null
+      ? this.relation(query.relation)
+      : `(select ${column} from ${this.relation(query.relation)} where ${where}) as rows_read`;
     if (d === "duckdb") {
       const path = (key: string) => `'$."' || replace(${key}, '"', '\\"') || '"'`;
       const type = (json: string) =>

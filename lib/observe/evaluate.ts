@@ -309,7 +309,12 @@ async function _evaluate(
       };
     }
     case "schema_change": {
-      const sql = compiler.payloadKeyTypes({ relation, column: check.column, origin });
+      const sql = compiler.payloadKeyTypes({
+        relation,
+        column: check.column,
+        where: check.where,
+        origin,
+      });
       const rows = await warehouse.query<{ key: string; type: string }>(sql);
       const current = schemaFromKeyTypes(
         rows.map((r) => ({ key: String(r.key), type: String(r.type) })),

@@ -59,6 +59,20 @@ Deno.test("CheckQueryCompiler.payloadKeyTypes() lists every key (two levels) wit
       "ts:number",
       "ts:string",
     ]);
+    // `where` limits the rows read (e.g. to recent loads on a large table).
+    const recent = await wh.query<{ key: string; type: string }>(
+      duck.payloadKeyTypes({
+        relation: EVENTS,
+        column: "payload",
+        where: "{{ json_str('payload', '$.id') }} = 'E2'",
+      }),
+    );
+    assert.deepEqual(recent.map((r) => `${r.key}:${r.type}`).sort(), [
+      "id:string",
+      "props.w:string",
+      "props:object",
+      "ts:number",
+    ]);
   });
 });
 
@@ -135,6 +149,11 @@ Deno.test("CheckQueryCompiler compiles BigQuery: dataset-qualified names, json_k
     /from `acme\.terraloop_raw\.events`, unnest\(json_keys\(payload, 1\)\) as key/,
   );
   assert.match(keys, /json_type\(value\) as type/);
+  const recent = bq.payloadKeyTypes({ relation: EVENTS, column: "payload", where: "_line < 10" });
+  assert.match(
+    recent,
+    /from \(select payload from `acme\.terraloop_raw\.events` where \(_line < 10\)\) as rows_read, unnest/,
+  );
   const newest = bq.newest({ relation: EVENTS, timestampColumn: PAYLOAD_TS, where: null });
   assert.match(newest, /safe\.parse_timestamp/);
   assert.match(newest, /json_value\(payload, '\$\.ts'\)/);
