@@ -15,6 +15,7 @@
 import { formatSeconds } from "../lib/format/mod.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import {
+  CredentialsError,
   openWarehouse,
   type Warehouse,
   type WarehouseConfig,
@@ -138,9 +139,56 @@ export function taskWarehouseConfig(flags: WarehouseFlags): WarehouseConfig {
   return asUsage(() => warehouseConfigFromEnv(Deno.env.toObject(), flags));
 }
 
-/** Open the warehouse chosen by flags and environment (see {@linkcode taskWarehouseConfig}). */
+/**
+ * Open the warehouse chosen by flags and environment (see {@linkcode taskWarehouseConfig}).
+ * Missing or unusable credentials are a {@linkcode UsageError} too (a setting to fix).
+ */
 export async function openTaskWarehouse(flags: WarehouseFlags): Promise<Warehouse> {
-  return await openWarehouse(taskWarehouseConfig(flags));
+  const config = taskWarehouseConfig(flags);
+  try {
+    return await openWarehouse(config);
+  } catch (error) {
+    if (error instanceof CredentialsError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+/** The BigQuery flags every warehouse task takes (help text in {@linkcode BIGQUERY_USAGE}). */
+export const BIGQUERY_FLAGS = {
+  target: { type: "string" },
+  "bigquery-project": { type: "string" },
+  "dataset-prefix": { type: "string" },
+  location: { type: "string" },
+  "maximum-bytes-billed": { type: "string" },
+} as const;
+
+/** Help lines of {@linkcode BIGQUERY_FLAGS}. */
+export const BIGQUERY_USAGE = `
+  --target WAREHOUSE      duckdb (default) or bigquery (or TERRALOOP_WAREHOUSE)
+  --bigquery-project ID   BigQuery project (or TERRALOOP_BQ_PROJECT, GOOGLE_CLOUD_PROJECT)
+  --dataset-prefix P      BigQuery dataset prefix: schema marts -> P_marts (or
+                          TERRALOOP_BQ_DATASET_PREFIX; default terraloop)
+  --location LOC          BigQuery location of datasets and jobs (or TERRALOOP_BQ_LOCATION;
+                          default US)
+  --maximum-bytes-billed N  BigQuery: bytes billed limit of every query job; a table model
+                          estimated over it fails before it runs (or
+                          TERRALOOP_BQ_MAXIMUM_BYTES_BILLED; default none)`.slice(1);
+
+/** The warehouse flags of {@linkcode BIGQUERY_FLAGS} as `WarehouseFlags`. */
+export function bigQueryFlags(values: {
+  target?: string;
+  "bigquery-project"?: string;
+  "dataset-prefix"?: string;
+  location?: string;
+  "maximum-bytes-billed"?: string;
+}): WarehouseFlags {
+  return {
+    target: values.target,
+    bigqueryProject: values["bigquery-project"],
+    datasetPrefix: values["dataset-prefix"],
+    location: values.location,
+    maximumBytesBilled: values["maximum-bytes-billed"],
+  };
 }
 
 /** A progress line that rewrites itself on a terminal and prints sparsely otherwise. */

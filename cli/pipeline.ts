@@ -8,16 +8,22 @@
 import { DEFAULT_SUPPRESSION_HOURS, workflowRunUrl } from "../lib/alerts/mod.ts";
 import { formatSeconds } from "../lib/format/mod.ts";
 import { GENERATE_FLAGS, generateArgsFromValues } from "../lib/generate/mod.ts";
+import { isRemoteDataset } from "../lib/load/mod.ts";
 import { PIPELINE_DEFAULTS, type PipelineEvent, runPipeline } from "../lib/pipeline/mod.ts";
 import { warehouseLabel } from "../lib/warehouse/mod.ts";
 import {
   asUsage,
+  BIGQUERY_FLAGS,
+  BIGQUERY_USAGE,
+  bigQueryFlags,
   errorMessage,
   EXIT,
+  openTaskWarehouse,
   parseTaskArgs,
   progress,
   runTask,
   taskWarehouseConfig,
+  UsageError,
 } from "./_common.ts";
 import {
   loadTicker,
@@ -42,21 +48,23 @@ generate → load → models (build + data tests) → checks → report → aler
 appended to the audit tables (audit.pipeline_runs, model_runs, data_test_results,
 check_results, check_series, payload_schemas, alert_state).
 
-usage: deno task pipeline [generator options] [--warehouse FILE] [--skip-generate]
-                          [--checks-now TIME] [--suppression-hours H] [--no-alerts]
+usage: deno task pipeline [generator options] [--warehouse FILE | --target bigquery]
+                          [--skip-generate] [--checks-now TIME] [--suppression-hours H]
+                          [--no-alerts]
 
   --users N           registry users (default ${D.users}: about 1M events over ${D.days} days)
   --days D            days in the period (default ${D.days})
   --start DATE        first day, YYYY-MM-DD (default ${D.start})
   --seed S            random seed (default ${D.seed})
-  --out DIR           dataset directory (default ${D.rawDir})
+  --out DIR           dataset directory (default ${D.rawDir}); with --skip-generate on
+                      BigQuery also gs://bucket/prefix/ (loaded from Cloud Storage)
   --gzip              write gzipped event files
   --plant-anomaly KIND:EVENT:DATE:FACTOR
                       plant a one-day volume drop or spike, recorded in truth.json
                       (repeatable), e.g. drop:start_listing:2026-03-10:0.5; the volume
                       check on stg_events flags that day
-  --warehouse FILE    DuckDB file (default ${D.warehousePath}, or TERRALOOP_DUCKDB_PATH);
-                      TERRALOOP_WAREHOUSE=bigquery runs on BigQuery instead (see README)
+  --warehouse FILE    DuckDB file (default ${D.warehousePath}, or TERRALOOP_DUCKDB_PATH)
+${BIGQUERY_USAGE}
   --skip-generate     reuse the dataset already in --out
   --target-dir DIR    where run_results.json goes (default ${D.targetDir})
   --report FILE       the HTML report (default ${D.reportPath})
@@ -75,6 +83,9 @@ recoveries. With SLACK_WEBHOOK_URL set it is posted to that Slack incoming webho
 URL is a secret: never printed or recorded); without it, it is printed here. Slack being
 down or slow never fails the run: a warning line says so.
 
+BigQuery credentials come from Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS
+or \`gcloud auth application-default login\`); see README.
+
 Exit codes: 0 done; 1 a stage failed (a model, an error-severity data test or an
 error-severity check; the report and alerts are still written where possible); 2 a wrong
 flag or setting, found before any work.
@@ -84,6 +95,7 @@ async function main(): Promise<number> {
   const { help: _help, ...generateFlags } = GENERATE_FLAGS;
   const { values } = parseTaskArgs(Deno.args, {
     ...generateFlags,
+    ...BIGQUERY_FLAGS,
     warehouse: { type: "string" },
     "skip-generate": { type: "boolean", default: false },
     "target-dir": { type: "string", default: D.targetDir },
@@ -93,7 +105,14 @@ async function main(): Promise<number> {
     "no-alerts": { type: "boolean", default: false },
   }, PIPELINE_USAGE);
   const generate = asUsage(() => generateArgsFromValues(values));
-  const warehouseConfig = taskWarehouseConfig({ warehouse: values.warehouse });
+  if (isRemoteDataset(generate.out) && !values["skip-generate"]) {
+    throw new UsageError(
+      `--out "${generate.out}" is a remote location: generate writes local files, so use ` +
+        `--skip-generate to load an existing dataset from it`,
+    );
+  }
+  const flags = { ...bigQueryFlags(values), warehouse: values.warehouse };
+  const warehouseConfig = taskWarehouseConfig(flags);
   const env = Deno.env.toObject();
   const checksNow = asUsage(() =>
     _time(
@@ -113,9 +132,11 @@ async function main(): Promise<number> {
 
   const started = performance.now();
   let ok = false;
+  // Opened first, so a bad setting or missing credentials stop the run before any work.
+  const warehouse = await openTaskWarehouse(flags);
   try {
     const summary = await runPipeline({
-      warehouseConfig,
+      warehouse,
       generate: generate.options,
       out: generate.out,
       skipGenerate: values["skip-generate"],
@@ -137,6 +158,8 @@ async function main(): Promise<number> {
     ok = summary.success;
   } catch (error) {
     console.error(`error: ${errorMessage(error)}`);
+  } finally {
+    await warehouse.close();
   }
   console.log(
     `${ok ? "✔" : "✘"} pipeline  ${ok ? "done" : "failed"} — ${

@@ -9,6 +9,7 @@
  */
 
 import { join, relative, sep as SEPARATOR } from "node:path";
+import { cliEnv } from "./_env.ts";
 
 /** One line of the layer table: folders that may import the lines below it. */
 export interface Layer {
@@ -753,7 +754,8 @@ export async function readImportGraph(root: string, dirs: readonly string[]): Pr
       cwd: root,
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      clearEnv: true,
+      env: cliEnv(),
     }).output();
     if (!output.success) {
       throw new Error(

@@ -163,7 +163,7 @@ Deno.test("pipeline.yml: nightly and on demand, artifacts always, secrets only t
     assert.doesNotMatch(
       s.run!,
       /SLACK_WEBHOOK_URL|GCP_CREDENTIALS_JSON|\bprintenv\b|\benv\s*$|set -x/m,
-      s.name,
+      s.name ?? "a run step",
     );
   }
   const restore = findStep(

@@ -11,6 +11,7 @@ import {
   type AnomalyKind,
   checkDate,
   checkInteger,
+  checkPeriod,
   checkPlantAnomaly,
   DEFAULT_DAYS,
   DEFAULT_SEED,
@@ -140,6 +141,11 @@ export function generateArgsFromValues(
     checkDate("--start", start);
     options.start = start;
   }
+  checkPeriod(
+    checkDate("--start", options.start ?? DEFAULT_START),
+    options.days ?? DEFAULT_DAYS,
+    { start: start === undefined ? "the default start" : "--start", days: "--days" },
+  );
   if (values.gzip === true) options.gzip = true;
   const anomalies = values["plant-anomaly"];
   if (Array.isArray(anomalies) && anomalies.length > 0) {

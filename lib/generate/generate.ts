@@ -8,6 +8,7 @@
 import { gzip } from "node:zlib";
 import { promisify } from "node:util";
 import { join } from "node:path";
+import { INCOMPLETE_DATASET_MARKER } from "../warehouse/raw_tables.ts";
 import { AsciiBuffer, csvField, padId, TimeFormatter } from "./_format.ts";
 import { plantAnomalies } from "./_anomaly.ts";
 import { LineRenderer, planMess } from "./_mess.ts";
@@ -43,12 +44,69 @@ export interface GenerateSummary {
 
 const _ENCODER = new TextEncoder();
 const _DATASET_FILE = /^(events-.*\.ndjson(\.gz)?|users\.csv|listings\.csv|truth\.json)$/;
+/** Prefix of the hidden directory a run writes its files into before moving them in place. */
+const _STAGING_PREFIX = ".terraloop-generating-";
 
-/** Remove a previous dataset's files from `outDir` (and nothing else). */
-async function _clearDataset(outDir: string): Promise<void> {
-  for await (const entry of Deno.readDir(outDir)) {
-    if (entry.isFile && _DATASET_FILE.test(entry.name)) await Deno.remove(join(outDir, entry.name));
+function _message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Make sure the dataset can be written to `outDir` before any simulation runs: it must be
+ * a directory (created when missing) that this process can write. Returns the staging
+ * directory the new files are written into, inside `outDir` (so moving them in place is a
+ * rename on the same file system). Staging directories left by an interrupted run are
+ * removed first.
+ */
+async function _prepareOutDir(outDir: string): Promise<string> {
+  const fail = (details: string, cause?: unknown) =>
+    new Error(`Cannot write dataset to "${outDir}": ${details}`, { cause });
+  try {
+    const info = await Deno.stat(outDir);
+    if (!info.isDirectory) throw fail("it is a file, not a directory");
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw error instanceof Error && error.message.startsWith("Cannot write dataset")
+        ? error
+        : fail(_message(error), error);
+    }
+    try {
+      await Deno.mkdir(outDir, { recursive: true });
+    } catch (mkdirError) {
+      throw fail(`cannot create the directory (${_message(mkdirError)})`, mkdirError);
+    }
   }
+  for await (const entry of Deno.readDir(outDir)) {
+    if (entry.isDirectory && entry.name.startsWith(_STAGING_PREFIX)) {
+      await Deno.remove(join(outDir, entry.name), { recursive: true }).catch(() => {});
+    }
+  }
+  try {
+    return await Deno.makeTempDir({ dir: outDir, prefix: _STAGING_PREFIX });
+  } catch (error) {
+    throw fail(`the directory is not writable (${_message(error)})`, error);
+  }
+}
+
+/**
+ * Replace the previous dataset in `outDir` by the files in `staging`. A marker file says
+ * the directory is being replaced (the loader refuses it) for the few milliseconds the
+ * renames take, so even a crash then leaves no dataset that loads as a mix of two runs.
+ */
+async function _moveIntoPlace(outDir: string, staging: string, names: string[]): Promise<void> {
+  const marker = join(outDir, INCOMPLETE_DATASET_MARKER);
+  await Deno.writeTextFile(
+    marker,
+    "A generate run is replacing this dataset; if it was interrupted, run generate again.\n",
+  );
+  const keep = new Set(names);
+  for await (const entry of Deno.readDir(outDir)) {
+    if (entry.isFile && _DATASET_FILE.test(entry.name) && !keep.has(entry.name)) {
+      await Deno.remove(join(outDir, entry.name));
+    }
+  }
+  for (const name of names) await Deno.rename(join(staging, name), join(outDir, name));
+  await Deno.remove(marker);
 }
 
 function _writeText(outDir: string, name: string, text: string, lines: number) {
@@ -132,8 +190,11 @@ function _truthParameters(options: ResolvedOptions, fmt: TimeFormatter): TruthFi
 /**
  * Simulate the marketplace and write a dataset directory (docs/contracts.md §1).
  *
- * Clears a previous dataset's `events-*.ndjson*`, `users.csv`, `listings.csv` and `truth.json`
- * from `outDir` first (other files are left alone). The same options and seed give
+ * Replaces a previous dataset's `events-*.ndjson*`, `users.csv`, `listings.csv` and
+ * `truth.json` in `outDir` (other files are left alone). The destination is checked before
+ * the simulation starts (it must be a writable directory, or creatable); the files are
+ * written into a hidden staging directory and renamed into place at the end, so a run that
+ * fails or is killed leaves the previous dataset as it was. The same options and seed give
  * byte-identical files.
  *
  * @example
@@ -148,6 +209,29 @@ export async function generateDataset(
 ): Promise<GenerateSummary> {
   const t0 = performance.now();
   const resolved = resolveOptions(options);
+  const staging = await _prepareOutDir(outDir);
+  try {
+    const summary = await _generateInto(staging, resolved, options);
+    await _moveIntoPlace(outDir, staging, summary.files.map((f) => f.name));
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      ...summary,
+      outDir,
+      seconds,
+      eventsPerSecond: summary.counts.events / seconds,
+      linesPerSecond: summary.counts.lines / seconds,
+    };
+  } finally {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Simulate and write every dataset file into `outDir` (a fresh, empty directory). */
+async function _generateInto(
+  outDir: string,
+  resolved: ResolvedOptions,
+  options: GenerateOptions,
+): Promise<Pick<GenerateSummary, "counts" | "files" | "plantedAnomalies">> {
   const progress = options.onProgress ?? (() => {});
   const { days, startMs, gzip } = resolved;
   const fmt = new TimeFormatter(startMs, days);
@@ -163,8 +247,6 @@ export async function generateDataset(
   const plan = planMess(world, resolved.mess, resolved.seed);
   progress({ stage: "mess", done: 1, total: 1 });
 
-  await Deno.mkdir(outDir, { recursive: true });
-  await _clearDataset(outDir);
   const filesTotal = days + 3;
   const files: FileInfo[] = [];
   const wrote = (info: FileInfo) => {
@@ -229,15 +311,5 @@ export async function generateDataset(
   };
   const truthText = JSON.stringify(truth, null, 2) + "\n";
   wrote(await _writeText(outDir, "truth.json", truthText, truthText.split("\n").length - 1));
-
-  const seconds = (performance.now() - t0) / 1000;
-  return {
-    outDir,
-    counts,
-    files,
-    plantedAnomalies: planted,
-    seconds,
-    eventsPerSecond: counts.events / seconds,
-    linesPerSecond: counts.lines / seconds,
-  };
+  return { counts, files, plantedAnomalies: planted };
 }

@@ -21,4 +21,5 @@ export * from "./dag.ts";
 export * from "./compile.ts";
 export * from "./run.ts";
 export * from "./coverage.ts";
+export * from "./sources.ts";
 export * from "./check_sql.ts";

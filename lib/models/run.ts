@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import type { Dialect, Materialization, Warehouse } from "../warehouse/types.ts";
+import { materializeOptionsOf, withJobLabels } from "../warehouse/mod.ts";
 import { type CompiledTest, ProjectCompiler, writeCompiled } from "./compile.ts";
 import { ancestors, selectModels } from "./dag.ts";
 import {
@@ -246,7 +247,10 @@ export async function runProject(
       const notBuilt = waiting.find((m) => !built.has(m));
       const result = notBuilt !== undefined
         ? _skippedTest(compiled, `model "${notBuilt}" was not built`)
-        : await _runTest(warehouse, compiled, sampleSize);
+        : await withJobLabels(
+          { model: test.model, test: test.name },
+          () => _runTest(warehouse, compiled, sampleSize),
+        );
       tests.push(result);
       if (result.status === "fail" || result.status === "error") {
         const detail = result.status === "error"
@@ -307,11 +311,14 @@ export async function runProject(
         try {
           const { sql } = compiler.model(name);
           try {
-            const rows = await warehouse.materialize(
-              { schema: model.schema, name },
-              sql,
-              model.materialized,
-            );
+            // Jobs carry the model's name (cost per model); partitioning from its config.
+            const rows = await withJobLabels({ model: name }, () =>
+              warehouse.materialize(
+                { schema: model.schema, name },
+                sql,
+                model.materialized,
+                materializeOptionsOf(model.config, "its config"),
+              ));
             result = {
               ...base,
               status: "success",

@@ -237,6 +237,44 @@ export function utcDayStart(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
+/**
+ * The query a check runs, compiled for the compiler's dialect: daily counts (volume), the
+ * newest timestamp (freshness) or the payload's key types (schema change).
+ *
+ * @example
+ * ```ts ignore
+ * const sql = checkQuery(check, new CheckQueryCompiler(project, { dialect: "bigquery" }));
+ * ```
+ */
+export function checkQuery(check: CheckDeclaration, compiler: CheckQueryCompiler): string {
+  const relation = _relation(check.target);
+  const origin = { path: check.path, line: check.line };
+  switch (check.kind) {
+    case "volume_anomaly":
+      return compiler.dailyCounts({
+        relation,
+        timestampColumn: check.timestampColumn,
+        dimensions: check.dimensions,
+        where: check.where,
+        origin,
+      });
+    case "freshness":
+      return compiler.newest({
+        relation,
+        timestampColumn: check.timestampColumn,
+        where: check.where,
+        origin,
+      });
+    case "schema_change":
+      return compiler.payloadKeyTypes({
+        relation,
+        column: check.column,
+        where: check.where,
+        origin,
+      });
+  }
+}
+
 async function _evaluate(
   warehouse: Warehouse,
   check: CheckDeclaration,
@@ -244,17 +282,9 @@ async function _evaluate(
   now: Date,
   previousSchema: (target: string, column: string) => Promise<PayloadSchema | null>,
 ): Promise<Omit<CheckEvaluation, "seconds">> {
-  const relation = _relation(check.target);
-  const origin = { path: check.path, line: check.line };
+  const sql = checkQuery(check, compiler);
   switch (check.kind) {
     case "volume_anomaly": {
-      const sql = compiler.dailyCounts({
-        relation,
-        timestampColumn: check.timestampColumn,
-        dimensions: check.dimensions,
-        where: check.where,
-        origin,
-      });
       const counts = await warehouse.queryFrame(sql);
       const scored = volumeAnomalies(counts, {
         ...volumeOptions(check),
@@ -276,12 +306,6 @@ async function _evaluate(
       return { check, result: volumeCheckResult(check, scored), series, schema: null };
     }
     case "freshness": {
-      const sql = compiler.newest({
-        relation,
-        timestampColumn: check.timestampColumn,
-        where: check.where,
-        origin,
-      });
       const [row] = await warehouse.query<{ newest: unknown }>(sql);
       const newest = _date(row?.newest);
       const freshness = checkFreshness(newest, {
@@ -309,12 +333,6 @@ async function _evaluate(
       };
     }
     case "schema_change": {
-      const sql = compiler.payloadKeyTypes({
-        relation,
-        column: check.column,
-        where: check.where,
-        origin,
-      });
       const rows = await warehouse.query<{ key: string; type: string }>(sql);
       const current = schemaFromKeyTypes(
         rows.map((r) => ({ key: String(r.key), type: String(r.type) })),

@@ -20,6 +20,7 @@ import { formatValue } from "../format/mod.ts";
 import type { ModelResult, TestResult } from "../models/mod.ts";
 import { appendAuditRows, AUDIT_TABLES, type CheckResult, readAlertState } from "../observe/mod.ts";
 import type { Warehouse } from "../warehouse/mod.ts";
+import { stageRunId, withStageLabels } from "./labels.ts";
 import { peakRssMiB } from "./memory.ts";
 import type { StageSummaryBase } from "./types.ts";
 
@@ -52,8 +53,8 @@ export interface AlertsStageOptions {
    */
   now?: Date;
   /**
-   * Run id written with the alert state.
-   * @default {a random UUID}
+   * Run id written with the alert state and put on the warehouse jobs' labels.
+   * @default {the run id in force, else a new UUID}
    */
   runId?: string;
   /**
@@ -205,10 +206,23 @@ export function alertResultsOf(
  * await wh.close();
  * ```
  */
-export async function runAlertsStage(
+export function runAlertsStage(
   warehouse: Warehouse,
   results: readonly AlertResult[],
   options: AlertsStageOptions = {},
+): Promise<AlertsStageSummary> {
+  const runId = stageRunId(options.runId);
+  return withStageLabels(
+    "alerts",
+    runId,
+    () => _runAlertsStage(warehouse, results, { ...options, runId }),
+  );
+}
+
+async function _runAlertsStage(
+  warehouse: Warehouse,
+  results: readonly AlertResult[],
+  options: AlertsStageOptions,
 ): Promise<AlertsStageSummary> {
   const started = performance.now();
   const now = options.now ?? new Date();

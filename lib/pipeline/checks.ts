@@ -16,6 +16,7 @@ import {
 } from "../observe/mod.ts";
 import type { Warehouse } from "../warehouse/mod.ts";
 import { PIPELINE_DEFAULTS } from "./defaults.ts";
+import { stageRunId, withStageLabels } from "./labels.ts";
 import { peakRssMiB } from "./memory.ts";
 import type { StageSummaryBase } from "./types.ts";
 
@@ -54,8 +55,9 @@ export interface ChecksStageOptions {
    */
   built?: ReadonlySet<string> | null;
   /**
-   * Run id written with every audit row (the models stage's, so tables join).
-   * @default {a random UUID}
+   * Run id written with every audit row (the models stage's, so tables join) and put on the
+   * warehouse jobs' labels.
+   * @default {the run id in force, else a new UUID}
    */
   runId?: string;
   /**
@@ -121,9 +123,17 @@ export interface ChecksStageSummary extends StageSummaryBase<"checks"> {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function runChecksStage(
+export function runChecksStage(
   warehouse: Warehouse,
   options: ChecksStageOptions = {},
+): Promise<ChecksStageSummary> {
+  const runId = stageRunId(options.runId);
+  return withStageLabels("checks", runId, () => _runChecksStage(warehouse, { ...options, runId }));
+}
+
+async function _runChecksStage(
+  warehouse: Warehouse,
+  options: ChecksStageOptions,
 ): Promise<ChecksStageSummary> {
   const started = performance.now();
   const emit = options.onProgress ?? (() => {});

@@ -13,6 +13,9 @@
  * // One stage on an open warehouse, with progress:
  * const load = await runLoadStage(wh, { dir: "data/raw", onProgress: (p) => tick(p.done) });
  *
+ * // The configured warehouse (BigQuery when TERRALOOP_WAREHOUSE=bigquery), in one call:
+ * const wh = await openConfiguredWarehouse({ duckdbPath: ws.duckdbPath });
+ *
  * // A notebook's own workspace, each stage done only when needed:
  * const ws = notebookWorkspace({ users: 5000, days: 30 });
  * const models = await ensureModels(ws, await openDuckDb(ws.duckdbPath));
@@ -33,3 +36,6 @@ export * from "./alerts.ts";
 export * from "./history.ts";
 export * from "./pipeline.ts";
 export * from "./workspace.ts";
+export * from "./warehouse.ts";
+export * from "./dry_run.ts";
+export * from "./labels.ts";

@@ -10,13 +10,19 @@ import type { GenerateOptions, GenerateProgress } from "../generate/mod.ts";
 import type { SendOptions } from "../alerts/mod.ts";
 import { loadProject, type Project, type RunEvent } from "../models/mod.ts";
 import { type IdSyncRow, readIdSync } from "../report/mod.ts";
-import { openWarehouse, type Warehouse, type WarehouseConfig } from "../warehouse/mod.ts";
+import {
+  openWarehouse,
+  type Warehouse,
+  type WarehouseConfig,
+  withJobLabels,
+} from "../warehouse/mod.ts";
 import { alertResultsOf, type AlertsStageSummary, runAlertsStage } from "./alerts.ts";
 import { type ChecksEvent, type ChecksStageSummary, datasetEnd, runChecksStage } from "./checks.ts";
 import { PIPELINE_DEFAULTS } from "./defaults.ts";
 import { type GenerateStageSummary, runGenerateStage } from "./generate.ts";
 import { appendRunHistory, runtimeVersions } from "./history.ts";
 import { type LoadProgress, type LoadStageSummary, runLoadStage } from "./load.ts";
+import { withStageLabels } from "./labels.ts";
 import { peakRssMiB } from "./memory.ts";
 import { type ModelsStageSummary, runModelsStage } from "./models.ts";
 import { type ReportStageSummary, runReportStage } from "./report.ts";
@@ -97,8 +103,9 @@ export interface PipelineOptions {
    */
   reportPath?: string;
   /**
-   * Run id, written to `run_results.json` and every audit table.
-   * @default {a random UUID}
+   * This run's id: in `run_results.json`, the `run_id` of every audit row and a label on every
+   * warehouse job.
+   * @default {a new UUID}
    */
   runId?: string;
   /**
@@ -257,18 +264,24 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
   const record = async (status: "success" | "failed" | "error", message: string | null) => {
     if (!audit) return;
     try {
-      await appendRunHistory(warehouse, {
-        runId,
-        startedAt,
-        endedAt: new Date(),
-        status,
-        trigger: options.trigger ?? "api",
-        parameters,
-        versions: { ...runtimeVersions(), ...(await _generatorVersion(out)), ...options.versions },
-        link,
-        message,
-        models: models?.results.models ?? [],
-      });
+      const versions = {
+        ...runtimeVersions(),
+        ...(await _generatorVersion(out)),
+        ...options.versions,
+      };
+      await withJobLabels({ stage: "audit", run_id: runId }, () =>
+        appendRunHistory(warehouse, {
+          runId,
+          startedAt,
+          endedAt: new Date(),
+          status,
+          trigger: options.trigger ?? "api",
+          parameters,
+          versions,
+          link,
+          message,
+          models: models?.results.models ?? [],
+        }));
     } catch (error) {
       warn(`Cannot append the run to the audit tables: ${_message(error)}`);
     }
@@ -296,6 +309,7 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
         await runLoadStage(warehouse, {
           dir: out,
           prune: true,
+          runId,
           onProgress: (progress) => emit({ type: "load_progress", progress }),
         }),
       );
@@ -347,7 +361,7 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
     let idSync: IdSyncRow | null = null;
     let report: ReportStageSummary | null = null;
     if (models.success) {
-      idSync = await readIdSync(warehouse);
+      idSync = await withStageLabels("report", runId, () => readIdSync(warehouse));
       if (idSync) emit({ type: "id_sync", idSync });
       emit({ type: "stage_start", stage: "report" });
       report = done(
@@ -355,6 +369,7 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
           truthPath: join(out, "truth.json"),
           runResultsPath: models.runResultsPath ?? undefined,
           out: reportPath,
+          runId,
         }),
       );
     }

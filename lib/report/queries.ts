@@ -330,7 +330,8 @@ export async function readLatestDataTests(warehouse: Warehouse): Promise<AuditTe
 
 /**
  * Row counts of every table and view in the raw, staging and marts layers, in layer order.
- * Reads the warehouse catalogue (`information_schema.tables`, as DuckDB has it).
+ * The names come from the warehouse's catalogue (`listRelations`: DuckDB's
+ * information_schema, BigQuery's tables.list).
  *
  * @example
  * ```ts
@@ -338,12 +339,12 @@ export async function readLatestDataTests(warehouse: Warehouse): Promise<AuditTe
  * ```
  */
 export async function readTableCounts(warehouse: Warehouse): Promise<TableCountRow[]> {
-  const layers = ["raw", "staging", "marts"];
-  const names = await warehouse.query<{ table_schema: string; table_name: string }>(
-    `select table_schema, table_name from information_schema.tables
-     where table_schema in (${layers.map((l) => warehouse.literal(l)).join(", ")})
-     order by case table_schema when 'raw' then 1 when 'staging' then 2 else 3 end, table_name`,
-  );
+  const names: { table_schema: string; table_name: string }[] = [];
+  for (const layer of ["raw", "staging", "marts"]) {
+    for (const name of await warehouse.listRelations(layer)) {
+      names.push({ table_schema: layer, table_name: name });
+    }
+  }
   if (names.length === 0) return [];
   const counts = await warehouse.query<{ layer: string; table_name: string; n: number }>(
     names.map((t) =>

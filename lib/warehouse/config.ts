@@ -2,6 +2,7 @@ import type { Warehouse } from "./types.ts";
 import { bigQueryDataset, DEFAULT_DATASET_PREFIX, type RelationNaming } from "./dialect.ts";
 import { openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
 import { openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
+import { redactSecrets } from "./_secrets.ts";
 
 /** Which warehouse to use and where it is; built by {@linkcode warehouseConfigFromEnv}. */
 export type WarehouseConfig =
@@ -22,6 +23,10 @@ export type WarehouseConfig =
     location: string;
     /** API base URL, for emulators and tests. */
     apiEndpoint?: string;
+    /** Cloud Storage JSON API base URL (gs:// loads), for emulators and tests. */
+    storageEndpoint?: string;
+    /** `maximumBytesBilled` of every query job; unset means no limit. */
+    maximumBytesBilled?: number;
   };
 
 /** Command-line flags that override the environment (unset or empty ones are ignored). */
@@ -56,6 +61,11 @@ export interface WarehouseFlags {
    * @default {undefined}
    */
   apiEndpoint?: string;
+  /**
+   * `--maximum-bytes-billed`; overrides `TERRALOOP_BQ_MAXIMUM_BYTES_BILLED`.
+   * @default {undefined}
+   */
+  maximumBytesBilled?: string;
 }
 
 /** Defaults applied when neither a flag nor the environment sets a value. */
@@ -75,16 +85,19 @@ const LOCATION = /^[A-Za-z]+(?:-[A-Za-z0-9]+)*$/;
 
 /**
  * Read the warehouse settings from the environment, with command-line flags taking
- * precedence; throws a `TypeError` naming the setting (or flag) when a value is wrong.
+ * precedence; throws a `TypeError` naming the setting (or flag) when a value is wrong. Values
+ * are echoed in messages with any URL password or token redacted.
  *
  * | variable | meaning | default |
  * | --- | --- | --- |
  * | `TERRALOOP_WAREHOUSE` | `duckdb` or `bigquery` | `duckdb` |
  * | `TERRALOOP_DUCKDB_PATH` | DuckDB file | `data/warehouse.duckdb` |
- * | `TERRALOOP_BQ_PROJECT` | Google Cloud project (required for BigQuery) | — |
+ * | `TERRALOOP_BQ_PROJECT` | Google Cloud project (required for BigQuery) | `GOOGLE_CLOUD_PROJECT` |
  * | `TERRALOOP_BQ_DATASET_PREFIX` | dataset prefix | `terraloop` |
  * | `TERRALOOP_BQ_LOCATION` | dataset and job location | `US` |
+ * | `TERRALOOP_BQ_MAXIMUM_BYTES_BILLED` | bytes billed limit of every query job | none |
  * | `TERRALOOP_BQ_API_ENDPOINT` | API base URL (emulators) | Google's |
+ * | `TERRALOOP_GCS_API_ENDPOINT` | Cloud Storage API base URL (emulators) | Google's |
  *
  * Credentials are not part of the config: BigQuery uses Application Default Credentials
  * (`GOOGLE_APPLICATION_CREDENTIALS` or `gcloud auth application-default login`).
@@ -117,38 +130,59 @@ export function warehouseConfigFromEnv(
     return { kind, path: path ?? WAREHOUSE_DEFAULTS.duckdbPath };
   }
 
-  const project = setting("bigqueryProject", "--bigquery-project", "TERRALOOP_BQ_PROJECT");
+  let project = setting("bigqueryProject", "--bigquery-project", "TERRALOOP_BQ_PROJECT");
+  if (!project.value && env.GOOGLE_CLOUD_PROJECT?.trim()) {
+    project = { value: env.GOOGLE_CLOUD_PROJECT.trim(), name: "GOOGLE_CLOUD_PROJECT" };
+  }
   if (!project.value) {
     throw new TypeError(
       `TERRALOOP_BQ_PROJECT is required when ${kindSetting.name} is "bigquery": ` +
-        `set it to the Google Cloud project id that holds the datasets`,
+        `set it (or GOOGLE_CLOUD_PROJECT, or --bigquery-project) to the Google Cloud project ` +
+        `id that holds the datasets`,
     );
   }
   if (!PROJECT_ID.test(project.value)) {
     throw new TypeError(
       `${project.name} must be a Google Cloud project id (6-30 lower-case letters, digits ` +
-        `or hyphens, starting with a letter), got "${project.value}"`,
+        `or hyphens, starting with a letter), got "${_shown(project.value)}"`,
     );
   }
   const prefix = setting("datasetPrefix", "--dataset-prefix", "TERRALOOP_BQ_DATASET_PREFIX");
   if (prefix.value !== undefined && !DATASET_PREFIX.test(prefix.value)) {
     throw new TypeError(
-      `${prefix.name} must contain only letters, digits and underscores, got "${prefix.value}"`,
+      `${prefix.name} must contain only letters, digits and underscores, got ` +
+        `"${_shown(prefix.value)}"`,
     );
   }
   const location = setting("location", "--location", "TERRALOOP_BQ_LOCATION");
   if (location.value !== undefined && !LOCATION.test(location.value)) {
     throw new TypeError(
       `${location.name} must be a BigQuery location such as "US", "EU" or "europe-west1", ` +
-        `got "${location.value}"`,
+        `got "${_shown(location.value)}"`,
     );
   }
   const endpoint = setting("apiEndpoint", "--api-endpoint", "TERRALOOP_BQ_API_ENDPOINT");
-  if (endpoint.value !== undefined && !_isHttpUrl(endpoint.value)) {
-    throw new TypeError(
-      `${endpoint.name} must be an http(s) URL such as "http://127.0.0.1:9050", ` +
-        `got "${endpoint.value}"`,
-    );
+  if (endpoint.value !== undefined) _checkEndpoint(endpoint.name, endpoint.value);
+  const storage = env.TERRALOOP_GCS_API_ENDPOINT?.trim();
+  if (storage) _checkEndpoint("TERRALOOP_GCS_API_ENDPOINT", storage);
+  const budget = setting(
+    "maximumBytesBilled",
+    "--maximum-bytes-billed",
+    "TERRALOOP_BQ_MAXIMUM_BYTES_BILLED",
+  );
+  let maximumBytesBilled: number | undefined;
+  if (budget.value !== undefined) {
+    const digits = budget.value.replaceAll("_", "");
+    maximumBytesBilled = Number(digits);
+    if (
+      !/^[0-9]+$/.test(digits) || !Number.isSafeInteger(maximumBytesBilled) ||
+      maximumBytesBilled <= 0
+    ) {
+      throw new TypeError(
+        `${budget.name} must be a whole number of bytes greater than 0 (e.g. 10000000000 ` +
+          `for 10 GB), got "${_shown(budget.value)}"`,
+      );
+    }
   }
   return {
     kind,
@@ -156,6 +190,8 @@ export function warehouseConfigFromEnv(
     datasetPrefix: prefix.value ?? WAREHOUSE_DEFAULTS.datasetPrefix,
     location: location.value ?? WAREHOUSE_DEFAULTS.location,
     ...(endpoint.value ? { apiEndpoint: endpoint.value } : {}),
+    ...(storage ? { storageEndpoint: storage } : {}),
+    ...(maximumBytesBilled !== undefined ? { maximumBytesBilled } : {}),
   };
 }
 
@@ -177,7 +213,10 @@ export interface OpenWarehouseOptions {
    * endpoint come from the config).
    * @default {{}}
    */
-  bigquery?: Omit<OpenBigQueryOptions, "datasetPrefix" | "location" | "apiEndpoint">;
+  bigquery?: Omit<
+    OpenBigQueryOptions,
+    "datasetPrefix" | "location" | "apiEndpoint" | "storageEndpoint" | "maximumBytesBilled"
+  >;
 }
 
 /**
@@ -205,6 +244,10 @@ export async function openWarehouse(
     datasetPrefix: config.datasetPrefix,
     location: config.location,
     ...(config.apiEndpoint ? { apiEndpoint: config.apiEndpoint } : {}),
+    ...(config.storageEndpoint ? { storageEndpoint: config.storageEndpoint } : {}),
+    ...(config.maximumBytesBilled !== undefined
+      ? { maximumBytesBilled: config.maximumBytesBilled }
+      : {}),
   });
 }
 
@@ -264,11 +307,30 @@ export async function missingWarehouseProblem(config: WarehouseConfig): Promise<
   }
 }
 
-function _isHttpUrl(value: string): boolean {
+// An endpoint is an http(s) URL without user info: credentials come from ADC, and a
+// password in a URL would end up in messages and logs.
+function _checkEndpoint(name: string, value: string): void {
+  let url: URL | undefined;
   try {
-    const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:";
+    url = new URL(value);
   } catch {
-    return false;
+    url = undefined;
   }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new TypeError(
+      `${name} must be an http(s) URL such as "http://127.0.0.1:9050", got "${_shown(value)}"`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new TypeError(
+      `${name} must not contain a user name or password (BigQuery credentials come from ` +
+        `Application Default Credentials), got "${_shown(value)}"`,
+    );
+  }
+}
+
+// A setting's value as it may be shown: URL user info and tokens redacted, even when the
+// value does not parse as a URL.
+function _shown(value: string): string {
+  return redactSecrets(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, "$1[redacted]@"));
 }

@@ -6,7 +6,7 @@
  */
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import pl from "nodejs-polars";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type {
   ColumnInfo,
   LoadFileResult,
@@ -35,6 +35,12 @@ export interface OpenDuckDbOptions {
    */
   scratchDir?: string;
   /**
+   * Create the file (with the raw schema) when it does not exist. Stages that need loaded
+   * data pass `false`, so a mistyped path is an error, not a new empty warehouse.
+   * @default {true}
+   */
+  create?: boolean;
+  /**
    * Open an existing file for reading only (`access_mode = READ_ONLY`): many read-only
    * processes may hold it at once, nothing is created or written, and a missing file is an
    * error instead of a new empty warehouse. Readers (report, docs, notebooks) use this.
@@ -46,6 +52,12 @@ export interface OpenDuckDbOptions {
 /**
  * Open (or create) a DuckDB warehouse file; `":memory:"` gives a throwaway one.
  * The session time zone is UTC, so timestamps read and written are UTC.
+ *
+ * An existing file that is not a DuckDB database (a CSV given by mistake) is refused with
+ * its name: DuckDB itself would open it as an empty in-memory database and save nothing.
+ * A new file is created under a temporary name and linked into place once it holds the
+ * raw schema, so a crash while creating leaves no file; a 0-byte file (left by a crash of
+ * an older version) is replaced.
  *
  * @example
  * ```ts
@@ -59,24 +71,31 @@ export async function openDuckDb(
   options: OpenDuckDbOptions = {},
 ): Promise<DuckDbWarehouse> {
   const readOnly = options.readOnly === true && path !== ":memory:";
-  if (readOnly) {
-    await Deno.stat(path).catch((error) => {
+  const config: Record<string, string> = {};
+  if (options.threads) config.threads = String(options.threads);
+  if (readOnly) config.access_mode = "READ_ONLY";
+  const opening = `Cannot open DuckDB warehouse "${path}"${readOnly ? " read-only" : ""}`;
+  if (path !== ":memory:") {
+    const state = await _fileState(path);
+    if (state === "other") {
       throw new Error(
-        `Cannot open DuckDB warehouse "${path}" read-only: ${
-          error instanceof Deno.errors.NotFound ? "the file does not exist" : messageOf(error)
-        }`,
-        { cause: error },
+        `${opening}: the file exists but is not a DuckDB database (no DuckDB header); pass ` +
+          `the path of a DuckDB file, or a new one`,
       );
-    });
-  } else if (path !== ":memory:") {
-    await Deno.mkdir(dirname(path), { recursive: true });
+    }
+    if (state !== "duckdb") {
+      if (readOnly || options.create === false) {
+        throw new Error(
+          `${opening}: the file does not exist (nothing has been loaded there yet: run load ` +
+            `first)`,
+        );
+      }
+      await _createWarehouseFile(path, state === "empty", config);
+    }
   }
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, {
-      ...(options.threads ? { threads: String(options.threads) } : {}),
-      ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
-    });
+    instance = await DuckDBInstance.create(path, config);
   } catch (error) {
     const message = messageOf(error);
     const hint = /lock/i.test(message)
@@ -87,12 +106,7 @@ export async function openDuckDb(
           "it read-only and may share it, but a writer needs it alone; close the other " +
           "process or its notebook kernel)"
       : "";
-    throw new Error(
-      `Cannot open DuckDB warehouse "${path}"${readOnly ? " read-only" : ""}: ${message}${hint}`,
-      {
-        cause: error,
-      },
-    );
+    throw new Error(`${opening}: ${message}${hint}`, { cause: error });
   }
   const connection = await instance.connect();
   const scratchDir = options.scratchDir ?? await Deno.makeTempDir({ prefix: "terraloop-" });
@@ -101,6 +115,90 @@ export async function openDuckDb(
   await warehouse.execute("set TimeZone = 'UTC'");
   if (!readOnly) await warehouse.execute(RAW_SCHEMA_SQL);
   return warehouse;
+}
+
+/** DuckDB's database header holds this magic at byte offset 8 (after a checksum). */
+const _DUCKDB_MAGIC = "DUCK";
+
+/** What is at a warehouse path: nothing, a 0-byte file, a DuckDB database, or other bytes. */
+async function _fileState(path: string): Promise<"missing" | "empty" | "duckdb" | "other"> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "missing";
+    throw new Error(`Cannot open DuckDB warehouse "${path}": ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  try {
+    const info = await file.stat();
+    if (!info.isFile) {
+      throw new Error(`Cannot open DuckDB warehouse "${path}": it is not a file`);
+    }
+    if (info.size === 0) return "empty";
+    const header = new Uint8Array(12);
+    let filled = 0;
+    while (filled < header.length) {
+      const n = await file.read(header.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    const magic = new TextDecoder().decode(header.subarray(8, filled));
+    return filled === header.length && magic === _DUCKDB_MAGIC ? "duckdb" : "other";
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Create a warehouse file under a temporary name in the same directory, with the raw
+ * schema checkpointed into it, then hard-link it into place: the link fails rather than
+ * replace a file another process created meanwhile, and a crash at any point leaves either
+ * no file at `path` or a complete one. `replaceEmpty` removes a 0-byte leftover first.
+ */
+async function _createWarehouseFile(
+  path: string,
+  replaceEmpty: boolean,
+  config: Record<string, string>,
+): Promise<void> {
+  const dir = dirname(path);
+  await Deno.mkdir(dir, { recursive: true });
+  const temporary = join(dir, `.${basename(path)}.creating-${crypto.randomUUID()}`);
+  try {
+    const instance = await DuckDBInstance.create(temporary, config);
+    try {
+      const connection = await instance.connect();
+      try {
+        await connection.run(RAW_SCHEMA_SQL);
+        await connection.run("checkpoint");
+      } finally {
+        connection.closeSync();
+      }
+    } finally {
+      instance.closeSync();
+    }
+    if (replaceEmpty) {
+      // Only a file that is still empty is a leftover; anything else is someone's data.
+      const info = await Deno.stat(path).catch(() => undefined);
+      if (info?.size === 0) await Deno.remove(path).catch(() => {});
+      await Deno.remove(`${path}.wal`).catch(() => {});
+    }
+    try {
+      await Deno.link(temporary, path);
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) return; // another process won the race
+      // Filesystems without hard links: rename, which is atomic too.
+      await Deno.rename(temporary, path);
+    }
+  } catch (error) {
+    throw new Error(`Cannot create DuckDB warehouse "${path}": ${messageOf(error)}`, {
+      cause: error,
+    });
+  } finally {
+    await Deno.remove(temporary).catch(() => {});
+    await Deno.remove(`${temporary}.wal`).catch(() => {});
+  }
 }
 
 /** The embedded DuckDB implementation of {@linkcode Warehouse}. */
@@ -165,6 +263,14 @@ export class DuckDbWarehouse implements Warehouse {
          and table_name = ${this.literal(relation.name)}`,
     );
     return (rows[0]?.n ?? 0) > 0;
+  }
+
+  async listRelations(schema: string): Promise<string[]> {
+    const rows = await this.query<{ name: string }>(
+      `select table_name as name from information_schema.tables
+       where table_schema = ${this.literal(schema)} order by table_name`,
+    );
+    return rows.map((row) => row.name);
   }
 
   async describe(relation: Relation): Promise<ColumnInfo[]> {

@@ -15,7 +15,15 @@ export * from "./types.ts";
 export * from "./raw_tables.ts";
 export * from "./dialect.ts";
 export { DuckDbWarehouse, openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
-export { BigQueryWarehouse, openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
+export {
+  BigQueryWarehouse,
+  CredentialsError,
+  formatBytes,
+  openBigQuery,
+  type OpenBigQueryOptions,
+} from "./bigquery.ts";
+export { currentJobLabels, labelKey, labelValue, withJobLabels } from "./job_labels.ts";
+export { materializeOptionsOf } from "./materialize_options.ts";
 export {
   missingWarehouseProblem,
   openWarehouse,

@@ -18,6 +18,7 @@ import {
   stripAnsi,
 } from "../../lib/jupyter/mod.ts";
 import { notebookWorkspace } from "../../lib/pipeline/mod.ts";
+import { isCi } from "../_env.ts";
 
 const PLOTLY = "application/vnd.plotly.v1+json";
 
@@ -108,6 +109,7 @@ Deno.test({
           const cells = await executedCells(result);
           const code = cells.filter((c) => c.cell_type === "code");
           assert.equal(code.length, result.nCodeCells);
+          assert.ok(code.length > 0, `${result.notebook} has code cells`);
           assert.ok(code.every((c) => typeof c.execution_count === "number"), result.notebook);
           assert.deepEqual(outputsOf(cells).filter((o) => o.output_type === "error"), []);
           // Every code cell after the import and parameters cells shows something.
@@ -217,7 +219,7 @@ Deno.test({
       });
 
       const available = browserAvailable();
-      const ci = Deno.env.get("CI") === "true";
+      const ci = isCi();
       if (!available && !ci) {
         console.warn(
           "\n%c!!! SKIPPING the notebooks' browser step: no Chromium found (install chromium " +

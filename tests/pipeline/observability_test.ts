@@ -24,6 +24,7 @@ import { generateDataset, NO_MESS, type PlantAnomalyOptions } from "../../lib/ge
 import { AUDIT_TABLES } from "../../lib/observe/mod.ts";
 import { AUDIT_RELATION } from "../../lib/models/mod.ts";
 import { openDuckDb } from "../../lib/warehouse/mod.ts";
+import { cliEnv } from "../_env.ts";
 import { type Received, startReceiver } from "../alerts/_receiver.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -85,19 +86,8 @@ Deno.test({
           report,
         ],
         cwd: ROOT,
-        env: {
-          NO_COLOR: "1",
-          TZ: "UTC",
-          SLACK_WEBHOOK_URL: webhookUrl,
-          TERRALOOP_WAREHOUSE: "",
-          TERRALOOP_DUCKDB_PATH: "",
-          TERRALOOP_CHECKS_NOW: "",
-          TERRALOOP_ALERT_SUPPRESSION_HOURS: "",
-          GITHUB_SERVER_URL: "",
-          GITHUB_REPOSITORY: "",
-          GITHUB_RUN_ID: "",
-          GITHUB_EVENT_NAME: "",
-        },
+        clearEnv: true,
+        env: cliEnv({ SLACK_WEBHOOK_URL: webhookUrl }),
       }).output();
       const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
       const result = {

@@ -8,13 +8,15 @@ import {
   DEFAULT_USERS,
 } from "../../lib/generate/mod.ts";
 import { PIPELINE_DEFAULTS } from "../../lib/pipeline/mod.ts";
+import { cliEnv } from "../_env.ts";
 
 async function pipeline(cwd: string, ...args: string[]) {
   const script = new URL("../../cli/pipeline.ts", import.meta.url).pathname;
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", script, ...args],
     cwd,
-    env: { NO_COLOR: "1", TZ: "UTC", SLACK_WEBHOOK_URL: "", TERRALOOP_CHECKS_NOW: "" },
+    clearEnv: true,
+    env: cliEnv(),
   }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
@@ -94,17 +96,8 @@ async function task(file: string, args: string[], env: Record<string, string> = 
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", join(root, "cli", file), ...args],
     cwd: root,
-    env: {
-      NO_COLOR: "1",
-      TZ: "UTC",
-      TERRALOOP_WAREHOUSE: "",
-      TERRALOOP_DUCKDB_PATH: "",
-      TERRALOOP_BQ_PROJECT: "",
-      TERRALOOP_CHECKS_NOW: "",
-      TERRALOOP_ALERT_SUPPRESSION_HOURS: "",
-      SLACK_WEBHOOK_URL: "",
-      ...env,
-    },
+    clearEnv: true,
+    env: cliEnv(env),
   }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
