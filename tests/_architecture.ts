@@ -41,8 +41,12 @@ export const LAYERS: readonly Layer[] = [
     role: "stages as functions: options in, typed summary out, progress by callback",
   },
   {
-    folders: ["lib/report", "lib/docs", "lib/alerts", "lib/observe", "lib/notebook"],
-    role: "report and docs pages, alerts, run history, notebook display helpers",
+    folders: ["lib/report", "lib/docs", "lib/alerts", "lib/notebook"],
+    role: "report and docs pages, alerts, notebook display helpers",
+  },
+  {
+    folders: ["lib/observe"],
+    role: "data checks and run history (audit tables), read by the report",
   },
   {
     folders: ["lib/jupyter"],

@@ -119,6 +119,7 @@ function _sample(sample: string | undefined, max: number): string {
 }
 
 function _rows(result: AlertResult): string {
+  if (result.kind === "model") return "build failed";
   const unit = result.kind === "test" ? "failing row" : "failure";
   return `${result.failures} ${unit}${result.failures === 1 ? "" : "s"}`;
 }

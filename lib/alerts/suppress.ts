@@ -21,8 +21,8 @@ export interface AlertResult {
   model: string;
   /** Test or check name as shown. */
   name: string;
-  /** `test` (a data test) or `check` (an observability check). */
-  kind: "test" | "check";
+  /** `test` (a data test), `check` (an observability check) or `model` (a model build). */
+  kind: "test" | "check" | "model";
   /** Declared severity. */
   severity: "warn" | "error";
   /** `fail` (error severity), `warn`, `pass`, or `skipped` (not evaluated this run: state kept). */

@@ -34,4 +34,5 @@ export * from "./retention.ts";
 export * from "./rolling.ts";
 export * from "./regional.ts";
 export * from "./affinity.ts";
+export * from "./check_history.ts";
 export type { ChartInput } from "./_frame.ts";

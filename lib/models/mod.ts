@@ -38,3 +38,4 @@ export * from "./compile.ts";
 export * from "./run.ts";
 export * from "./coverage.ts";
 export * from "./sources.ts";
+export * from "./check_sql.ts";

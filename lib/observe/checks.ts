@@ -132,6 +132,8 @@ export interface SchemaChangeCheck extends CheckBase {
   severity: CheckSeverity;
   /** The JSON column. */
   column: string;
+  /** SQL condition on the rows read (e.g. recent loads only, on a large table), or null. */
+  where: string | null;
 }
 
 /** A parsed check declaration. */
@@ -170,7 +172,7 @@ const _KEYS: Record<CheckKind, string[]> = {
     "error_after",
     "filter",
   ],
-  schema_change: [..._COMMON_KEYS, "severity", "column"],
+  schema_change: [..._COMMON_KEYS, "severity", "column", "where"],
 };
 
 /**
@@ -473,6 +475,7 @@ function _checks(
           name: r.string("name") ?? `schema_change_${subject}_${column}`,
           severity: r.oneOf("severity", ["warn", "error"] as const) ?? "warn",
           column,
+          where: r.string("where"),
         };
       }
     }

@@ -1,8 +1,10 @@
 /**
  * Data observability in the manner of Elementary: volume anomalies on daily counts, source
  * freshness with dbt's semantics, schema changes of raw JSON payloads, their declarations in
- * the models' YAML, and one result shape for all of them. Pure functions: frames and values
- * in, frames and values out; reading the warehouse is the pipeline's job.
+ * the models' YAML, and one result shape for all of them (pure functions: frames and values in,
+ * frames and values out); plus evaluating declared checks on a warehouse (`evaluateChecks`)
+ * and the run history kept in the audit tables (`AUDIT_TABLES`, `appendAuditRows`,
+ * `readRunHistory`).
  *
  * ```ts
  * import assert from "node:assert/strict";
@@ -34,3 +36,5 @@ export * from "./freshness.ts";
 export * from "./schema_change.ts";
 export * from "./checks.ts";
 export * from "./results.ts";
+export * from "./audit.ts";
+export * from "./evaluate.ts";

@@ -19,8 +19,18 @@ import { formatAge, type FreshnessResult } from "./freshness.ts";
 import { describeSchemaChange, type SchemaChange } from "./schema_change.ts";
 import type { VolumeAnomalyOptions } from "./volume.ts";
 
-/** Outcome of a check: `warn`/`error` are failures at that severity. */
-export type CheckStatus = "pass" | "warn" | "error" | "not_enough_data";
+/**
+ * Outcome of a check, in the data tests' words (`TestResult.status`): `pass`; `warn` (a failure
+ * of a `warn` check); `fail` (a failure of an `error` check); `error` (the check could not be
+ * evaluated: its query failed); `skipped` (the model it watches was not built this run);
+ * `not_enough_data` (too little history to score anything yet).
+ */
+export type CheckStatus = "pass" | "warn" | "fail" | "error" | "skipped" | "not_enough_data";
+
+/** The status of a failure at `severity`: `warn` → `warn`, `error` → `fail`. */
+export function failureStatus(severity: CheckSeverity): "warn" | "fail" {
+  return severity === "error" ? "fail" : "warn";
+}
 
 /** The result of one check in one run. */
 export interface CheckResult {
@@ -91,8 +101,8 @@ export function volumeOptions(check: VolumeAnomalyCheck): VolumeAnomalyOptions {
 }
 
 /**
- * Summarise a `volumeAnomalies()` frame: failures are the anomalous days (status = the
- * check's severity), `not_enough_data` when no day could be scored, else `pass`. The
+ * Summarise a `volumeAnomalies()` frame: failures are the anomalous days (status `warn` or
+ * `fail` by the check's severity), `not_enough_data` when no day could be scored, else `pass`. The
  * fingerprint lists the anomalous series and days, so the same incident is the same result.
  *
  * @example
@@ -138,7 +148,11 @@ export function volumeCheckResult(
       _n(row.lower)
     }–${_n(row.upper)}, z ${(row.z as number).toFixed(1)})`;
   });
-  const status = rows.length > 0 ? check.severity : checked === 0 ? "not_enough_data" : "pass";
+  const status: CheckStatus = rows.length > 0
+    ? failureStatus(check.severity)
+    : checked === 0
+    ? "not_enough_data"
+    : "pass";
   const message = rows.length > 0
     ? `${rows.length} anomalous day${rows.length === 1 ? "" : "s"} of ${checked} checked: ${
       lines[0]
@@ -184,7 +198,7 @@ export function volumeCheckResult(
  * const now = new Date("2026-04-01T12:00Z");
  * const freshness = checkFreshness(newest, { errorAfter: { count: 1, period: "day" }, now });
  * const result = freshnessCheckResult(check!, freshness);
- * assert.deepEqual([result.target, result.status, result.failures], ["raw.events", "error", 1]);
+ * assert.deepEqual([result.target, result.status, result.failures], ["raw.events", "fail", 1]);
  * assert.deepEqual(result.sample, ["newest 2026-03-30T12:00:00.000Z, 2 d old"]);
  * ```
  */
@@ -196,7 +210,7 @@ export function freshnessCheckResult(
   return {
     ..._base(check),
     severity: freshness.status === "error" ? "error" : "warn",
-    status: freshness.status,
+    status: freshness.status === "error" ? "fail" : freshness.status,
     failures: failed ? 1 : 0,
     message: freshness.message,
     sample: failed
@@ -243,7 +257,7 @@ export function schemaChangeCheckResult(
   return {
     ..._base(check),
     severity: check.severity,
-    status: change.changed ? check.severity : "pass",
+    status: change.changed ? failureStatus(check.severity) : "pass",
     failures: lines.length,
     message: change.baseline
       ? "first run: schema recorded as the baseline"
@@ -254,6 +268,42 @@ export function schemaChangeCheckResult(
       : `no key of ${check.column} appeared, vanished or changed type`,
     sample: lines.slice(0, 5),
     fingerprint: lines.join(","),
+  };
+}
+
+/**
+ * The result of a check that was not evaluated: `skipped` (the model it watches was not built)
+ * or `error` (its query failed; `reason` is the error). Neither has failures or a fingerprint;
+ * an `error` is shown and alerted as a failure at the check's severity.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCheckDeclarations } from "./checks.ts";
+ * const [check] = parseCheckDeclarations(
+ *   "models:\n  - name: stg_events\n    checks: [schema_change]\n",
+ *   "schema.yml",
+ * );
+ * const result = notEvaluatedCheckResult(check!, "skipped", 'model "stg_events" was not built');
+ * assert.equal(result.status, "skipped");
+ * assert.equal(result.message, 'skipped: model "stg_events" was not built');
+ * ```
+ */
+export function notEvaluatedCheckResult(
+  check: CheckDeclaration,
+  status: "skipped" | "error",
+  reason: string,
+): CheckResult {
+  return {
+    ..._base(check),
+    severity: check.kind === "freshness" ? (check.errorAfter ? "error" : "warn") : check.severity,
+    status,
+    failures: 0,
+    message: status === "skipped"
+      ? `skipped: ${reason}`
+      : `Cannot run check "${check.name}": ${reason}`,
+    sample: status === "error" ? [reason] : [],
+    fingerprint: status === "error" ? `error:${reason}` : "",
   };
 }
 

@@ -26,6 +26,7 @@ import {
   idSyncSentence,
   retentionSentence,
 } from "../insights/mod.ts";
+import { dataHealthSection } from "./data_health.ts";
 import { reportHeadlines } from "./headlines.ts";
 import type { DataTestRow, RegionalData, ReportData } from "./types.ts";
 
@@ -157,6 +158,9 @@ export function buildReport(data: ReportData, options: BuildReportOptions = {}):
         <li><a href="#retention">Retention</a></li>
         <li><a href="#activity">Activity by region</a></li>
         <li><a href="#health">Data health</a></li>
+        ${data.history?.runs.length
+          ? html`<li><a href="#history">Tests and checks across runs</a></li>`
+          : ""}
         <li><a href="#run">Run parameters and timing</a></li>
       </ol>
     </nav>
@@ -176,6 +180,7 @@ export function buildReport(data: ReportData, options: BuildReportOptions = {}):
     ${_retentionSection(data)}
     ${_activitySection(data.rolling)}
     ${_healthSection(data)}
+    ${dataHealthSection(data.history)}
     ${_runSection(data)}
   `;
   return page({ title, body, head: html`<style>${REPORT_CSS}</style>` });

@@ -19,6 +19,7 @@ import {
 import type { TruthFile } from "../generate/truth.ts";
 import type { RunResults } from "../models/run.ts";
 import type { Warehouse } from "../warehouse/types.ts";
+import { collectRunHistory } from "./data_health.ts";
 import {
   type EventRange,
   readActiveDays,
@@ -107,6 +108,11 @@ export interface CollectReportOptions {
    * @default 10
    */
   topListings?: number;
+  /**
+   * Runs shown in the history of data tests and checks (from the audit tables).
+   * @default 10
+   */
+  historyRuns?: number;
 }
 
 /** Thrown when the warehouse lacks the marts the report reads. */
@@ -209,6 +215,10 @@ export async function collectReportData(
     warehouse.description,
   );
   const health = await timed("data health", () => _health(warehouse, runResults));
+  const history = await timed(
+    "run history",
+    () => collectRunHistory(warehouse, { runs: options.historyRuns ?? 10 }),
+  );
 
   return {
     parameters,
@@ -219,6 +229,7 @@ export async function collectReportData(
     retention: retentionData,
     rolling,
     health,
+    history,
     timing: {
       collectSeconds: (performance.now() - started) / 1000,
       parts,

@@ -34,3 +34,4 @@ export * from "./queries.ts";
 export * from "./collect.ts";
 export * from "./headlines.ts";
 export * from "./build.ts";
+export * from "./data_health.ts";

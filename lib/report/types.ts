@@ -20,6 +20,7 @@ import type {
   RollingAverageRow,
 } from "../analytics/mod.ts";
 import type { IdSyncRow, OutcomeRow } from "../insights/mod.ts";
+import type { RunHistory } from "../observe/mod.ts";
 import type { ListingRow, RegionUsersRow, TableCountRow } from "./queries.ts";
 
 export type { IdSyncRow, OutcomeRow };
@@ -174,6 +175,11 @@ export interface ReportData {
   rolling: Keyed<RollingAverageRow, "region">[];
   /** Data health section. */
   health: HealthData;
+  /**
+   * Data tests and checks across the last runs (audit tables); absent or null: no history
+   * section.
+   */
+  history?: RunHistory | null;
   /** Timing section. */
   timing: TimingData;
 }

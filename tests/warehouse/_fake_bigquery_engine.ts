@@ -7,7 +7,8 @@
 //   line numbers), and the script's counts are the DuckDB loader's;
 // - model builds (`create or replace …`, the swap scripts): the model's DuckDB-compiled SQL
 //   from the same template is materialised;
-// - data tests: the test's BigQuery SQL is replaced by its DuckDB-compiled twin;
+// - data tests and the observability checks' queries: the BigQuery SQL is replaced by its
+//   DuckDB-compiled twin;
 // - everything else (manifest lookups, prunes, audit rows, the report's queries): relation
 //   names `project.prefix_schema.name` become `schema.name`, BigQuery string literals DuckDB
 //   ones, and the statement runs on DuckDB. A name BigQuery would not find (`marts.x` without
@@ -19,7 +20,8 @@
 // rows (ZetaSQL's analysis and parity tests cover that part; a live project the rest).
 import pl from "nodejs-polars";
 import { join } from "node:path";
-import { compileProject } from "../../lib/models/mod.ts";
+import { CheckQueryCompiler, compileProject } from "../../lib/models/mod.ts";
+import { checkQuery, loadCheckDeclarations } from "../../lib/observe/mod.ts";
 import { type DuckDbWarehouse, openDuckDb } from "../../lib/warehouse/duckdb.ts";
 import type { RawFile } from "../../lib/warehouse/types.ts";
 import type { BigQueryField } from "../../lib/warehouse/bigquery.ts";
@@ -73,8 +75,13 @@ export async function startDuckDbEngine(options: DuckDbEngineOptions): Promise<D
   const models = new Map(
     dk.models.map((m) => [m.name, { schema: m.relation.schema, sql: m.sql, how: m.materialized }]),
   );
-  const tests = bq.tests.map((t, i) => [_body(t.sql), _body(dk.tests[i]!.sql)] as const)
-    .sort((a, b) => b[0].length - a[0].length);
+  const checks = await loadCheckDeclarations(modelsDir);
+  const bqChecks = new CheckQueryCompiler(bq.project, { dialect: "bigquery", ...naming });
+  const dkChecks = new CheckQueryCompiler(bq.project, { dialect: "duckdb" });
+  const tests = [
+    ...bq.tests.map((t, i) => [_body(t.sql), _body(dk.tests[i]!.sql)] as const),
+    ...checks.map((c) => [_body(checkQuery(c, bqChecks)), _body(checkQuery(c, dkChecks))] as const),
+  ].sort((a, b) => b[0].length - a[0].length);
   const duck = await openDuckDb(":memory:");
   const handled: DuckDbEngine["handled"] = [];
   const pageSize = options.pageSize ?? 500;
@@ -147,7 +154,8 @@ export async function startDuckDbEngine(options: DuckDbEngineOptions): Promise<D
       const test = tests.find(([body]) => sql.includes(body));
       if (test) {
         handled.push({ sql, as: "test" });
-        return await _answer(duck, sql.replace(test[0], test[1]), pageSize);
+        // A function replacement: a `$` in the twin (DuckDB JSON paths) stays literal.
+        return await _answer(duck, sql.replace(test[0], () => test[1]), pageSize);
       }
       const refused = _refusal(sql, options.project);
       if (refused) {

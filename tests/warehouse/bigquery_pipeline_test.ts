@@ -142,7 +142,18 @@ Deno.test("runPipeline() on BigQuery (local fake) loads, builds, tests and repor
       // report's queries as jobs; each answered by its DuckDB twin, none refused.
       const as = (kind: string) => engine.handled.filter((h) => h.as === kind).length;
       assert.equal(as("model"), summary.models.modelsTotal);
-      assert.ok(as("test") >= summary.models.tests, "every data test ran as a query job");
+      assert.ok(
+        as("test") >= summary.models.tests + summary.checks!.results.length,
+        "every data test and every check ran as a query job",
+      );
+      assert.deepEqual(
+        summary.checks!.results.map((r) => [r.name, r.status]),
+        [
+          ["freshness_raw_events", "pass"],
+          ["schema_change_raw_events_payload", "pass"],
+          ["volume_anomaly_stg_events_by_event_name", "not_enough_data"],
+        ],
+      );
       assert.ok(as("load-events") >= 1 && as("load-csv") === 2);
       assert.ok(as("translated") > 10, "manifest, audit and report queries");
 
@@ -150,7 +161,14 @@ Deno.test("runPipeline() on BigQuery (local fake) loads, builds, tests and repor
       const jobs = fake.jobs();
       assert.ok(jobs.every((j) => j.configuration.labels?.run_id === summary.runId));
       const stages = new Set(jobs.map((j) => j.configuration.labels?.stage));
-      assert.deepEqual([...stages].sort(), ["load", "models", "report"]);
+      assert.deepEqual([...stages].sort(), [
+        "alerts",
+        "audit",
+        "checks",
+        "load",
+        "models",
+        "report",
+      ]);
       const fctBuild = jobs.find((j) =>
         /^create or replace table `[^`]+fct_events`/.test(j.configuration.query?.query ?? "")
       );
