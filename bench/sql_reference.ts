@@ -178,11 +178,12 @@ function utcClock(column: string): string {
  * Builds a DuckDB query for a cohort retention table with {@linkcode retention}'s semantics
  * in the UTC calendar (no `timezone`, `from`, `to` or `cumulative` here): period 0 counts the
  * whole cohort; for k ≥ 1 a member counts if they did a return event in period `cohort + k`;
- * a period is complete when it starts before the period of the latest `ts` in the table.
+ * a period is complete when it starts before the period of the latest `ts` in the table, and
+ * periods after that one are left out.
  * Events with a null `user_id` or `ts` are ignored.
  *
- * It returns one row per cohort and period 0..intervals−1 (zeros filled): `cohort` (DATE,
- * first day of the period), `cohort_size`, `period`, `users`, `retention_pct` (0–100) and
+ * It returns one row per cohort and period 0..intervals−1 that had begun (zeros filled):
+ * `cohort` (DATE, first day of the period), `cohort_size`, `period`, `users`, `retention_pct` (0–100) and
  * `is_complete`, ordered by cohort and period.
  *
  * @example
@@ -287,6 +288,7 @@ final as (
     from grid
     left join hits on grid.cp = hits.cp and grid.k = hits.k
     cross join last_period
+    where ${nth("grid.cp", "grid.k")} <= last_period.tp
 )
 select * from final
 order by cohort, period`;

@@ -52,8 +52,11 @@ export interface RetentionOptions {
   /** Ignore events before this instant. @default null */
   from?: Date | null;
   /**
-   * Ignore events after this instant (inclusive) and judge completeness here.
-   * @default null (no cut; completeness judged at the latest `ts` in the frame)
+   * Ignore events after this instant (inclusive) and judge the table here: periods that had
+   * not begun before `to` are left out (a period starting exactly at `to` has not begun), and
+   * a period is complete when it ended at or before `to`.
+   * @default null (no cut; judged at the latest `ts` in the frame: periods after the one
+   * holding it are left out)
    */
   to?: Date | null;
   /** Engine for the final collect. @default "streaming" */
@@ -103,10 +106,18 @@ const STEP: Record<RetentionPeriod, number> = { day: 1, week: 7, month: 1 };
  * in period k or any later period below `intervals`.
  *
  * Output ({@linkcode RETENTION_COLUMNS}, rows typed {@linkcode RetentionRow}), one row per
- * cohort and period 0..intervals−1 (zeros filled), sorted by cohort then period: `cohort` (Date, first day of the period in `timezone`), `cohort_size`, `period`,
- * `users`, `retention_pct` (0–100), `retention_ci_low`/`_high` (95% Wilson, percent) and
- * `is_complete` (false when the period `cohort + period` has not fully elapsed at `to`, i.e.
- * when it does not end at or before `to`). Empty input gives an empty frame with this schema.
+ * cohort and period 0..intervals−1 that had begun at `to` (zeros filled), sorted by cohort
+ * then period: `cohort` (Date, first day of the period in `timezone`), `cohort_size`,
+ * `period`, `users`, `retention_pct` (0–100), `retention_ci_low`/`_high` (95% Wilson,
+ * percent) and `is_complete` (false when the period `cohort + period` has not fully elapsed
+ * at `to`, i.e. when it does not end at or before `to`).
+ *
+ * A period that had not begun at `to` has no value (not 0%): its row is left out, so a young
+ * cohort has fewer rows. "Begun" means it starts before `to`; a period starting exactly at
+ * `to` has not begun (it would hold only events at the instant `to`; a user whose first target
+ * event is exactly at `to` is in no row). Without `to`, the table is judged at the latest `ts`
+ * in the frame and rows after the period holding it are left out. Empty input gives an empty
+ * frame with this schema.
  *
  * @example
  * ```ts
@@ -218,15 +229,22 @@ export function retention(events: FrameLike, options: RetentionOptions = {}): Da
   const allPeriods = pl.DataFrame({
     _k: pl.Series("_k", Array.from({ length: intervals }, (_, i) => i), pl.Int32),
   }).lazy();
+  // `_tk`: the period holding the judging instant (completeness); `_lk`: the last period that
+  // began before it (later rows are left out). With `to`, a period starting exactly at `to`
+  // has not begun: the last one that has holds the instant 1 µs before `to`.
   const toKey = toUs !== null
-    ? pl.DataFrame({ _tk: [0] }).lazy().select(key(int(toUs)).alias("_tk"))
-    : base.select(key(pl.col("_t").max()).alias("_tk"));
+    ? pl.DataFrame({ _tk: [0] }).lazy().select(
+      key(int(toUs)).alias("_tk"),
+      key(int(toUs - 1)).alias("_lk"),
+    )
+    : base.select(key(pl.col("_t").max()).alias("_tk"), key(pl.col("_t").max()).alias("_lk"));
   let grid = cohorts.groupBy("_cp", false)
     .agg(pl.len().alias("cohort_size"))
     .join(allPeriods, { how: "cross" })
     .join(counts, { on: ["_cp", "_k"], how: "left" })
     .withColumns(pl.col("_n").fillNull(int(0)));
-  grid = grid.join(toKey, { how: "cross" });
+  grid = grid.join(toKey, { how: "cross" })
+    .filter(pl.col("_cp").plus(pl.col("_k").cast(pl.Int64).mul(int(step))).ltEq(pl.col("_lk")));
   if (options.cumulative) {
     grid = grid.sort(["_cp", "_k"], [false, true])
       .withColumns(pl.col("_n").cumSum().over("_cp").alias("_n"));

@@ -182,7 +182,7 @@ export async function collectReportData(
   );
   const retentionData = await timed(
     "retention",
-    () => _retention(warehouse, options.retentionWeeks ?? 12, dataset, range),
+    () => _retention(warehouse, options.retentionWeeks ?? 12, dataset),
   );
   const rolling = await timed(
     "rolling activity",
@@ -312,16 +312,12 @@ async function _retention(
   warehouse: Warehouse,
   weeks: number,
   dataset: DatasetParameters | null,
-  range: EventRange,
 ): Promise<RetentionData> {
   const days = await readActiveDays(warehouse);
   const end = dataset ? _date(dataset.end) : null;
+  // `end` is the first day without data: weeks starting there or later have no row.
   const frame = retention(days, { period: "week", intervals: weeks, to: end });
-  // Weeks that had not begun when the data ends say nothing (0%, "incomplete"): drop them.
-  const endMs = end?.getTime() ?? (range.last ? new Date(range.last).getTime() : Infinity);
-  const rows = metricRows<RetentionData["rows"][number]>(frame)
-    .filter((r) => r.cohort.getTime() + r.period * 7 * 86_400_000 < endMs);
-  return { intervals: weeks, rows };
+  return { intervals: weeks, rows: metricRows<RetentionData["rows"][number]>(frame) };
 }
 
 async function _rolling(

@@ -33,7 +33,7 @@ const weeklyOptions: RetentionOptions = {
   intervals: 4,
 };
 
-Deno.test("retention() first_time weekly cohorts, period 0 = cohort size, completeness at max ts", () => {
+Deno.test("retention() first_time weekly cohorts, period 0 = cohort size, judged at max ts", () => {
   const out = retention(events(weekly), weeklyOptions);
   assert.deepEqual(table(out), [
     "2026-02-23|0|1|c",
@@ -47,7 +47,6 @@ Deno.test("retention() first_time weekly cohorts, period 0 = cohort size, comple
     "2026-03-09|0|1|c",
     "2026-03-09|1|1|c",
     "2026-03-09|2|0|i",
-    "2026-03-09|3|0|i",
   ]);
   assert.deepEqual(col(out, "cohort_size").slice(4, 8), [2, 2, 2, 2]);
   assert.deepEqual(col(out, "retention_pct").slice(4, 8), [100, 50, 0, 50]);
@@ -103,7 +102,7 @@ Deno.test("retention() week start sunday vs monday", async (t) => {
   });
   await t.step("sunday weeks: Sunday 8 March starts its own week, Monday is in it", () => {
     const out = retention(events(rows), { period: "week", intervals: 2, weekStart: "sunday" });
-    assert.deepEqual(table(out), ["2026-03-08|0|1|i", "2026-03-08|1|0|i"]);
+    assert.deepEqual(table(out), ["2026-03-08|0|1|i"]);
   });
 });
 
@@ -122,7 +121,7 @@ Deno.test("retention() time zones: 23:30 UTC is the next day in Europe/Berlin", 
       intervals: 2,
       timezone: "Europe/Berlin",
     });
-    assert.deepEqual(table(out), ["2026-03-02|0|1|i", "2026-03-02|1|0|i"]);
+    assert.deepEqual(table(out), ["2026-03-02|0|1|i"]);
   });
   await t.step("Berlin months: 31 Jan 23:30 UTC is February", () => {
     const out = retention(events([["u", "s", "2026-01-31T23:30:00Z"]]), {
@@ -152,7 +151,6 @@ Deno.test("retention() monthly periods and an explicit `to` for completeness", (
     "2026-01-01|2|1|c",
     "2026-02-01|0|1|c",
     "2026-02-01|1|1|c",
-    "2026-02-01|2|0|i",
   ]);
 });
 
@@ -167,7 +165,54 @@ Deno.test("retention() `to` cuts events and a period ending after `to` is incomp
     intervals: 3,
     to: new Date("2026-03-03T23:59:59.999Z"),
   });
-  assert.deepEqual(table(out), ["2026-03-02|0|1|c", "2026-03-02|1|1|i", "2026-03-02|2|0|i"]);
+  assert.deepEqual(table(out), ["2026-03-02|0|1|c", "2026-03-02|1|1|i"]);
+});
+
+Deno.test("retention() leaves out periods that had not begun at `to`", async (t) => {
+  // Day periods; the cohort day is 2 March. Period 2 (4 March) starts at midnight.
+  const rows: Row[] = [
+    ["u", "s", "2026-03-02T10:00:00Z"],
+    ["u", "s", "2026-03-03T10:00:00Z"],
+    ["v", "s", "2026-03-03T12:00:00Z"],
+  ];
+  const run = (to: string) =>
+    table(retention(events(rows), { period: "day", intervals: 4, to: new Date(to) }));
+  await t.step("a period starting exactly at `to` has not begun: no row", () => {
+    assert.deepEqual(run("2026-03-04T00:00:00Z"), [
+      "2026-03-02|0|1|c",
+      "2026-03-02|1|1|c",
+      "2026-03-03|0|1|c",
+    ]);
+  });
+  await t.step("1 ms after its start it has begun: a row, incomplete, zero so far", () => {
+    assert.deepEqual(run("2026-03-04T00:00:00.001Z"), [
+      "2026-03-02|0|1|c",
+      "2026-03-02|1|1|c",
+      "2026-03-02|2|0|i",
+      "2026-03-03|0|1|c",
+      "2026-03-03|1|0|i",
+    ]);
+  });
+  await t.step("an event exactly at `to` counts, but its period has not begun", () => {
+    const atTo: Row[] = [...rows, ["w", "s", "2026-03-04T00:00:00Z"]];
+    const out = retention(events(atTo), {
+      period: "day",
+      intervals: 4,
+      to: new Date("2026-03-04T00:00:00Z"),
+    });
+    assert.deepEqual(table(out), run("2026-03-04T00:00:00Z"));
+  });
+  await t.step("no row has zero users because its period lies after `to`", () => {
+    const out = retention(events(weekly), { ...weeklyOptions, to: new Date("2026-03-16") });
+    assert.ok(
+      table(out).every((r) => {
+        const [cohort, period] = r.split("|");
+        return Date.parse(`${cohort}T00:00:00Z`) + Number(period) * 7 * 86_400_000 <
+          Date.parse("2026-03-16T00:00:00Z");
+      }),
+    );
+    assert.equal(out.height, 3 + 2 + 1);
+  });
 });
 
 Deno.test("retention() first_time ignores users whose first target is before `from`", () => {
@@ -275,6 +320,7 @@ function referenceRetention(
     if (options.type === "first_time") cohorts.push([user, first.get(user)!]);
     else for (const w of weeks) cohorts.push([user, w]);
   }
+  const lastWeek = Math.max(...rows.map(([, , ts]) => week((ts as number) / 1000)));
   const table = new Map<number, number[]>();
   for (const [user, cw] of cohorts) {
     const counts = table.get(cw) ?? table.set(cw, new Array(intervals).fill(0)).get(cw)!;
@@ -291,7 +337,9 @@ function referenceRetention(
   return [...table.entries()]
     .sort((a, b) => a[0] - b[0])
     .flatMap(([cw, counts]) =>
-      counts.map((n, k) => `${new Date(cw * 86_400_000).toISOString().slice(0, 10)}|${k}|${n}`)
+      counts
+        .map((n, k) => `${new Date(cw * 86_400_000).toISOString().slice(0, 10)}|${k}|${n}`)
+        .filter((_, k) => cw + 7 * k <= lastWeek)
     );
 }
 
