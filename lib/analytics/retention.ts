@@ -7,19 +7,17 @@ import pl, { type DataFrame, type Expr, type LazyDataFrame } from "nodejs-polars
 import {
   collect,
   dateToMicros,
-  daysFromCivil,
   type Engine,
   type FrameLike,
   int,
-  localWallClock,
   microsUtc,
   requireColumns,
   toLazy,
 } from "./_frame.ts";
 import { wilsonHigh, wilsonLow } from "./intervals.ts";
+import { periodKey, periodStart, type RetentionPeriod, STEP } from "./_period.ts";
 
-/** Calendar period of a retention table. */
-export type RetentionPeriod = "day" | "week" | "month";
+export type { RetentionPeriod } from "./_period.ts";
 
 /** Options for {@linkcode retention}. */
 export interface RetentionOptions {
@@ -94,8 +92,6 @@ export type RetentionRow = {
   /** False when the period had not fully elapsed at `to` (its value may still rise). */
   is_complete: boolean;
 };
-
-const STEP: Record<RetentionPeriod, number> = { day: 1, week: 7, month: 1 };
 
 /**
  * Computes a cohort retention table from an event frame (`user_id`, `event`, `ts`).
@@ -281,36 +277,4 @@ function eventFilter(events: string | string[] | null): Expr {
     throw new RangeError(`Invalid retention option: an empty event list matches nothing`);
   }
   return pl.col("event").isIn(list).fillNull(false);
-}
-
-/**
- * An Int64 key per calendar period of Int64 UTC microseconds: days since the epoch of the
- * period's first day for day and week periods, `year * 12 + month - 1` for months.
- * Consecutive periods differ by {@linkcode STEP}.
- */
-function periodKey(
-  micros: Expr,
-  period: RetentionPeriod,
-  weekStart: "monday" | "sunday",
-  timezone: string,
-): Expr {
-  const local = localWallClock(micros, timezone);
-  if (period === "month") {
-    return local.dt.year().cast(pl.Int64).mul(int(12))
-      .plus(local.dt.month().cast(pl.Int64))
-      .minus(int(1));
-  }
-  const day = local.cast(pl.Date).cast(pl.Int32).cast(pl.Int64);
-  if (period === "day") return day;
-  // 1970-01-01 was a Thursday: (day + 3) mod 7 is 0 on Mondays, (day + 4) mod 7 on Sundays.
-  const shift = weekStart === "monday" ? 3 : 4;
-  return day.minus(day.plus(int(shift)).modulo(int(7)));
-}
-
-/** The first day (Date) of the period with key `key`. */
-function periodStart(key: Expr, period: RetentionPeriod): Expr {
-  if (period !== "month") return key.cast(pl.Int32).cast(pl.Date);
-  const year = key.div(int(12));
-  const month = key.minus(year.mul(int(12))).plus(int(1));
-  return daysFromCivil(year, month, int(1)).cast(pl.Int32).cast(pl.Date);
 }
