@@ -33,6 +33,8 @@
  * @module
  */
 export * from "./funnel.ts";
+export * from "./funnel_trends.ts";
+export * from "./time_to_convert.ts";
 export * from "./retention.ts";
 export * from "./rolling_average.ts";
 export * from "./regional.ts";
