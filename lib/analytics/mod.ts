@@ -36,6 +36,7 @@ export * from "./funnel.ts";
 export * from "./funnel_trends.ts";
 export * from "./time_to_convert.ts";
 export * from "./retention.ts";
+export * from "./paths.ts";
 export * from "./rolling_average.ts";
 export * from "./regional.ts";
 export * from "./category_affinity.ts";
