@@ -25,4 +25,5 @@ export * from "./retention.ts";
 export * from "./rolling.ts";
 export * from "./regional.ts";
 export * from "./affinity.ts";
+export * from "./paths.ts";
 export type { ChartInput } from "./_frame.ts";
