@@ -12,6 +12,7 @@ import {
   ecoImpactByRegion,
   funnel,
   metricRows,
+  paths,
   regionalDensity,
   retention,
   rollingAverage,
@@ -29,6 +30,7 @@ import {
   readIdSync,
   readLatestDataTests,
   readListings,
+  readPathEvents,
   readPipelineOutcomes,
   readRegistryUsersByRegion,
   readTableCounts,
@@ -41,6 +43,7 @@ import type {
   DataTestSource,
   HealthData,
   ModelTimingRow,
+  PathsData,
   RegionalData,
   ReportData,
   RetentionData,
@@ -92,6 +95,16 @@ export interface CollectReportOptions {
    * @default 14
    */
   windowDays?: number;
+  /**
+   * Events followed after the funnel's first step, within the session, for the paths section.
+   * @default 3
+   */
+  pathSteps?: number;
+  /**
+   * Paths: edges taken by fewer users than this are left out of the chart and table.
+   * @default 5
+   */
+  pathMinEdgeUsers?: number;
   /**
    * Weekly retention periods per cohort (week 0 included).
    * @default 12
@@ -167,6 +180,10 @@ export async function collectReportData(
   const range = await timed("parameters", () => readEventRange(warehouse));
   const parameters = _parameters(warehouse, truthPath, dataset, problem, range);
   const activation = await timed("activation funnel", () => _activation(warehouse, options));
+  const pathsData = await timed(
+    "paths",
+    () => _paths(warehouse, activation.steps[0]!, options),
+  );
   const listings = await readListings(warehouse);
   const regions = await timed(
     "regional density and eco impact",
@@ -197,6 +214,7 @@ export async function collectReportData(
   return {
     parameters,
     activation,
+    paths: pathsData,
     regions,
     topListings: top,
     affinity,
@@ -294,6 +312,24 @@ async function _activation(
     windowDays,
     funnel: metricRows<ActivationData["funnel"][number]>(frame),
   };
+}
+
+async function _paths(
+  warehouse: Warehouse,
+  start: string,
+  options: CollectReportOptions,
+): Promise<PathsData> {
+  const steps = options.pathSteps ?? 3;
+  const minEdgeUsers = options.pathMinEdgeUsers ?? 5;
+  const frame = paths(await readPathEvents(warehouse), {
+    start,
+    steps,
+    session: { column: "session_id" },
+    collapseRepeats: true,
+    breakdown: "tier",
+    minEdgeUsers,
+  });
+  return { start, steps, minEdgeUsers, rows: metricRows<PathsData["rows"][number]>(frame) };
 }
 
 async function _regions(

@@ -110,6 +110,27 @@ export function readFunnelEvents(
 }
 
 /**
+ * Clean events of registry users with their session (`user_id`, `event`, `ts`, `tier`,
+ * `session_id`), for `paths()`.
+ *
+ * @example
+ * ```ts
+ * const edges = paths(await readPathEvents(wh), {
+ *   start: "session_start",
+ *   session: { column: "session_id" },
+ *   breakdown: "tier",
+ * });
+ * ```
+ */
+export function readPathEvents(warehouse: Warehouse): Promise<pl.DataFrame> {
+  return warehouse.queryFrame(
+    `select user_id, event_name as event, event_at as ts, tier, session_id
+     from ${_marts(warehouse, "fct_events")}
+     where not is_orphan`,
+  );
+}
+
+/**
  * One row per registry user and active day (`user_id`, `event` = `"active"`, `ts` = the
  * day's first event): enough to place users in retention periods, with far fewer rows than
  * events.
