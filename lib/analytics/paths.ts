@@ -278,7 +278,14 @@ function positions(
       mark("_r").alias("_ar"),
       mark("_sid").alias("_asid"),
       mark("_t").alias("_at"),
+      // a fill skips nulls: carry the anchor's null-ness too, or a null breakdown value
+      // would take the previous journey's
       mark("_bd").alias("_jbd"),
+      fill(pl.when(pl.col("_first")).then(pl.col("_bd").isNull()).otherwise(pl.lit(null)))
+        .alias("_jbd_null"),
+    )
+    .withColumns(
+      pl.when(pl.col("_jbd_null")).then(pl.lit(null)).otherwise(pl.col("_jbd")).alias("_jbd"),
     )
     .filter(pl.col("_asid").eq(pl.col("_sid")).fillNull(false))
     // (row numbers are UInt32: subtract as Int64, or positions before the anchor wrap)

@@ -161,6 +161,17 @@ Deno.test("paths() breakdown from the anchor event, minEdgeUsers, anchor filter"
     assert.deepEqual(edges(out), ["0|S|search|2|3", "0|S|view|1|3", "0|S|list|1|1"]);
     assert.deepEqual(out.columns[0], "tier");
   });
+  await t.step("a null breakdown at the anchor stays null (not the previous journey's)", () => {
+    const withNull: Row[] = [
+      ["a", "S", t0, { tier: "Pro" }],
+      ["a", "x", t0 + MIN, { tier: "Pro" }],
+      ["b", "S", t0, { tier: null }],
+      ["b", "y", t0 + MIN, { tier: "Pro" }],
+    ];
+    const out = paths(events(withNull, ["tier"]), { start: "S", steps: 1, breakdown: "tier" });
+    assert.deepEqual(col(out, "tier"), ["Pro", null]);
+    assert.deepEqual(col(out, "target"), ["x", "y"]);
+  });
   await t.step("minEdgeUsers drops thin edges, keeps node counts", () => {
     const out = paths(frame, { start: "S", steps: 1, breakdown: "tier", minEdgeUsers: 2 });
     assert.deepEqual(edges(out), ["0|S|search|2|3"]);
