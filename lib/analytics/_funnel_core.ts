@@ -474,25 +474,26 @@ function timeGroups(seq: LazyDataFrame): LazyDataFrame {
 }
 
 /**
- * Marks attempts that an exclusion disqualifies (`_excluded`). For each exclusion, the first
- * exclusion row in a later (user, time) group than the attempt's `fromStep` row is found
- * with a forward as-of join on the sequence (`_g`: the group's first sequence number); it
- * disqualifies when it is the same user's and before the attempt's `toStep` event (or the
- * `fromStep` time plus the window when `toStep` was not reached).
+ * Drops the attempts that an exclusion disqualifies. For each exclusion, the first exclusion
+ * row strictly later in time than the attempt's `fromStep` row is found with a forward as-of
+ * join on the sequence, keyed by `key`: a sequence number that is larger exactly for rows in a
+ * later instant of the user (see the callers); it disqualifies when it is the same user's and
+ * before the attempt's `toStep` event (or the `fromStep` time plus the window when `toStep`
+ * was not reached).
  */
 function applyExclusions(
   attempts: LazyDataFrame,
   seq: LazyDataFrame,
+  key: string,
   p: Prepared,
 ): LazyDataFrame {
   if (p.exclusions.length === 0) return attempts;
-  const grouped = timeGroups(seq).cache();
   let a = attempts;
   const flags: Expr[] = [];
   p.exclusions.forEach((x, i) => {
     const k = i + 1;
-    const rows = grouped.filter(pl.col(`_x${k}`)).select(
-      pl.col("_g").alias(`_xg${k}`),
+    const rows = seq.filter(pl.col(`_x${k}`)).select(
+      pl.col(key).alias(`_xg${k}`),
       pl.col("_uc").alias(`_xu${k}`),
       pl.col("_t").alias(`_xt${k}`),
     );
@@ -525,12 +526,21 @@ function applyExclusions(
  */
 function orderedAttempts(p: Prepared, exact: boolean): Attempts {
   const n = p.steps.length;
-  const firstStep = firstTrueIndex(Array.from({ length: n }, (_, i) => pl.col(`_m${i + 1}`)))
-    .fillNull(pl.lit(n + 1).cast(pl.Int32));
-  const rows = p.exclusions.length > 0
-    ? p.base.filter(anyOf(n).or(anyOf(p.exclusions.length, "x")))
-    : p.base.filter(anyOf(n));
-  const seq = sequence(rows.withColumns(firstStep.alias("_r")), true, exact).cache();
+  const firstStep = firstTrueIndex(Array.from({ length: n }, (_, i) => pl.col(`_m${i + 1}`)));
+  const k = p.exclusions.length;
+  // Exclusion events enter as rows of their own with rank 0, before every step row of their
+  // instant, so the first one after a step row (in sequence order) is strictly later in time.
+  const rows = k === 0 ? p.base.filter(anyOf(n)).withColumns(firstStep.alias("_r")) : pl.concat([
+    p.base.filter(anyOf(n)).withColumns(
+      firstStep.alias("_r"),
+      ...Array.from({ length: k }, (_, i) => pl.lit(false).alias(`_x${i + 1}`)),
+    ),
+    p.base.filter(anyOf(k, "x")).withColumns(
+      pl.lit(0).cast(pl.Int32).alias("_r"),
+      ...Array.from({ length: n }, (_, i) => pl.lit(false).alias(`_m${i + 1}`)),
+    ),
+  ], { how: "vertical" });
+  const seq = sequence(rows, true, exact).cache();
   let a = seq.filter(pl.col("_m1")).select(
     pl.col("_seq").alias("_s1"),
     pl.col("_uc"),
@@ -561,7 +571,7 @@ function orderedAttempts(p: Prepared, exact: boolean): Attempts {
     );
   }
   a = a.withColumns(reachedFrom(links).alias("_reached"), pl.col("_s1").alias("_order"));
-  const frame = applyExclusions(a, seq, p)
+  const frame = applyExclusions(a, seq, "_seq", p)
     .select("_uc", "_bd", "_reached", "_order", ...timeNames(n));
   return { frame, hasTimes: true, clash: clashOf(seq, exact) };
 }
@@ -601,7 +611,8 @@ function strictAttempts(p: Prepared, exact: boolean): Attempts {
     .withColumns(pl.col("_t").alias("_t1"), ...ahead, reachedFrom(links).alias("_reached"))
     .filter(pl.col("_m1"))
     .withColumns(pl.col("_seq").alias("_order"), ...positions);
-  const frame = applyExclusions(a, seq, p)
+  // Every event is a row here, so exclusions are keyed by their instant's first row (`_g`).
+  const frame = (p.exclusions.length > 0 ? applyExclusions(a, timeGroups(seq), "_g", p) : a)
     .select("_uc", "_bd", "_reached", "_order", ...timeNames(n));
   return { frame, hasTimes: true, clash: clashOf(seq, exact) };
 }

@@ -42,22 +42,46 @@ const SEQ_SPAN = 2 ** 28;
 /** One row per user: the level ClickHouse's windowFunnel gives, and the counted chain. */
 export function windowFunnelPerUser(p: Prepared, exact: boolean): PerUser {
   const modes = p.modes ?? new Set();
-  const n = p.steps.length;
   if (modes.has("strict_once")) guardOverlaps(p);
   const entries = entriesOf(p, modes.has("strict_order"), exact);
-  const reach = modes.has("strict_once")
-    ? distinctReach(p, entries, modes.has("strict_increase"))
-    : sharedReach(p, entries, modes.has("strict_increase"));
+  const frame = modes.has("strict_once")
+    ? distinctPerUser(p, entries, modes)
+    : sharedPerUser(p, entries, modes);
+  return { frame, hasTimes: true, clash: clashOf(entries, exact) };
+}
+
+/** The user's first stop (`_stop`, a sequence number) under the modes, or none. */
+function stopsOf(
+  modes: ReadonlySet<string>,
+  n: number,
+  entries: LazyDataFrame,
+  firstReach: (j: number) => LazyDataFrame,
+  lookups: () => LazyDataFrame[],
+): LazyDataFrame | null {
   const candidates: LazyDataFrame[] = [];
   if (modes.has("strict_deduplication")) {
-    for (let j = 2; j <= n; j++) candidates.push(dedupStops(reach.levels[j - 1]!, entries, j));
+    for (let j = 2; j <= n; j++) candidates.push(dedupStops(firstReach(j), entries, j));
   }
-  if (modes.has("strict_order")) candidates.push(...orderStops(reach, entries, n));
+  if (modes.has("strict_order")) {
+    candidates.push(...orderStops({ levels: [firstReach(1)], lookups: lookups() }, entries, n));
+  }
+  if (candidates.length === 0) return null;
+  return pl.concat(candidates, { how: "vertical" })
+    .groupBy("_uc", false)
+    .agg(pl.col("_stop").min());
+}
+
+/** ClickHouse's default scan: the highest level reached before the stop, its first entry. */
+function sharedPerUser(
+  p: Prepared,
+  entries: LazyDataFrame,
+  modes: ReadonlySet<string>,
+): LazyDataFrame {
+  const n = p.steps.length;
+  const reach = sharedReach(p, entries, modes.has("strict_increase"));
   let all = pl.concat(reach.levels.map((r, i) => padTimes(r, i + 1, n)), { how: "vertical" });
-  if (candidates.length > 0) {
-    const stops = pl.concat(candidates, { how: "vertical" })
-      .groupBy("_uc", false)
-      .agg(pl.col("_stop").min());
+  const stops = stopsOf(modes, n, entries, (j) => reach.levels[j - 1]!, () => reach.lookups);
+  if (stops) {
     all = all.join(stops, { on: "_uc", how: "left" })
       .filter(pl.col("_stop").isNull().or(pl.col("_seq").lt(pl.col("_stop"))));
   }
@@ -65,12 +89,79 @@ export function windowFunnelPerUser(p: Prepared, exact: boolean): PerUser {
   const key = pl.col("_lvl").cast(pl.Int64).mul(int(SEQ_SPAN * SEQ_SPAN))
     .plus(int(SEQ_SPAN - 1).minus(pl.col("_seq")).mul(int(SEQ_SPAN)))
     .plus(int(SEQ_SPAN - 1).minus(pl.col("_o")));
-  const times = Array.from({ length: n }, (_, i) => `_t${i + 1}`);
-  const frame = all
+  return all
+    .withColumns(key.alias("_key"))
+    .filter(pl.col("_key").eq(pl.col("_key").max().over("_uc")))
+    .select(pl.col("_uc"), pl.col("_bd"), pl.col("_lvl").alias("_reached"), ...stepTimes(n));
+}
+
+/**
+ * strict_once: one chain per step-1 run; per chain the level reached before the user's stop,
+ * and per user the chain with the highest level, reaching it first, started earliest. The
+ * stops need, per level, where the user first reached it: the earliest chain position.
+ */
+function distinctPerUser(
+  p: Prepared,
+  entries: LazyDataFrame,
+  modes: ReadonlySet<string>,
+): LazyDataFrame {
+  const n = p.steps.length;
+  const chains = distinctChains(p, entries, modes.has("strict_increase")).cache();
+  const reachedAt = (j: number) =>
+    pl.when(pl.col("_reached").gtEq(j)).then(pl.col(`_s${j}`)).otherwise(
+      pl.lit(null).cast(pl.Int64),
+    );
+  let stops: LazyDataFrame | null = null;
+  if (modes.has("strict_deduplication") || modes.has("strict_order")) {
+    const firsts = chains.groupBy("_uc", false)
+      .agg(...Array.from({ length: n }, (_, i) => reachedAt(i + 1).min().alias(`_fr${i + 1}`)))
+      .cache();
+    const firstReach = (j: number) =>
+      firsts.select(pl.col(`_fr${j}`).alias("_seq"), pl.col("_uc"))
+        .filter(pl.col("_seq").isNotNull())
+        .sort("_seq");
+    stops = stopsOf(
+      modes,
+      n,
+      entries,
+      firstReach,
+      () => Array.from({ length: n - 1 }, (_, i) => foundBefore(entries, firstReach(i + 1), i + 2)),
+    );
+  }
+  let rows = chains;
+  let level: Expr = pl.col("_reached");
+  if (stops) {
+    rows = rows.join(stops, { on: "_uc", how: "left" });
+    let before: Expr = int(0);
+    for (let j = 1; j <= n; j++) {
+      before = before.plus(
+        reachedAt(j).lt(pl.col("_stop")).fillNull(
+          pl.col("_stop").isNull().and(
+            pl.col("_reached").gtEq(j),
+          ),
+        ).cast(pl.Int64),
+      );
+    }
+    level = before.cast(pl.Int32);
+  }
+  // deno-lint-ignore no-explicit-any
+  let at: any = pl.when(pl.col("_lvl").eq(1)).then(pl.col("_s1"));
+  for (let j = 2; j <= n; j++) at = at.when(pl.col("_lvl").eq(j)).then(pl.col(`_s${j}`));
+  const key = pl.col("_lvl").cast(pl.Int64).mul(int(SEQ_SPAN * SEQ_SPAN))
+    .plus(int(SEQ_SPAN - 1).minus(at.otherwise(int(0))).mul(int(SEQ_SPAN)))
+    .plus(int(SEQ_SPAN - 1).minus(pl.col("_s1")));
+  const times = Array.from(
+    { length: n },
+    (_, i) =>
+      i === 0 ? pl.col("_t1") : pl.when(pl.col("_lvl").gt(i)).then(pl.col(`_t${i + 1}`))
+        .otherwise(pl.lit(null).cast(pl.Int64)).alias(`_t${i + 1}`),
+  );
+  return rows
+    .withColumns(level.alias("_lvl"))
+    .filter(pl.col("_lvl").gtEq(1))
     .withColumns(key.alias("_key"))
     .filter(pl.col("_key").eq(pl.col("_key").max().over("_uc")))
     .select(pl.col("_uc"), pl.col("_bd"), pl.col("_lvl").alias("_reached"), ...times);
-  return { frame, hasTimes: true, clash: clashOf(entries, exact) };
 }
 
 /** Rows matching two different step definitions make strict_once ambiguous here: refuse. */
@@ -127,15 +218,15 @@ function entriesOf(p: Prepared, strictOrder: boolean, exact: boolean): LazyDataF
     .cache();
 }
 
-/** Entries that reached each level: `levels[j − 1]` has `_seq`, `_uc`, `_bd`, `_o`, `_t1.._tj`. */
+function stepTimes(j: number): string[] {
+  return Array.from({ length: j }, (_, i) => `_t${i + 1}`);
+}
+
+/** Entries that reached each level and the lookups behind them, for the stops. */
 interface Reach {
   levels: LazyDataFrame[];
   /** Per level j ≥ 2 (index j − 2): the cond-j entries with `_found` (level j − 1 reached before). */
   lookups: LazyDataFrame[];
-}
-
-function stepTimes(j: number): string[] {
-  return Array.from({ length: j }, (_, i) => `_t${i + 1}`);
 }
 
 /** ClickHouse's default scan (events may serve several steps). */
@@ -194,7 +285,11 @@ function sharedReach(p: Prepared, entries: LazyDataFrame, increase: boolean): Re
  * step's entry (or after its instant, with `strict_increase`), taken when the chain has used
  * fewer than the run's rows of that definition at that instant, else the run after it.
  */
-function distinctReach(p: Prepared, entries: LazyDataFrame, increase: boolean): Reach {
+function distinctChains(
+  p: Prepared,
+  entries: LazyDataFrame,
+  increase: boolean,
+): LazyDataFrame {
   const n = p.steps.length;
   const newTime = pl.col("_uc").neq(pl.col("_uc").shift(1))
     .or(pl.col("_t").neq(pl.col("_t").shift(1)))
@@ -263,22 +358,7 @@ function distinctReach(p: Prepared, entries: LazyDataFrame, increase: boolean): 
         .fillNull(false),
     );
   }
-  const chains = a.withColumns(reachedFrom(links).alias("_reached")).cache();
-  const levels: LazyDataFrame[] = [];
-  for (let j = 1; j <= n; j++) {
-    levels.push(
-      chains.filter(pl.col("_reached").gtEq(j)).select(
-        pl.col(`_s${j}`).alias("_seq"),
-        pl.col("_uc"),
-        pl.col("_bd"),
-        pl.col("_s1").alias("_o"),
-        ...stepTimes(j).map((c) => pl.col(c)),
-      ).sort("_seq").cache(),
-    );
-  }
-  const lookups: LazyDataFrame[] = [];
-  for (let j = 2; j <= n; j++) lookups.push(foundBefore(entries, levels[j - 2]!, j));
-  return { levels, lookups };
+  return a.withColumns(reachedFrom(links).alias("_reached"));
 }
 
 /** Cond-`j` entries with `_found`: an entry of `level` comes before them for the same user. */
@@ -295,7 +375,10 @@ function foundBefore(entries: LazyDataFrame, level: LazyDataFrame, j: number): L
     .select("_seq", "_uc", pl.col("_pu").eq(pl.col("_uc")).fillNull(false).alias("_found"));
 }
 
-/** strict_deduplication: the first cond-`j` entry after an entry that reached level `j`. */
+/**
+ * strict_deduplication: the first cond-`j` entry after an entry that reached level `j`
+ * (`level`: such entries, or only each user's first, sorted by `_seq`).
+ */
 function dedupStops(level: LazyDataFrame, entries: LazyDataFrame, j: number): LazyDataFrame {
   const later = entries.filter(pl.col("_r").eq(j))
     .select(pl.col("_seq").alias("_ds"), pl.col("_uc").alias("_du"));
@@ -315,7 +398,11 @@ function dedupStops(level: LazyDataFrame, entries: LazyDataFrame, j: number): La
  * strict_order: after the user's first step-1 entry, the first cond-0 entry, or the first
  * cond-j entry (j ≥ 2) with level j − 1 not reached before it.
  */
-function orderStops(reach: Reach, entries: LazyDataFrame, n: number): LazyDataFrame[] {
+function orderStops(
+  reach: Pick<Reach, "levels" | "lookups">,
+  entries: LazyDataFrame,
+  n: number,
+): LazyDataFrame[] {
   const started = (frame: LazyDataFrame) =>
     frame.joinAsof(
       reach.levels[0]!.select(pl.col("_seq").alias("_fs"), pl.col("_uc").alias("_fu")),

@@ -22,13 +22,14 @@
  * const rows = metricRows<FunnelRow & { tier: string }>(byTier);
  *
  * const weekly = retention(events, { targetEvent: "session_start", period: "week", intervals: 8 });
+ * const next = paths(events, { start: "session_start", steps: 3, breakdown: "tier" });
  * const dau = rollingAverage(mart, { value: "n_active_users", by: "region", ts: "activity_date" });
  * ```
  *
  * Each function collects once, with the streaming engine by default (`engine: "in-memory"`
  * to switch); the tests check that both engines give identical results.
  * The same definitions written as DuckDB SQL, for benchmarks and cross-checks, live in
- * `tests/analytics/_sql_reference.ts`.
+ * `bench/sql_reference.ts`.
  *
  * @module
  */

@@ -10,7 +10,6 @@ import {
   collect,
   type Engine,
   type FrameLike,
-  int,
   microsUtc,
   requireColumns,
   timeRangeFilter,
