@@ -14,6 +14,7 @@
  *   title: "Pro users publish twice as often",
  * });
  * const heatmap = retentionHeatmap(retention(events, { period: "week" }));
+ * const sankey = pathsSankey(paths(events, { start: "session_start" }));
  * ```
  *
  * @module

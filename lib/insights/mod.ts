@@ -13,6 +13,8 @@
  * // "Basic users start a listing after a session far less often than Pro users: 25.7% …"
  * regionalInsight({ density: regionalDensity(listings, active), ecoImpact: ecoImpactByRegion(listings) });
  * retentionSentence(retention(days, { period: "week" }));
+ * pathsInsight({ paths: paths(events, { start: "session_start", breakdown: "tier" }) }).sentence;
+ * // "After session_start, Basic users most often go on to search (…)"
  * ```
  *
  * @module
