@@ -145,6 +145,7 @@ function retentionAnalysis(
   definition: string,
   options: Partial<RetentionOptions & RetentionSqlOptions>,
   baseline: string | null = "retention",
+  original = false,
 ): Analysis {
   const merged = { ...RETENTION, ...options };
   return {
@@ -155,7 +156,7 @@ function retentionAnalysis(
     columns: merged.brackets ? [...RETENTION_COLUMNS, "period_end"] : RETENTION_COLUMNS,
     keys: 2,
     baseline: baseline ?? undefined,
-    original: baseline === null,
+    original,
   };
 }
 
@@ -279,11 +280,13 @@ const ANALYSES: Analysis[] = [
     "weekly first-time cohorts, session_start → session_start, 12 periods",
     {},
     null,
+    true,
   ),
   retentionAnalysis(
     "retention_names",
-    'returns: every event, listed by name (the baseline of "*")',
+    'returns: every event, listed by name (the baseline of "*": 5x the rows of session_start)',
     { returnEvent: ALL_EVENTS },
+    null,
   ),
   retentionAnalysis(
     "retention_any",

@@ -63,7 +63,7 @@ function stopsOf(
     for (let j = 2; j <= n; j++) candidates.push(dedupStops(firstReach(j), entries, j));
   }
   if (modes.has("strict_order")) {
-    candidates.push(...orderStops({ levels: [firstReach(1)], lookups: lookups() }, entries, n));
+    candidates.push(...orderStops({ lookups: lookups() }, entries, n));
   }
   if (candidates.length === 0) return null;
   return pl.concat(candidates, { how: "vertical" })
@@ -213,8 +213,18 @@ function entriesOf(p: Prepared, strictOrder: boolean, exact: boolean): LazyDataF
       ),
     );
   }
+  // `_started`: a step-1 entry of the same user comes before this entry (strict_order's stops
+  // only count after it); a running count of step-1 entries, less the count at the user's first.
+  const isStart = pl.col("_r").eq(1).cast(pl.Int64);
+  const before = isStart.cumSum().minus(isStart);
+  const atUserStart = pl.when(pl.col("_uc").neq(pl.col("_uc").shift(1)).fillNull(true))
+    .then(before)
+    .otherwise(pl.lit(null).cast(pl.Int64))
+    .forwardFill();
+  const started = strictOrder ? before.minus(atUserStart).gt(0) : pl.lit(false);
   return sequence(pl.concat(parts, { how: "vertical" }), true, exact, ["_i"])
-    .select("_seq", "_uc", "_t", "_bd", "_r", "_clash")
+    .withColumns(started.alias("_started"))
+    .select("_seq", "_uc", "_t", "_bd", "_r", "_started", "_clash")
     .cache();
 }
 
@@ -252,7 +262,7 @@ function sharedReach(p: Prepared, entries: LazyDataFrame, increase: boolean): Re
       pl.col("_end"),
     );
     const joined = entries.filter(pl.col("_r").eq(j))
-      .select("_seq", "_uc", "_t")
+      .select("_seq", "_uc", "_t", "_started")
       .joinAsof(before, {
         leftOn: "_seq",
         rightOn: "_ps",
@@ -262,7 +272,7 @@ function sharedReach(p: Prepared, entries: LazyDataFrame, increase: boolean): Re
       })
       .withColumns(pl.col("_pu").eq(pl.col("_uc")).fillNull(false).alias("_found"))
       .cache();
-    lookups.push(joined.select("_seq", "_uc", "_found"));
+    lookups.push(joined.select("_seq", "_uc", "_started", "_found"));
     let ok = pl.col("_found").and(pl.col("_t").ltEq(pl.col("_end")));
     if (increase) ok = ok.and(pl.col(`_t${j - 1}`).lt(pl.col("_t")));
     previous = joined.filter(ok.fillNull(false)).select(
@@ -364,7 +374,7 @@ function distinctChains(
 /** Cond-`j` entries with `_found`: an entry of `level` comes before them for the same user. */
 function foundBefore(entries: LazyDataFrame, level: LazyDataFrame, j: number): LazyDataFrame {
   return entries.filter(pl.col("_r").eq(j))
-    .select("_seq", "_uc")
+    .select("_seq", "_uc", "_started")
     .joinAsof(level.select(pl.col("_seq").alias("_ps"), pl.col("_uc").alias("_pu")), {
       leftOn: "_seq",
       rightOn: "_ps",
@@ -372,7 +382,12 @@ function foundBefore(entries: LazyDataFrame, level: LazyDataFrame, j: number): L
       allowExactMatches: false,
       checkSortedness: false,
     })
-    .select("_seq", "_uc", pl.col("_pu").eq(pl.col("_uc")).fillNull(false).alias("_found"));
+    .select(
+      "_seq",
+      "_uc",
+      "_started",
+      pl.col("_pu").eq(pl.col("_uc")).fillNull(false).alias("_found"),
+    );
 }
 
 /**
@@ -395,32 +410,21 @@ function dedupStops(level: LazyDataFrame, entries: LazyDataFrame, j: number): La
 }
 
 /**
- * strict_order: after the user's first step-1 entry, the first cond-0 entry, or the first
- * cond-j entry (j ≥ 2) with level j − 1 not reached before it.
+ * strict_order: after the user's first step-1 entry (`_started`), the first cond-0 entry, or
+ * the first cond-j entry (j ≥ 2) with level j − 1 not reached before it.
  */
 function orderStops(
-  reach: Pick<Reach, "levels" | "lookups">,
+  reach: Pick<Reach, "lookups">,
   entries: LazyDataFrame,
   n: number,
 ): LazyDataFrame[] {
-  const started = (frame: LazyDataFrame) =>
-    frame.joinAsof(
-      reach.levels[0]!.select(pl.col("_seq").alias("_fs"), pl.col("_uc").alias("_fu")),
-      {
-        leftOn: "_seq",
-        rightOn: "_fs",
-        strategy: "backward",
-        allowExactMatches: false,
-        checkSortedness: false,
-      },
-    ).filter(pl.col("_fu").eq(pl.col("_uc")).fillNull(false));
   const out = [
-    started(entries.filter(pl.col("_r").eq(0)).select("_seq", "_uc"))
+    entries.filter(pl.col("_r").eq(0).and(pl.col("_started")))
       .select(pl.col("_uc"), pl.col("_seq").alias("_stop")),
   ];
   for (let j = 2; j <= n; j++) {
     out.push(
-      started(reach.lookups[j - 2]!.filter(pl.col("_found").not()).select("_seq", "_uc"))
+      reach.lookups[j - 2]!.filter(pl.col("_found").not().and(pl.col("_started")))
         .select(pl.col("_uc"), pl.col("_seq").alias("_stop")),
     );
   }
