@@ -41,12 +41,15 @@
  * Each function collects once, with the streaming engine by default (`engine: "in-memory"`
  * to switch); the tests check that both engines give identical results.
  * The same definitions written as DuckDB SQL, for benchmarks and cross-checks, live in
- * `tests/analytics/_sql_reference.ts`.
+ * `bench/sql_reference.ts`.
  *
  * @module
  */
 export * from "./funnel.ts";
+export * from "./funnel_trends.ts";
+export * from "./time_to_convert.ts";
 export * from "./retention.ts";
+export * from "./paths.ts";
 export * from "./rolling_average.ts";
 export * from "./regional.ts";
 export * from "./category_affinity.ts";

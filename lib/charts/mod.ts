@@ -35,4 +35,5 @@ export * from "./rolling.ts";
 export * from "./regional.ts";
 export * from "./affinity.ts";
 export * from "./check_history.ts";
+export * from "./paths.ts";
 export type { ChartInput } from "./_frame.ts";

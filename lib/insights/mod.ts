@@ -38,3 +38,4 @@ export * from "./activity.ts";
 export * from "./regional.ts";
 export * from "./affinity.ts";
 export * from "./health.ts";
+export * from "./paths.ts";

@@ -142,6 +142,38 @@ export function readFunnelEvents(
 }
 
 /**
+ * Clean events of registry users with their session (`user_id`, `event`, `ts`, `tier`,
+ * `session_id`), for `paths()`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { paths } from "../analytics/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute(`create schema marts;
+ *   create table marts.fct_events as select * from (values
+ *     ('U1', 'session_start', timestamptz '2026-03-02 10:00:00+00', 'Basic', 'S1', false),
+ *     ('U1', 'search', timestamptz '2026-03-02 10:01:00+00', 'Basic', 'S1', false),
+ *     ('U9', 'search', timestamptz '2026-03-02 10:02:00+00', null, 'S9', true)
+ *   ) as t(user_id, event_name, event_at, tier, session_id, is_orphan)`);
+ * const events = await readPathEvents(wh);
+ * assert.equal(events.height, 2); // the orphan event is left out
+ * const edges = paths(events, { start: "session_start", session: { column: "session_id" } });
+ * assert.ok(edges.height > 0);
+ * await wh.close();
+ * ```
+ */
+export function readPathEvents(warehouse: Warehouse): Promise<pl.DataFrame> {
+  return warehouse.queryFrame(
+    `select user_id, event_name as event, event_at as ts, tier, session_id
+     from ${_marts(warehouse, "fct_events")}
+     where not is_orphan`,
+  );
+}
+
+/**
  * One row per registry user and active day (`user_id`, `event` = `"active"`, `ts` = the
  * day's first event): enough to place users in retention periods, with far fewer rows than
  * events.

@@ -181,7 +181,8 @@ Deno.test({
       await t.step("04 charts each analysis and states its finding from the numbers", async () => {
         const outputs = outputsOf(await cellsOf("04_analysis"));
         const charts = figures(outputs);
-        assert.deepEqual(charts.map((f) => f.layout.title?.text?.replace(/<[^>]+>.*$/s, "")), [
+        const titles = charts.map((f) => f.layout.title?.text?.replace(/<[^>]+>.*$/s, ""));
+        assert.deepEqual(titles.slice(0, 6), [
           "Funnel by tier",
           "Weekly retention of first-time cohorts",
           "Daily active users by region",
@@ -189,6 +190,10 @@ Deno.test({
           "Eco impact per published listing by region",
           "Category affinity by tier",
         ]);
+        // the paths Sankey, titled from the numbers, for the tier that activates least
+        assert.equal(titles.length, 7);
+        assert.match(titles[6] ?? "", /^After session_start, Basic users most often go on to \w+/);
+        assert.equal(charts[6]!.data[0]?.type, "sankey");
         const funnelChart = charts[0]!;
         assert.deepEqual(funnelChart.data.map((trace) => [trace.type, trace.name]), [
           ["bar", "Basic"],
@@ -209,6 +214,11 @@ Deno.test({
         assert.match(sentences, /\*\*Regions\.\*\* EMEA has the highest listing density/);
         assert.match(sentences, /NA listings avoid the most CO₂e/);
         assert.match(sentences, /\*\*Pro sellers\.\*\* Pro users over-index on \w+/);
+        assert.match(
+          sentences,
+          /\*\*Paths\.\*\* After session_start, Basic users most often go on to \w+ \(\d/,
+        );
+        assert.match(sentences, /start_listing comes next for [\d.]+% of Basic users \(95% CI/);
       });
 
       await t.step("the HTML exports reference nothing on the network", () => {
