@@ -1,6 +1,14 @@
 import type { Warehouse } from "./types.ts";
 import { bigQueryDataset, DEFAULT_DATASET_PREFIX, type RelationNaming } from "./dialect.ts";
 import { openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
+import {
+  defaultMemoryLimitBytes,
+  formatBytes,
+  MEMORY_LIMIT_DEFAULT,
+  parseMemorySize,
+} from "./_memory.ts";
+
+export { formatBytes, parseMemorySize } from "./_memory.ts";
 import { openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
 
 /** Which warehouse to use and where it is; built by {@linkcode warehouseConfigFromEnv}. */
@@ -10,6 +18,16 @@ export type WarehouseConfig =
     kind: "duckdb";
     /** Database file (`:memory:` for a throwaway one). */
     path: string;
+    /**
+     * DuckDB `memory_limit` in bytes: larger sorts, joins and aggregates spill to disk
+     * (always set by `warehouseConfigFromEnv`; unset means the default share of the machine).
+     */
+    memoryLimit?: number;
+    /**
+     * Where DuckDB spills (`temp_directory`); `undefined` for `:memory:` (a scratch
+     * directory removed on close).
+     */
+    tempDirectory?: string;
   }
   | {
     /** Google BigQuery. */
@@ -56,6 +74,17 @@ export interface WarehouseFlags {
    * @default {undefined}
    */
   apiEndpoint?: string;
+  /**
+   * `--memory-limit`: DuckDB memory limit (`4GB`, `512MiB`, `40%`); overrides
+   * `TERRALOOP_MEMORY_LIMIT`.
+   * @default {undefined}
+   */
+  memoryLimit?: string;
+  /**
+   * `--temp-directory`: where DuckDB spills; overrides `TERRALOOP_DUCKDB_TEMP_DIR`.
+   * @default {undefined}
+   */
+  tempDirectory?: string;
 }
 
 /** Defaults applied when neither a flag nor the environment sets a value. */
@@ -64,6 +93,11 @@ export const WAREHOUSE_DEFAULTS = {
   duckdbPath: "data/warehouse.duckdb",
   datasetPrefix: DEFAULT_DATASET_PREFIX,
   location: "US",
+  /** Memory limit: this share of the machine's memory, at most `memoryCapBytes`. */
+  memoryShare: MEMORY_LIMIT_DEFAULT.share,
+  memoryCapBytes: MEMORY_LIMIT_DEFAULT.capBytes,
+  /** DuckDB spills next to its file: `<warehouse>.tmp` (`data/warehouse.duckdb.tmp`). */
+  tempDirectorySuffix: ".tmp",
 } as const;
 
 // Google Cloud project ids: 6-30 characters, optionally domain-scoped (`example.com:proj`).
@@ -81,6 +115,8 @@ const LOCATION = /^[A-Za-z]+(?:-[A-Za-z0-9]+)*$/;
  * | --- | --- | --- |
  * | `TERRALOOP_WAREHOUSE` | `duckdb` or `bigquery` | `duckdb` |
  * | `TERRALOOP_DUCKDB_PATH` | DuckDB file | `data/warehouse.duckdb` |
+ * | `TERRALOOP_MEMORY_LIMIT` | DuckDB memory limit (`4GB`, `40%`) | 40% of the machine, ≤ 3 GiB |
+ * | `TERRALOOP_DUCKDB_TEMP_DIR` | where DuckDB spills | `<DuckDB file>.tmp` |
  * | `TERRALOOP_BQ_PROJECT` | Google Cloud project (required for BigQuery) | — |
  * | `TERRALOOP_BQ_DATASET_PREFIX` | dataset prefix | `terraloop` |
  * | `TERRALOOP_BQ_LOCATION` | dataset and job location | `US` |
@@ -91,7 +127,9 @@ const LOCATION = /^[A-Za-z]+(?:-[A-Za-z0-9]+)*$/;
  *
  * @example
  * ```ts
- * warehouseConfigFromEnv({}); // { kind: "duckdb", path: "data/warehouse.duckdb" }
+ * warehouseConfigFromEnv({});
+ * // { kind: "duckdb", path: "data/warehouse.duckdb", memoryLimit: 3221225472,
+ * //   tempDirectory: "data/warehouse.duckdb.tmp" }
  * warehouseConfigFromEnv({ TERRALOOP_WAREHOUSE: "bigquery", TERRALOOP_BQ_PROJECT: "acme-analytics" });
  * // { kind: "bigquery", projectId: "acme-analytics", datasetPrefix: "terraloop", location: "US" }
  * ```
@@ -113,8 +151,19 @@ export function warehouseConfigFromEnv(
     throw new TypeError(`${kindSetting.name} must be "duckdb" or "bigquery", got "${kind}"`);
   }
   if (kind === "duckdb") {
-    const path = setting("warehouse", "--warehouse", "TERRALOOP_DUCKDB_PATH").value;
-    return { kind, path: path ?? WAREHOUSE_DEFAULTS.duckdbPath };
+    const path = setting("warehouse", "--warehouse", "TERRALOOP_DUCKDB_PATH").value ??
+      WAREHOUSE_DEFAULTS.duckdbPath;
+    const memory = setting("memoryLimit", "--memory-limit", "TERRALOOP_MEMORY_LIMIT");
+    const temp = setting("tempDirectory", "--temp-directory", "TERRALOOP_DUCKDB_TEMP_DIR").value ??
+      (path === ":memory:" ? undefined : `${path}${WAREHOUSE_DEFAULTS.tempDirectorySuffix}`);
+    return {
+      kind,
+      path,
+      memoryLimit: memory.value === undefined
+        ? defaultMemoryLimitBytes()
+        : parseMemorySize(memory.value, memory.name),
+      ...(temp !== undefined ? { tempDirectory: temp } : {}),
+    };
   }
 
   const project = setting("bigqueryProject", "--bigquery-project", "TERRALOOP_BQ_PROJECT");
@@ -188,7 +237,13 @@ export async function openWarehouse(
   config: WarehouseConfig,
   options: OpenWarehouseOptions = {},
 ): Promise<Warehouse> {
-  if (config.kind === "duckdb") return await openDuckDb(config.path, options.duckdb);
+  if (config.kind === "duckdb") {
+    return await openDuckDb(config.path, {
+      ...(config.memoryLimit !== undefined ? { memoryLimit: config.memoryLimit } : {}),
+      ...(config.tempDirectory !== undefined ? { tempDirectory: config.tempDirectory } : {}),
+      ...options.duckdb,
+    });
+  }
   return await openBigQuery(config.projectId, {
     ...options.bigquery,
     datasetPrefix: config.datasetPrefix,
@@ -228,6 +283,23 @@ export function warehouseLabel(config: WarehouseConfig): string {
   if (config.kind === "duckdb") return config.path;
   const datasets = bigQueryDataset("*", { datasetPrefix: config.datasetPrefix });
   return `bigquery:${config.projectId} (${datasets}, ${config.location})`;
+}
+
+/**
+ * The memory settings of a config, for run summaries: DuckDB's memory limit and where it
+ * spills; `null` for BigQuery (the service manages memory).
+ *
+ * @example
+ * ```ts
+ * warehouseMemoryLabel(warehouseConfigFromEnv({ TERRALOOP_MEMORY_LIMIT: "2GiB" }));
+ * // "memory limit 2.0 GiB, spills to data/warehouse.duckdb.tmp"
+ * ```
+ */
+export function warehouseMemoryLabel(config: WarehouseConfig): string | null {
+  if (config.kind !== "duckdb") return null;
+  return `memory limit ${formatBytes(config.memoryLimit ?? defaultMemoryLimitBytes())}, spills to ${
+    config.tempDirectory ?? "a scratch directory"
+  }`;
 }
 
 function _isHttpUrl(value: string): boolean {

@@ -19,6 +19,7 @@ import { DuckDbSession } from "./_duckdb_session.ts";
 import { stageRawFiles } from "./_raw_duckdb.ts";
 import { RAW_SCHEMA_SQL } from "./_raw_duckdb_ddl.ts";
 import { quoteIdentifier, type RelationNaming, renderRelation, sqlLiteral } from "./dialect.ts";
+import { defaultMemoryLimitBytes, duckDbMemorySetting, parseMemorySize } from "./_memory.ts";
 
 export { DuckDbSession };
 
@@ -34,6 +35,25 @@ export interface OpenDuckDbOptions {
    * @default {a fresh temporary directory}
    */
   scratchDir?: string;
+  /**
+   * DuckDB's `memory_limit`: bytes, or a size such as `"4GB"`, `"512MiB"`, `"40%"`. Sorts,
+   * joins and aggregates larger than this spill to `tempDirectory` instead of growing.
+   * @default {40% of the machine's memory, at most 3 GiB}
+   */
+  memoryLimit?: number | string;
+  /**
+   * Where DuckDB spills when a query exceeds `memoryLimit`.
+   * @default {`<path>.tmp` next to the database file; for `:memory:`, inside `scratchDir`}
+   */
+  tempDirectory?: string;
+}
+
+/** The memory settings a DuckDB warehouse was opened with. */
+export interface DuckDbLimits {
+  /** `memory_limit` in bytes. */
+  memoryLimit: number;
+  /** `temp_directory`: where larger-than-memory work spills. */
+  tempDirectory: string;
 }
 
 /**
@@ -54,20 +74,30 @@ export async function openDuckDb(
   if (path !== ":memory:") {
     await Deno.mkdir(dirname(path), { recursive: true });
   }
+  const memoryLimit = typeof options.memoryLimit === "string"
+    ? parseMemorySize(options.memoryLimit, "memoryLimit")
+    : options.memoryLimit ?? defaultMemoryLimitBytes();
+  const scratchDir = options.scratchDir ?? await Deno.makeTempDir({ prefix: "terraloop-" });
+  const limits: DuckDbLimits = {
+    memoryLimit,
+    tempDirectory: options.tempDirectory ??
+      (path === ":memory:" ? join(scratchDir, "spill") : `${path}.tmp`),
+  };
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(
-      path,
-      options.threads ? { threads: String(options.threads) } : {},
-    );
+    instance = await DuckDBInstance.create(path, {
+      ...(options.threads ? { threads: String(options.threads) } : {}),
+      memory_limit: duckDbMemorySetting(limits.memoryLimit),
+      temp_directory: limits.tempDirectory,
+    });
   } catch (error) {
+    if (!options.scratchDir) await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
     throw new Error(`Cannot open DuckDB warehouse "${path}": ${messageOf(error)}`, {
       cause: error,
     });
   }
   const connection = await instance.connect();
-  const scratchDir = options.scratchDir ?? await Deno.makeTempDir({ prefix: "terraloop-" });
-  const warehouse = new DuckDbWarehouse(instance, connection, path, scratchDir);
+  const warehouse = new DuckDbWarehouse(instance, connection, path, scratchDir, limits);
   // ICU is loaded on first use, so the zone is set per connection rather than in the config.
   await warehouse.execute("set TimeZone = 'UTC'");
   await warehouse.execute(RAW_SCHEMA_SQL);
@@ -79,6 +109,8 @@ export class DuckDbWarehouse implements Warehouse {
   readonly dialect = "duckdb" as const;
   readonly description: string;
   readonly naming: RelationNaming = {};
+  /** Memory limit and spill directory this warehouse was opened with. */
+  readonly limits: DuckDbLimits;
   #instance: DuckDBInstance;
   #connection: DuckDBConnection;
   #session: DuckDbSession;
@@ -91,7 +123,9 @@ export class DuckDbWarehouse implements Warehouse {
     connection: DuckDBConnection,
     path: string,
     scratchDir: string,
+    limits: DuckDbLimits,
   ) {
+    this.limits = limits;
     this.#instance = instance;
     this.#connection = connection;
     this.#session = new DuckDbSession(connection);

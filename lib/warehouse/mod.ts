@@ -14,13 +14,21 @@
 export * from "./types.ts";
 export * from "./raw_tables.ts";
 export * from "./dialect.ts";
-export { DuckDbWarehouse, openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
+export {
+  type DuckDbLimits,
+  DuckDbWarehouse,
+  openDuckDb,
+  type OpenDuckDbOptions,
+} from "./duckdb.ts";
 export { BigQueryWarehouse, openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
 export {
+  formatBytes,
   openWarehouse,
+  parseMemorySize,
   relationNamingOf,
   WAREHOUSE_DEFAULTS,
   warehouseConfigFromEnv,
   warehouseLabel,
+  warehouseMemoryLabel,
 } from "./config.ts";
 export type { OpenWarehouseOptions, WarehouseConfig, WarehouseFlags } from "./config.ts";
