@@ -6,8 +6,15 @@
  * @module
  */
 import { join } from "node:path";
-import type { Dialect, Materialization, Warehouse } from "../warehouse/types.ts";
-import { type CompiledTest, ProjectCompiler, writeCompiled } from "./compile.ts";
+import type { Dialect, Materialization, Relation, Warehouse } from "../warehouse/types.ts";
+import { FullRefreshNeeded } from "../warehouse/incremental.ts";
+import {
+  type CompiledModel,
+  type CompiledTest,
+  type CompileOptions,
+  ProjectCompiler,
+  writeCompiled,
+} from "./compile.ts";
 import { ancestors, selectModels } from "./dag.ts";
 import {
   type RelationNaming,
@@ -26,15 +33,21 @@ export interface ModelResult {
   schema: string;
   /** Relation as written in SQL. */
   relation: string;
-  /** `view` or `table`. */
+  /** `view`, `table` or `incremental`. */
   materialized: Materialization;
+  /**
+   * Rows merged into the existing table, when an incremental model was built incrementally;
+   * absent when it was built in full (first build, `fullRefresh`, or a change that needs it,
+   * named in `message`).
+   */
+  batchRows?: number;
   /** `success`, `error` (build failed) or `skipped` (an upstream model or test failed). */
   status: "success" | "error" | "skipped";
   /** Rows in the built table; `null` for views and models not built. */
   rows: number | null;
   /** Wall-clock seconds. */
   seconds: number;
-  /** Error or skip reason; `null` on success. */
+  /** Error or skip reason; on success `null`, or why an incremental model was built in full. */
   message: string | null;
 }
 
@@ -117,7 +130,7 @@ export type RunEvent =
   | { type: "done"; results: RunResults };
 
 /** Options for {@linkcode runProject}. */
-export interface RunOptions extends RelationNaming {
+export interface RunOptions extends RelationNaming, Pick<CompileOptions, "lookbackHours"> {
   /**
    * Models directory (ignored when `project` is given).
    * @default {"sql"}
@@ -158,6 +171,11 @@ export interface RunOptions extends RelationNaming {
    * @default {5}
    */
   sampleSize?: number;
+  /**
+   * Rebuild incremental models in full instead of merging new rows (dbt `--full-refresh`).
+   * @default {false}
+   */
+  fullRefresh?: boolean;
   /**
    * Called with progress; `lib/` never prints.
    * @default {no-op}
@@ -305,24 +323,20 @@ export async function runProject(
         result = { ...base, status: "skipped", rows: null, seconds: 0, message: reason };
       } else {
         try {
-          const { sql } = compiler.model(name);
-          try {
-            const rows = await warehouse.materialize(
-              { schema: model.schema, name },
-              sql,
-              model.materialized,
-            );
-            result = {
-              ...base,
-              status: "success",
-              rows: rows === null ? null : Number(rows),
-              seconds: _since(t0),
-              message: null,
-            };
-            built.add(name);
-          } catch (error) {
-            throw new ModelBuildError(name, model.path, sql, error);
-          }
+          const built_ = await _build(warehouse, compiler.model(name), model.path, {
+            partitionBy: model.partitionBy,
+            fullRefresh: options.fullRefresh ?? false,
+            columns: model.columns.map((column) => column.name),
+          });
+          result = {
+            ...base,
+            status: "success",
+            rows: built_.rows,
+            ...(built_.batchRows !== undefined ? { batchRows: built_.batchRows } : {}),
+            seconds: _since(t0),
+            message: built_.note,
+          };
+          built.add(name);
         } catch (error) {
           const message = _message(error);
           errors.push(message);
@@ -432,6 +446,64 @@ export async function appendAudit(
       rows.join(",\n")
     }`,
   );
+}
+
+/**
+ * Build one compiled model: an incremental model with a table already in place merges its
+ * batch (unless `fullRefresh`); anything else is materialised in full. A merge the warehouse
+ * refuses with `FullRefreshNeeded` (a view in the way, columns that changed) falls back to
+ * a full build, and the reason is returned as `note`.
+ */
+async function _build(
+  warehouse: Warehouse,
+  compiled: CompiledModel,
+  path: string,
+  options: { partitionBy: string | undefined; fullRefresh: boolean; columns: string[] },
+): Promise<{ rows: number | null; batchRows?: number; note: string | null }> {
+  const relation: Relation = compiled.relation;
+  let note: string | null = null;
+  if (
+    compiled.incremental && !options.fullRefresh && warehouse.merge &&
+    await warehouse.exists(relation)
+  ) {
+    // The batch reads the table itself (its watermark, earlier rows): a table built before
+    // the model's columns changed is rebuilt, not merged into.
+    const existing = (await warehouse.describe(relation)).map((column) => column.name);
+    const changed = [
+      ...options.columns.filter((c) => !existing.includes(c)).map((c) => `+${c}`),
+      ...existing.filter((c) => !options.columns.includes(c)).map((c) => `-${c}`),
+    ];
+    if (options.columns.length > 0 && changed.length > 0) {
+      note = `built in full: the columns of ${compiled.relationSql} changed (${
+        changed.join(", ")
+      })`;
+    } else {
+      try {
+        const merged = await warehouse.merge(
+          relation,
+          compiled.incremental.sql,
+          compiled.incremental.merge,
+        );
+        return { rows: merged.rows, batchRows: merged.batchRows, note: null };
+      } catch (error) {
+        if (!(error instanceof FullRefreshNeeded)) {
+          throw new ModelBuildError(compiled.name, path, compiled.incremental.sql, error);
+        }
+        note = `built in full: ${error.message}`;
+      }
+    }
+  }
+  try {
+    const rows = await warehouse.materialize(
+      relation,
+      compiled.sql,
+      compiled.materialized,
+      options.partitionBy !== undefined ? { partitionBy: options.partitionBy } : {},
+    );
+    return { rows: rows === null ? null : Number(rows), note };
+  } catch (error) {
+    throw new ModelBuildError(compiled.name, path, compiled.sql, error);
+  }
 }
 
 function _compileTest(compiler: ProjectCompiler, test: Project["tests"][number]): CompiledTest {

@@ -11,10 +11,14 @@ import type {
   ColumnInfo,
   LoadFileResult,
   Materialization,
+  MaterializeOptions,
+  MergeOptions,
+  MergeResult,
   RawFile,
   Relation,
   Warehouse,
 } from "./types.ts";
+import { FullRefreshNeeded, incrementalSql } from "./incremental.ts";
 import {
   type BigQueryField,
   type BigQueryResult,
@@ -96,6 +100,7 @@ interface QueryResultsResponse {
 interface TableResource {
   type?: string;
   numRows?: string;
+  timePartitioning?: { field?: string };
   schema?: { fields?: BigQueryField[] };
 }
 
@@ -257,16 +262,21 @@ export class BigQueryWarehouse implements Warehouse {
    * `create or replace view`. When the materialisation changes, the new table is built
    * under `<name>__building` and renamed over the dropped view, and a new view is checked
    * with a dry run before the table is dropped, so a failing build keeps the old relation.
+   * With `partitionBy` the table is partitioned by that DATE column; a table partitioned
+   * differently (or not at all) is replaced the same way as a view, since BigQuery cannot
+   * `create or replace` across partitioning specs.
    */
   async materialize(
     relation: Relation,
     selectSql: string,
     how: Materialization,
+    options: MaterializeOptions = {},
   ): Promise<number | null> {
     await this.ensureDataset(relation.schema);
     const target = this.relation(relation);
     const select = selectSql.replace(/[\s;]+$/, "");
-    const existingType = (await this.#getTable(relation))?.type;
+    const existing = await this.#getTable(relation);
+    const existingType = existing?.type;
     if (how === "view") {
       if (existingType === "TABLE") {
         await this.dryRun(select);
@@ -277,17 +287,52 @@ export class BigQueryWarehouse implements Warehouse {
       return null;
     }
     let sql: string;
-    if (existingType === "VIEW") {
+    const partition = options.partitionBy
+      ? `partition by ${quoteIdentifier(options.partitionBy, "bigquery", true)} `
+      : "";
+    const repartition = existingType === "TABLE" &&
+      (existing?.timePartitioning?.field ?? null) !== (options.partitionBy ?? null);
+    if (existingType === "VIEW" || repartition) {
       const building = this.relation({ ...relation, name: `${relation.name}__building` });
-      sql = `create or replace table ${building} as\n${select}\n;\n` +
-        `drop view ${target};\n` +
+      sql = `create or replace table ${building} ${partition}as\n${select}\n;\n` +
+        `drop ${existingType === "VIEW" ? "view" : "table"} ${target};\n` +
         `alter table ${building} rename to ${quoteIdentifier(relation.name, "bigquery", true)};\n`;
     } else {
-      sql = `create or replace table ${target} as\n${select}\n;\n`;
+      sql = `create or replace table ${target} ${partition}as\n${select}\n;\n`;
     }
     sql += `select count(*) as n from ${target};`;
     const result = await this.run(sql);
     return Number(result.rows[0]?.f[0]?.v ?? 0);
+  }
+
+  /**
+   * Merge an incremental model's batch into its table with one script: the batch in a
+   * temporary table, then one `MERGE` (atomic), restricted to the batch's partitions when the
+   * table is partitioned (see `lib/warehouse/incremental.ts`).
+   */
+  async merge(relation: Relation, selectSql: string, options: MergeOptions): Promise<MergeResult> {
+    const target = this.relation(relation);
+    const table = await this.#getTable(relation);
+    if (table?.type !== "TABLE") {
+      throw new FullRefreshNeeded(
+        table === undefined ? `no table ${target} yet` : `${target} is a view, not a table`,
+      );
+    }
+    if ((table.timePartitioning?.field ?? null) !== (options.partitionBy ?? null)) {
+      throw new FullRefreshNeeded(
+        `${target} is not partitioned by ${options.partitionBy ?? "nothing"}`,
+      );
+    }
+    const statements = incrementalSql("bigquery", {
+      ...options,
+      target,
+      batch: `${relation.name}__incremental`,
+      select: selectSql,
+      columns: (table.schema?.fields ?? []).map((field) => field.name),
+    });
+    const result = await this.run(statements.map((s) => `${s};`).join("\n\n"));
+    const cells = result.rows[0]?.f ?? [];
+    return { batchRows: Number(cells[0]?.v ?? 0), rows: Number(cells[1]?.v ?? 0) };
   }
 
   async loadFile(file: RawFile): Promise<LoadFileResult> {

@@ -11,10 +11,14 @@ import type {
   ColumnInfo,
   LoadFileResult,
   Materialization,
+  MaterializeOptions,
+  MergeOptions,
+  MergeResult,
   RawFile,
   Relation,
   Warehouse,
 } from "./types.ts";
+import { FullRefreshNeeded, incrementalSql } from "./incremental.ts";
 import { DuckDbSession } from "./_duckdb_session.ts";
 import { stageRawFiles } from "./_raw_duckdb.ts";
 import { RAW_SCHEMA_SQL } from "./_raw_duckdb_ddl.ts";
@@ -185,6 +189,8 @@ export class DuckDbWarehouse implements Warehouse {
     relation: Relation,
     selectSql: string,
     how: Materialization,
+    // Partitioning is BigQuery's; DuckDB prunes by its zone maps.
+    _options: MaterializeOptions = {},
   ): Promise<number | null> {
     const schema = quoteIdentifier(relation.schema, "duckdb", true);
     const target = `${schema}.${quoteIdentifier(relation.name, "duckdb", true)}`;
@@ -216,6 +222,60 @@ export class DuckDbWarehouse implements Warehouse {
     if (how === "view") return null;
     const rows = await this.query<{ n: number }>(`select count(*) as n from ${target}`);
     return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Merge an incremental model's batch into its table in one transaction: the batch goes to
+   * a temporary table, rows it replaces are deleted (by key, or by partition for
+   * `insert_overwrite`), and it is inserted. A failure leaves the table as it was.
+   */
+  async merge(relation: Relation, selectSql: string, options: MergeOptions): Promise<MergeResult> {
+    const target = renderRelation(relation, "duckdb");
+    const existing = await this.query<{ table_type: string }>(
+      `select table_type from information_schema.tables
+       where table_schema = ${this.literal(relation.schema)}
+         and table_name = ${this.literal(relation.name)}`,
+    );
+    if (existing[0]?.table_type !== "BASE TABLE") {
+      throw new FullRefreshNeeded(
+        existing.length === 0 ? `no table ${target} yet` : `${target} is a view, not a table`,
+      );
+    }
+    const columns = (await this.describe(relation)).map((c) => c.name);
+    const batch = `${relation.name}__incremental`;
+    const [create, remove, insert, drop] = incrementalSql("duckdb", {
+      ...options,
+      target,
+      batch,
+      select: selectSql,
+      columns,
+    });
+    return await this.transaction(async () => {
+      await this.execute(create!);
+      const batchColumns = (await this.query<{ column_name: string }>(
+        `select column_name from (describe ${quoteIdentifier(batch, "duckdb", true)})`,
+      )).map((row) => row.column_name);
+      const added = batchColumns.filter((c) => !columns.includes(c));
+      const removed = columns.filter((c) => !batchColumns.includes(c));
+      if (added.length > 0 || removed.length > 0) {
+        throw new FullRefreshNeeded(
+          `the columns of ${target} changed (${
+            [
+              ...added.map((c) => `+${c}`),
+              ...removed.map((c) => `-${c}`),
+            ].join(", ")
+          })`,
+        );
+      }
+      const [counted] = await this.query<{ n: number }>(
+        `select count(*) as n from ${quoteIdentifier(batch, "duckdb", true)}`,
+      );
+      await this.execute(remove!);
+      await this.execute(insert!);
+      await this.execute(drop!);
+      const [total] = await this.query<{ n: number }>(`select count(*) as n from ${target}`);
+      return { rows: total?.n ?? 0, batchRows: counted?.n ?? 0 };
+    });
   }
 
   async loadFile(file: RawFile): Promise<LoadFileResult> {

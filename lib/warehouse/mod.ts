@@ -14,6 +14,7 @@
 export * from "./types.ts";
 export * from "./raw_tables.ts";
 export * from "./dialect.ts";
+export * from "./incremental.ts";
 export {
   type DuckDbLimits,
   DuckDbWarehouse,

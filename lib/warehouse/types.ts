@@ -43,8 +43,50 @@ export interface Relation {
   name: string;
 }
 
-/** How a model is persisted. */
-export type Materialization = "table" | "view";
+/**
+ * How a model is persisted. `incremental` is a table built in full the first time and then
+ * merged with each new batch (`Warehouse.merge`); `materialize` builds it as a table.
+ */
+export type Materialization = "table" | "view" | "incremental";
+
+/** How an incremental model's batch is merged into its table. */
+export type IncrementalStrategy = "merge" | "insert_overwrite";
+
+/** How to merge a batch into an existing table (see `Warehouse.merge`). */
+export interface MergeOptions {
+  /**
+   * `merge` (by `uniqueKey`) or `insert_overwrite` (by `partitionBy`).
+   * @default {"merge"}
+   */
+  strategy?: IncrementalStrategy;
+  /**
+   * Key column(s) of `merge`.
+   * @default {[]}
+   */
+  uniqueKey?: string[];
+  /**
+   * DATE column the BigQuery table is partitioned by; required by `insert_overwrite`.
+   * @default {undefined}
+   */
+  partitionBy?: string;
+}
+
+/** What a merge did. */
+export interface MergeResult {
+  /** Rows in the table afterwards. */
+  rows: number;
+  /** Rows in the batch that was merged. */
+  batchRows: number;
+}
+
+/** Physical options of a table build. */
+export interface MaterializeOptions {
+  /**
+   * DATE column to partition the table by (BigQuery; ignored by DuckDB).
+   * @default {undefined}
+   */
+  partitionBy?: string;
+}
 
 /** What happened when one source file was loaded. */
 export interface LoadFileResult {
@@ -111,9 +153,21 @@ export interface Warehouse {
   describe(relation: Relation): Promise<ColumnInfo[]>;
   /**
    * Build `relation` from a `select`, atomically: on failure the previous version stays.
-   * Returns the row count for tables (null for views).
+   * Returns the row count for tables (null for views). `incremental` builds a table.
    */
-  materialize(relation: Relation, selectSql: string, how: Materialization): Promise<number | null>;
+  materialize(
+    relation: Relation,
+    selectSql: string,
+    how: Materialization,
+    options?: MaterializeOptions,
+  ): Promise<number | null>;
+  /**
+   * Merge the rows of `selectSql` (an incremental model's batch) into the existing table
+   * `relation`, atomically (see `lib/warehouse/incremental.ts`). Throws `FullRefreshNeeded`
+   * when there is no table to merge into or the columns changed. Optional: without it, the
+   * model runner builds incremental models in full.
+   */
+  merge?(relation: Relation, selectSql: string, options: MergeOptions): Promise<MergeResult>;
   /** Load one raw file idempotently (see docs/contracts.md). */
   loadFile(file: RawFile): Promise<LoadFileResult>;
   /**

@@ -52,7 +52,10 @@ export interface FakeBigQueryOptions {
   /** Datasets that exist at start, by id, with their location. */
   datasets?: Record<string, string>;
   /** Tables that exist at start, keyed `dataset.table`. */
-  tables?: Record<string, { type?: string; schema?: { fields: BigQueryField[] } }>;
+  tables?: Record<
+    string,
+    { type?: string; schema?: { fields: BigQueryField[] }; timePartitioning?: { field?: string } }
+  >;
   /** Result of each query job, from its SQL; `undefined` means an empty result. */
   onQuery?: (sql: string) => FakeQueryReply | undefined;
   /** Override the row count a load job reports, from the uploaded data. */

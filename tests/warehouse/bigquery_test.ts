@@ -7,6 +7,7 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { type BigQueryWarehouse, openBigQuery } from "../../lib/warehouse/bigquery.ts";
 import { openDuckDb } from "../../lib/warehouse/duckdb.ts";
+import { FullRefreshNeeded } from "../../lib/warehouse/incremental.ts";
 import {
   fakeAuthClient,
   type FakeBigQuery,
@@ -393,6 +394,120 @@ Deno.test("materialize() dry-runs a view that replaces a table and drops nothing
       "drop table `terraloop-test.terraloop_staging.s`;\n" +
         "create view `terraloop-test.terraloop_staging.s` as\nselect 1\n;",
     );
+  });
+});
+
+Deno.test("materialize() partitions a table by partitionBy, rebuilding beside one partitioned differently", async () => {
+  await withFake({
+    tables: { "terraloop_marts.p": { type: "TABLE" } },
+    onQuery: () => ({ fields: [{ name: "n", type: "INTEGER" }], rows: [["7"]] }),
+  }, async (fake, wh) => {
+    const partitioned = { partitionBy: "event_date" };
+    assert.equal(
+      await wh.materialize({ schema: "marts", name: "q" }, "select 1", "incremental", partitioned),
+      7,
+    );
+    assert.ok(
+      fake.queries()[0]!.startsWith(
+        "create or replace table `terraloop-test.terraloop_marts.q` " +
+          "partition by `event_date` as\nselect 1\n;",
+      ),
+      fake.queries()[0],
+    );
+    // `p` exists unpartitioned: BigQuery cannot replace it with a partitioned table in place.
+    await wh.materialize({ schema: "marts", name: "p" }, "select 1", "table", partitioned);
+    const sql = fake.queries()[1]!;
+    assert.ok(
+      sql.startsWith(
+        "create or replace table `terraloop-test.terraloop_marts.p__building` " +
+          "partition by `event_date` as\nselect 1\n;\ndrop table `terraloop-test.terraloop_marts.p`;",
+      ),
+      sql,
+    );
+    assert.match(sql, /alter table `terraloop-test\.terraloop_marts\.p__building` rename to `p`;/);
+  });
+});
+
+Deno.test("merge() sends one script: batch table, partition list, MERGE by key, counts", async () => {
+  const fields = ["event_id", "event_date", "tier"].map((name) => ({ name, type: "STRING" }));
+  await withFake({
+    tables: {
+      "terraloop_marts.fct": {
+        type: "TABLE",
+        schema: { fields },
+        timePartitioning: { field: "event_date" },
+      },
+      "terraloop_marts.plain": { type: "TABLE", schema: { fields } },
+    },
+    onQuery: () => ({
+      fields: [{ name: "batch_rows", type: "INTEGER" }, { name: "n", type: "INTEGER" }],
+      rows: [["3", "42"]],
+    }),
+  }, async (fake, wh) => {
+    const result = await wh.merge(
+      { schema: "marts", name: "fct" },
+      "select * from new_rows;\n",
+      { uniqueKey: ["event_id"], partitionBy: "event_date" },
+    );
+    assert.deepEqual(result, { batchRows: 3, rows: 42 });
+    const target = "`terraloop-test.terraloop_marts.fct`";
+    assert.equal(
+      fake.queries()[0],
+      [
+        "declare incremental_partitions array<date>;",
+        "create temp table `fct__incremental` as\nselect * from new_rows;",
+        "set incremental_partitions = (\n" +
+        "    select array_agg(distinct `event_date` ignore nulls) from `fct__incremental`\n);",
+        `merge into ${target} as target\nusing \`fct__incremental\` as batch\n` +
+        "on target.`event_date` in unnest(incremental_partitions)\n" +
+        "    and target.`event_id` = batch.`event_id`\n" +
+        "when matched then update set\n" +
+        "    `event_date` = batch.`event_date`,\n    `tier` = batch.`tier`\n" +
+        "when not matched then insert (`event_id`, `event_date`, `tier`)\n" +
+        "    values (batch.`event_id`, batch.`event_date`, batch.`tier`);",
+        "select\n    (select count(*) from `fct__incremental`) as batch_rows,\n" +
+        `    (select count(*) from ${target}) as n;`,
+      ].join("\n\n"),
+    );
+    await assert.rejects(
+      wh.merge({ schema: "marts", name: "plain" }, "select 1", {
+        uniqueKey: ["event_id"],
+        partitionBy: "event_date",
+      }),
+      (error) =>
+        error instanceof FullRefreshNeeded && /not partitioned by event_date/.test(error.message),
+    );
+    await assert.rejects(
+      wh.merge({ schema: "marts", name: "missing" }, "select 1", { uniqueKey: ["event_id"] }),
+      (error) =>
+        error instanceof FullRefreshNeeded && /no table .*missing` yet/.test(error.message),
+    );
+    assert.equal(fake.queries().length, 1, "nothing runs when the merge cannot happen");
+  });
+});
+
+Deno.test("merge() with insert_overwrite replaces the batch's partitions in one MERGE", async () => {
+  const fields = ["activity_date", "n"].map((name) => ({ name, type: "STRING" }));
+  await withFake({
+    tables: {
+      "terraloop_marts.daily": {
+        type: "TABLE",
+        schema: { fields },
+        timePartitioning: { field: "activity_date" },
+      },
+    },
+    onQuery: () => ({ fields: [{ name: "batch_rows", type: "INTEGER" }], rows: [["1", "9"]] }),
+  }, async (fake, wh) => {
+    await wh.merge({ schema: "marts", name: "daily" }, "select 1", {
+      strategy: "insert_overwrite",
+      partitionBy: "activity_date",
+    });
+    const sql = fake.queries()[0]!;
+    assert.match(
+      sql,
+      /on false\nwhen not matched by source and target\.`activity_date` in unnest\(incremental_partitions\) then delete\nwhen not matched then insert \(`activity_date`, `n`\)/,
+    );
+    assert.doesNotMatch(sql, /when matched then update/);
   });
 });
 

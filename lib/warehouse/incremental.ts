@@ -1,0 +1,169 @@
+/**
+ * The SQL that merges a batch of rows into an existing table, per dialect, for incremental
+ * models (dbt's `materialized='incremental'`). Pure: the model compiler writes it to
+ * `target/compiled/<dialect>/<model>.incremental.sql`, and the adapters run the same text.
+ *
+ * - `merge` (needs `uniqueKey`): rows of the batch replace the table's rows with the same key;
+ *   new keys are inserted. DuckDB: delete + insert by key in one transaction; BigQuery: one
+ *   `MERGE` statement, restricted to the batch's partitions when `partitionBy` is set.
+ * - `insert_overwrite` (needs `partitionBy`): every partition (value of `partitionBy`) present
+ *   in the batch is replaced by the batch's rows for it. DuckDB: delete + insert by partition
+ *   in one transaction; BigQuery: `MERGE … on false` deleting the batch's partitions.
+ *
+ * On BigQuery `partitionBy` names a DATE column (the table is partitioned by it), and with
+ * `merge` a key's partition must never change (true of `event_date` for an event id).
+ *
+ * @module
+ */
+import { quoteIdentifier } from "./dialect.ts";
+import type { Dialect, IncrementalStrategy, MergeOptions } from "./types.ts";
+
+/** Incremental strategies, in a stable order. */
+export const INCREMENTAL_STRATEGIES: readonly IncrementalStrategy[] = ["merge", "insert_overwrite"];
+
+/** What {@linkcode incrementalSql} renders. */
+export interface IncrementalSpec extends MergeOptions {
+  /** The target relation as written in SQL (`marts.fct_events`). */
+  target: string;
+  /** Unquoted name of the temporary batch table (`fct_events__incremental`). */
+  batch: string;
+  /** The model's `select` in incremental mode (no trailing semicolon). */
+  select: string;
+  /** Columns of the table, in order: the ones written. */
+  columns: string[];
+}
+
+/**
+ * Thrown by `Warehouse.merge` when the batch cannot be merged and the model must be built
+ * in full instead: no table yet, a view in its place, or columns that changed.
+ */
+export class FullRefreshNeeded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FullRefreshNeeded";
+  }
+}
+
+/**
+ * The statements that merge `spec.select` into `spec.target`, in order. DuckDB's run in one
+ * transaction (the adapter opens it); BigQuery's form one script.
+ *
+ * @example
+ * ```ts
+ * incrementalSql("duckdb", {
+ *   target: "marts.fct_events", batch: "fct_events__incremental", select: "select …",
+ *   columns: ["event_id", "event_at"], uniqueKey: ["event_id"],
+ * });
+ * // ['create or replace temp table "fct_events__incremental" as\nselect …',
+ * //  'delete from marts.fct_events as target\nusing …', 'insert into …', 'drop table …']
+ * ```
+ */
+export function incrementalSql(dialect: Dialect, spec: IncrementalSpec): string[] {
+  checkMergeOptions(spec, spec.target);
+  return dialect === "duckdb" ? _duckdb(spec) : _bigquery(spec);
+}
+
+/**
+ * Throws a `TypeError` naming `what` when the options do not fit the strategy.
+ *
+ * @example
+ * ```ts
+ * checkMergeOptions({ strategy: "insert_overwrite" }, "fct_events"); // throws: needs partitionBy
+ * ```
+ */
+export function checkMergeOptions(options: MergeOptions, what: string): void {
+  const strategy = options.strategy ?? "merge";
+  if (!INCREMENTAL_STRATEGIES.includes(strategy)) {
+    throw new TypeError(
+      `Cannot merge into "${what}": unknown incremental strategy "${strategy}" (use ${
+        INCREMENTAL_STRATEGIES.join(" or ")
+      })`,
+    );
+  }
+  if (strategy === "merge" && (options.uniqueKey ?? []).length === 0) {
+    throw new TypeError(`Cannot merge into "${what}": the merge strategy needs a unique_key`);
+  }
+  if (strategy === "insert_overwrite" && !options.partitionBy) {
+    throw new TypeError(
+      `Cannot merge into "${what}": the insert_overwrite strategy needs partition_by`,
+    );
+  }
+}
+
+/**
+ * {@linkcode incrementalSql} as one script, the way it runs: DuckDB's statements inside
+ * `begin transaction … commit`, BigQuery's as a script (`MERGE` is atomic on its own).
+ *
+ * @example
+ * ```ts
+ * await Deno.writeTextFile("fct_events.incremental.sql", incrementalScript("bigquery", spec));
+ * ```
+ */
+export function incrementalScript(dialect: Dialect, spec: IncrementalSpec): string {
+  const statements = incrementalSql(dialect, spec);
+  const body = statements.map((s) => `${s};`).join("\n\n");
+  return dialect === "duckdb" ? `begin transaction;\n\n${body}\n\ncommit;\n` : `${body}\n`;
+}
+
+function _duckdb(spec: IncrementalSpec): string[] {
+  const q = (name: string) => quoteIdentifier(name, "duckdb");
+  const batch = quoteIdentifier(spec.batch, "duckdb", true);
+  const columns = spec.columns.map(q).join(", ");
+  const remove = (spec.strategy ?? "merge") === "merge"
+    ? `delete from ${spec.target} as target\nusing ${batch} as batch\nwhere ${
+      spec.uniqueKey!.map((k) => `target.${q(k)} = batch.${q(k)}`).join("\n    and ")
+    }`
+    : `delete from ${spec.target}\nwhere ${q(spec.partitionBy!)} in (select distinct ${
+      q(spec.partitionBy!)
+    } from ${batch})`;
+  return [
+    `create or replace temp table ${batch} as\n${spec.select.replace(/[\s;]+$/, "")}`,
+    remove,
+    `insert into ${spec.target} (${columns})\nselect ${columns} from ${batch}`,
+    `drop table ${batch}`,
+  ];
+}
+
+function _bigquery(spec: IncrementalSpec): string[] {
+  const q = (name: string) => quoteIdentifier(name, "bigquery", true);
+  const batch = q(spec.batch);
+  const partition = spec.partitionBy ? q(spec.partitionBy) : undefined;
+  const statements: string[] = [];
+  if (partition) statements.push("declare incremental_partitions array<date>");
+  statements.push(`create temp table ${batch} as\n${spec.select.replace(/[\s;]+$/, "")}`);
+  if (partition) {
+    statements.push(
+      `set incremental_partitions = (\n    select array_agg(distinct ${partition} ignore nulls) from ${batch}\n)`,
+    );
+  }
+  const insert = `when not matched then insert (${spec.columns.map(q).join(", ")})\n    values (${
+    spec.columns.map((c) => `batch.${q(c)}`).join(", ")
+  })`;
+  if ((spec.strategy ?? "merge") === "merge") {
+    const on = [
+      ...(partition ? [`target.${partition} in unnest(incremental_partitions)`] : []),
+      ...spec.uniqueKey!.map((k) => `target.${q(k)} = batch.${q(k)}`),
+    ].join("\n    and ");
+    const keys = new Set(spec.uniqueKey);
+    const updates = spec.columns.filter((c) => !keys.has(c))
+      .map((c) => `${q(c)} = batch.${q(c)}`);
+    statements.push(
+      `merge into ${spec.target} as target\nusing ${batch} as batch\non ${on}\n` +
+        (updates.length > 0
+          ? `when matched then update set\n    ${updates.join(",\n    ")}\n`
+          : "") +
+        insert,
+    );
+  } else {
+    statements.push(
+      `merge into ${spec.target} as target\nusing ${batch} as batch\non false\n` +
+        `when not matched by source and target.${partition} in unnest(incremental_partitions) ` +
+        `then delete\n${insert}`,
+    );
+  }
+  statements.push(
+    `select\n    (select count(*) from ${batch}) as batch_rows,\n` +
+      `    (select count(*) from ${spec.target}) as n`,
+  );
+  return statements;
+}
