@@ -8,10 +8,11 @@
 import { gzip } from "node:zlib";
 import { promisify } from "node:util";
 import { join } from "node:path";
-import { AsciiBuffer, csvField, padId, TimeFormatter } from "./_format.ts";
-import { LineRenderer, planMess } from "./_mess.ts";
-import { measureEffects } from "./_realised.ts";
-import { simulate, type World } from "./_simulate.ts";
+import { csvField, padId, TimeFormatter } from "./_format.ts";
+import { LineRenderer, MessPlanner } from "./_mess.ts";
+import { EffectsMeter } from "./_realised.ts";
+import type { Registries } from "./_simulate.ts";
+import { DeliveryBuckets, readDay, routeByDay, simulateToSpill } from "./_stream.ts";
 import {
   CATEGORIES,
   type GenerateOptions,
@@ -68,51 +69,64 @@ async function _writeBytes(
   return { name, lines, bytes: bytes.length };
 }
 
-function _usersCsv(world: World, fmt: TimeFormatter): string {
+/**
+ * Write a CSV file a few thousand rows at a time (a whole registry as one string would
+ * hold hundreds of MB at 10M events); the bytes are those of the joined text.
+ */
+async function _writeCsv(
+  outDir: string,
+  name: string,
+  header: string,
+  rows: number,
+  row: (i: number) => string,
+): Promise<FileInfo> {
+  using file = await Deno.open(join(outDir, name), { write: true, create: true, truncate: true });
+  let bytes = 0;
+  let chunk = [header];
+  const flush = async () => {
+    const encoded = _ENCODER.encode(chunk.join("\n") + "\n");
+    for (let p = 0; p < encoded.length;) p += await file.write(encoded.subarray(p));
+    bytes += encoded.length;
+    chunk = [];
+  };
+  for (let i = 0; i < rows; i++) {
+    chunk.push(row(i));
+    if (chunk.length >= 8192) await flush();
+  }
+  if (chunk.length > 0) await flush();
+  return { name, lines: rows + 1, bytes };
+}
+
+function _writeUsersCsv(outDir: string, world: Registries, fmt: TimeFormatter) {
   const { users } = world;
-  const rows = ["user_id,full_name,email,company,tier,region,signup_at"];
-  for (let u = 0; u < users.n; u++) {
-    rows.push(
+  return _writeCsv(
+    outDir,
+    "users.csv",
+    "user_id,full_name,email,company,tier,region,signup_at",
+    users.n,
+    (u) =>
       padId("U", u + 1, 6) + "," + csvField(users.fullName[u]!) + "," +
-        csvField(users.email[u]!) + "," + csvField(users.company[u]!) + "," +
-        TIERS[users.tier[u]!] + "," + REGIONS[users.region[u]!] + "," +
-        fmt.csv(users.signupSec[u]!),
-    );
-  }
-  return rows.join("\n") + "\n";
+      csvField(users.email[u]!) + "," + csvField(users.company[u]!) + "," +
+      TIERS[users.tier[u]!] + "," + REGIONS[users.region[u]!] + "," +
+      fmt.csv(users.signupSec[u]!),
+  );
 }
 
-function _listingsCsv(world: World, fmt: TimeFormatter): string {
+function _writeListingsCsv(outDir: string, world: Registries, fmt: TimeFormatter) {
   const { listings, users } = world;
-  const rows = ["listing_id,user_id,title,category,weight_kg,eco_score_kg_co2e,region,created_at"];
-  for (let l = 0; l < listings.n; l++) {
-    const u = listings.userIdx[l]!;
-    rows.push(
-      padId("L", l + 1, 7) + "," + padId("U", u + 1, 6) + "," + csvField(listings.title[l]!) +
-        "," + CATEGORIES[listings.category[l]!] + "," + listings.weightText[l] + "," +
-        listings.ecoText[l] + "," + REGIONS[users.region[u]!] + "," +
-        fmt.csv(listings.createdSec[l]!),
-    );
-  }
-  return rows.join("\n") + "\n";
-}
-
-/** Order line indexes by (delivery second, line index). */
-function _deliveryOrder(deliverySec: Int32Array): Uint32Array {
-  const n = deliverySec.length;
-  const order = new Uint32Array(n);
-  let max = 0;
-  for (let i = 0; i < n; i++) if (deliverySec[i]! > max) max = deliverySec[i]!;
-  if ((max + 1) * n < Number.MAX_SAFE_INTEGER) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = deliverySec[i]! * n + i;
-    keys.sort();
-    for (let i = 0; i < n; i++) order[i] = keys[i]! % n;
-  } else {
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => deliverySec[a]! - deliverySec[b]! || a - b);
-  }
-  return order;
+  return _writeCsv(
+    outDir,
+    "listings.csv",
+    "listing_id,user_id,title,category,weight_kg,eco_score_kg_co2e,region,created_at",
+    listings.n,
+    (l) => {
+      const u = listings.userIdx[l]!;
+      return padId("L", l + 1, 7) + "," + padId("U", u + 1, 6) + "," +
+        csvField(listings.title[l]!) + "," + CATEGORIES[listings.category[l]!] + "," +
+        listings.weightText[l] + "," + listings.ecoText[l] + "," + REGIONS[users.region[u]!] +
+        "," + fmt.csv(listings.createdSec[l]!);
+    },
+  );
 }
 
 function _truthParameters(options: ResolvedOptions, fmt: TimeFormatter): TruthFile["parameters"] {
@@ -149,84 +163,92 @@ export async function generateDataset(
   const { days, startMs, gzip } = resolved;
   const fmt = new TimeFormatter(startMs, days);
 
-  const world = simulate(resolved);
-  progress({ stage: "simulate", done: 1, total: 1 });
-  const realised = measureEffects(world);
-  const plan = planMess(world, resolved.mess, resolved.seed);
-  progress({ stage: "mess", done: 1, total: 1 });
-
   await Deno.mkdir(outDir, { recursive: true });
-  await _clearDataset(outDir);
-  const filesTotal = days + 3;
-  const files: FileInfo[] = [];
-  const wrote = (info: FileInfo) => {
-    files.push(info);
-    progress({ stage: "write", file: info.name, done: files.length, total: filesTotal });
-  };
-  wrote(await _writeText(outDir, "users.csv", _usersCsv(world, fmt), world.users.n + 1));
-  wrote(await _writeText(outDir, "listings.csv", _listingsCsv(world, fmt), world.listings.n + 1));
+  // Events stream through spill files (see _stream.ts): memory holds the registries and a
+  // few days of events, whatever the period and the number of events.
+  const spillDir = await Deno.makeTempDir({ dir: outDir, prefix: ".generate-spill-" });
+  try {
+    const { world, events: nEvents } = simulateToSpill(resolved, spillDir);
+    progress({ stage: "simulate", done: 1, total: 1 });
 
-  const renderer = new LineRenderer(world, plan);
-  const deliverySec = plan.deliverySec;
-  const order = _deliveryOrder(deliverySec);
-  const malformedLines: MalformedLine[] = [];
-  const suffix = gzip ? ".ndjson.gz" : ".ndjson";
-  const buf = new AsciiBuffer(4 << 20);
-  // Render day d+1 while day d is being written (async writes run off the main thread).
-  let writing: Promise<void> = Promise.resolve();
-  let k = 0;
-  for (let day = 0; day < days; day++) {
-    const name = `events-${fmt.day(day)}${suffix}`;
-    const dayEnd = (day + 1) * 86_400;
-    buf.length = 0;
-    let lineNo = 0;
-    while (k < order.length && deliverySec[order[k]!]! < dayEnd) {
-      const i = order[k++]!;
-      renderer.write(buf, i);
-      buf.byte(10);
-      lineNo++;
-      const kind = renderer.malformedKind(i);
-      if (kind !== undefined) malformedLines.push({ file: name, line: lineNo, kind });
+    await _clearDataset(outDir);
+    const filesTotal = days + 3;
+    const files: FileInfo[] = [];
+    const wrote = (info: FileInfo) => {
+      files.push(info);
+      progress({ stage: "write", file: info.name, done: files.length, total: filesTotal });
+    };
+    wrote(await _writeUsersCsv(outDir, world, fmt));
+    wrote(await _writeListingsCsv(outDir, world, fmt));
+
+    const perDay = routeByDay(world, spillDir);
+    const planner = new MessPlanner(resolved.mess, resolved.seed, {
+      events: nEvents,
+      sessions: world.sessions,
+      endSec: world.endSec,
+      days,
+    });
+    progress({ stage: "mess", done: 1, total: 1 });
+    const meter = new EffectsMeter(world.users);
+    const buckets = new DeliveryBuckets(days);
+    const malformedLines: MalformedLine[] = [];
+    const suffix = gzip ? ".ndjson.gz" : ".ndjson";
+    let lines = 0;
+    let idBase = 0;
+    // Plan and render day d+1 while day d is being written (async writes run off the main
+    // thread). Day d's file is complete once day d's events are planned: nothing is
+    // delivered before it happens.
+    let writing: Promise<void> = Promise.resolve();
+    for (let day = 0; day < days; day++) {
+      const events = readDay(spillDir, day, perDay[day]!);
+      meter.add(events);
+      const slice = { ...world, events };
+      const plan = planner.plan(slice);
+      buckets.add(day, new LineRenderer(slice, plan, idBase), plan, events.n);
+      idBase += events.n;
+      const name = `events-${fmt.day(day)}${suffix}`;
+      const delivered = buckets.take(day, name, malformedLines);
+      lines += delivered.lines;
+      await writing;
+      writing = _writeBytes(outDir, name, delivered.bytes, delivered.lines, gzip).then(wrote);
     }
-    const content = buf.view().slice();
     await writing;
-    writing = _writeBytes(outDir, name, content, lineNo, gzip).then(wrote);
-  }
-  await writing;
-  if (k !== order.length) {
-    throw new RangeError(`Cannot write events: ${order.length - k} lines fall after the period`);
-  }
+    const realised = meter.finish(world);
+    const mess = planner.totals();
 
-  const counts: DatasetCounts = {
-    users: world.users.n,
-    listings: world.listings.n,
-    events: world.events.n,
-    duplicates: plan.duplicates,
-    orphans: plan.orphans,
-    unknown_events: plan.unknownEvents,
-    malformed: plan.malformed,
-    lines: order.length,
-    sessions: world.sessions,
-  };
-  const truth: TruthFile = {
-    generator: "terraloop lib/generate v1",
-    parameters: _truthParameters(resolved, fmt),
-    effects: { planted: resolved.effects, realised },
-    mess: plan.mess,
-    counts,
-    files: [...files],
-    malformed_lines: malformedLines,
-  };
-  const truthText = JSON.stringify(truth, null, 2) + "\n";
-  wrote(await _writeText(outDir, "truth.json", truthText, truthText.split("\n").length - 1));
+    const counts: DatasetCounts = {
+      users: world.users.n,
+      listings: world.listings.n,
+      events: nEvents,
+      duplicates: mess.duplicates,
+      orphans: mess.orphans,
+      unknown_events: mess.unknownEvents,
+      malformed: mess.malformed,
+      lines,
+      sessions: world.sessions,
+    };
+    const truth: TruthFile = {
+      generator: "terraloop lib/generate v1",
+      parameters: _truthParameters(resolved, fmt),
+      effects: { planted: resolved.effects, realised },
+      mess: mess.mess,
+      counts,
+      files: [...files],
+      malformed_lines: malformedLines,
+    };
+    const truthText = JSON.stringify(truth, null, 2) + "\n";
+    wrote(await _writeText(outDir, "truth.json", truthText, truthText.split("\n").length - 1));
 
-  const seconds = (performance.now() - t0) / 1000;
-  return {
-    outDir,
-    counts,
-    files,
-    seconds,
-    eventsPerSecond: counts.events / seconds,
-    linesPerSecond: counts.lines / seconds,
-  };
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      outDir,
+      counts,
+      files,
+      seconds,
+      eventsPerSecond: counts.events / seconds,
+      linesPerSecond: counts.lines / seconds,
+    };
+  } finally {
+    await Deno.remove(spillDir, { recursive: true }).catch(() => {});
+  }
 }
