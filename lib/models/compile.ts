@@ -27,6 +27,8 @@ export interface CompileOptions extends RelationNaming {
 export interface CompiledIncremental {
   /** The `select` with `is_incremental()` true: the rows to merge. */
   sql: string;
+  /** `full_refresh_if`, rendered: true when the model must be built in full instead. */
+  fullRefreshIf?: string;
   /** How the batch is merged. */
   merge: MergeOptions;
   /**
@@ -133,20 +135,33 @@ export class ProjectCompiler {
       path: model.path,
     };
     if (model.incremental) {
-      const { lookbackHours, ...merge } = model.incremental;
-      const batch = this.#render(model.template, model.path, relation, {
-        lookbackHours: this.options.lookbackHours ?? lookbackHours,
+      const { lookbackHours, fullRefreshIf, ...merge } = model.incremental;
+      const incremental = { lookbackHours: this.options.lookbackHours ?? lookbackHours };
+      const batch = this.#render(model.template, model.path, relation, incremental);
+      const condition = fullRefreshIf === undefined ? undefined : this.#render(
+        fullRefreshIf,
+        `${model.yamlPath ?? model.path} (full_refresh_if of "${name}")`,
+        relation,
+        incremental,
+      );
+      const script = incrementalScript(this.options.dialect, {
+        ...merge,
+        target: relationSql,
+        batch: `${name}__incremental`,
+        select: batch,
+        columns: model.columns.map((column) => column.name),
       });
       compiled.incremental = {
         sql: batch,
+        ...(condition !== undefined ? { fullRefreshIf: condition } : {}),
         merge,
-        script: incrementalScript(this.options.dialect, {
-          ...merge,
-          target: relationSql,
-          batch: `${name}__incremental`,
-          select: batch,
-          columns: model.columns.map((column) => column.name),
-        }),
+        // The runner asks the condition first; the file shows it, commented out.
+        script: condition === undefined ? script : [
+          "-- full_refresh_if: when this query returns true, the model is built in full instead",
+          ...condition.trimEnd().split("\n").map((line) => `-- ${line}`.trimEnd()),
+          "",
+          script,
+        ].join("\n"),
       };
     }
     return compiled;

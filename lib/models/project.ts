@@ -116,8 +116,9 @@ export interface ModelNode {
 /**
  * An incremental model's settings, from its config: `incremental_strategy` (`merge`, the
  * default, by `unique_key`; or `insert_overwrite`, by `partition_by`), `unique_key`,
- * `partition_by`, and `lookback_hours` (how far before the newest `_loaded_at` already built
- * `incremental_watermark()` reaches back, to pick up rows committed late).
+ * `partition_by`, `lookback_hours` (how far before the newest `_loaded_at` already built
+ * `incremental_watermark()` reaches back, to pick up rows committed late) and
+ * `full_refresh_if` (a query that says when merging would go wrong).
  */
 export interface IncrementalConfig extends MergeOptions {
   /** Merge strategy. */
@@ -126,6 +127,11 @@ export interface IncrementalConfig extends MergeOptions {
   uniqueKey: string[];
   /** Hours subtracted from the watermark (`lookback_hours`, default 0). */
   lookbackHours: number;
+  /**
+   * `full_refresh_if`: a template of a query whose first value is true when the table can no
+   * longer be merged into (e.g. raw rows were replaced or removed since the last build).
+   */
+  fullRefreshIf?: string;
 }
 
 /** A loaded project. */
@@ -430,8 +436,8 @@ function _resolveModelDependencies(
     const used = new Set<string>();
     const header: Record<string, unknown> = {};
     // An incremental model is rendered both ways: its `is_incremental()` branch may read more.
-    const scan = (incremental: boolean) =>
-      renderer.render(model.template, model.path, {
+    const scan = (incremental: boolean, template = model.template, path = model.path) =>
+      renderer.render(template, path, {
         ref: (name) => {
           _checkRef(name, models, names);
           refs.add(name);
@@ -471,6 +477,10 @@ function _resolveModelDependencies(
     if (model.materialized === "incremental") {
       model.incremental = _incrementalConfig(model);
       scan(true);
+      if (model.incremental.fullRefreshIf !== undefined) {
+        const where = `${model.yamlPath ?? model.path} (full_refresh_if of "${model.name}")`;
+        scan(true, model.incremental.fullRefreshIf, where);
+      }
     }
     model.refs = [...refs].sort();
     model.sources = [...used].sort();
@@ -749,6 +759,15 @@ function _column(value: unknown, path: string, model: string, setting: string): 
   );
 }
 
+function _fullRefreshIf(value: unknown, model: ModelNode): string {
+  if (typeof value === "string" && value.trim()) return value;
+  throw new ProjectError(
+    `${model.path}: model "${model.name}": full_refresh_if must be a query (text), got ${
+      JSON.stringify(value)
+    }`,
+  );
+}
+
 function _incrementalConfig(model: ModelNode): IncrementalConfig {
   const config = model.config;
   const strategy = String(config.incremental_strategy ?? "merge");
@@ -770,6 +789,9 @@ function _incrementalConfig(model: ModelNode): IncrementalConfig {
     uniqueKey,
     ...(model.partitionBy !== undefined ? { partitionBy: model.partitionBy } : {}),
     lookbackHours: lookback,
+    ...(config.full_refresh_if !== undefined
+      ? { fullRefreshIf: _fullRefreshIf(config.full_refresh_if, model) }
+      : {}),
   };
   try {
     checkMergeOptions(options, model.name);

@@ -247,6 +247,8 @@ export async function runProject(
   // Root cause for each model whose descendants must be skipped.
   const blocked = new Map<string, string>();
   const built = new Set<string>();
+  // Incremental models built in full this run: their incremental children are rebuilt too.
+  const rebuilt = new Set<string>();
   const finished = new Set<string>();
   const pending = [...inScope];
   const sampleSize = options.sampleSize ?? 5;
@@ -323,11 +325,16 @@ export async function runProject(
         result = { ...base, status: "skipped", rows: null, seconds: 0, message: reason };
       } else {
         try {
+          const parents = ancestors(project.parents, name);
           const built_ = await _build(warehouse, compiler.model(name), model.path, {
             partitionBy: model.partitionBy,
             fullRefresh: options.fullRefresh ?? false,
             columns: model.columns.map((column) => column.name),
+            rebuiltParent: project.order.find((other) => rebuilt.has(other) && parents.has(other)),
           });
+          if (model.materialized === "incremental" && built_.batchRows === undefined) {
+            rebuilt.add(name);
+          }
           result = {
             ...base,
             status: "success",
@@ -450,15 +457,22 @@ export async function appendAudit(
 
 /**
  * Build one compiled model: an incremental model with a table already in place merges its
- * batch (unless `fullRefresh`); anything else is materialised in full. A merge the warehouse
- * refuses with `FullRefreshNeeded` (a view in the way, columns that changed) falls back to
- * a full build, and the reason is returned as `note`.
+ * batch (unless `fullRefresh`); anything else is materialised in full. An incremental model
+ * is also built in full, with the reason returned as `note`, when an incremental parent was
+ * rebuilt in this run (this table may hold rows the parent no longer has), when its
+ * `full_refresh_if` holds, when its columns changed, or when the warehouse refuses the merge
+ * with `FullRefreshNeeded`.
  */
 async function _build(
   warehouse: Warehouse,
   compiled: CompiledModel,
   path: string,
-  options: { partitionBy: string | undefined; fullRefresh: boolean; columns: string[] },
+  options: {
+    partitionBy: string | undefined;
+    fullRefresh: boolean;
+    columns: string[];
+    rebuiltParent: string | undefined;
+  },
 ): Promise<{ rows: number | null; batchRows?: number; note: string | null }> {
   const relation: Relation = compiled.relation;
   let note: string | null = null;
@@ -466,18 +480,8 @@ async function _build(
     compiled.incremental && !options.fullRefresh && warehouse.merge &&
     await warehouse.exists(relation)
   ) {
-    // The batch reads the table itself (its watermark, earlier rows): a table built before
-    // the model's columns changed is rebuilt, not merged into.
-    const existing = (await warehouse.describe(relation)).map((column) => column.name);
-    const changed = [
-      ...options.columns.filter((c) => !existing.includes(c)).map((c) => `+${c}`),
-      ...existing.filter((c) => !options.columns.includes(c)).map((c) => `-${c}`),
-    ];
-    if (options.columns.length > 0 && changed.length > 0) {
-      note = `built in full: the columns of ${compiled.relationSql} changed (${
-        changed.join(", ")
-      })`;
-    } else {
+    note = await _fullRefreshReason(warehouse, compiled, path, options);
+    if (note === null) {
       try {
         const merged = await warehouse.merge(
           relation,
@@ -504,6 +508,43 @@ async function _build(
   } catch (error) {
     throw new ModelBuildError(compiled.name, path, compiled.sql, error);
   }
+}
+
+/**
+ * Why an existing incremental table must be built in full rather than merged into, or
+ * `null`: `this` is the table, so it must be one the model still describes.
+ */
+async function _fullRefreshReason(
+  warehouse: Warehouse,
+  compiled: CompiledModel,
+  path: string,
+  options: { columns: string[]; rebuiltParent: string | undefined },
+): Promise<string | null> {
+  if (options.rebuiltParent !== undefined) {
+    return `built in full: incremental parent "${options.rebuiltParent}" was built in full`;
+  }
+  // The batch reads the table itself (its watermark, earlier rows): a table built before
+  // the model's columns changed is rebuilt, not merged into.
+  const existing = (await warehouse.describe(compiled.relation)).map((column) => column.name);
+  const changed = [
+    ...options.columns.filter((c) => !existing.includes(c)).map((c) => `+${c}`),
+    ...existing.filter((c) => !options.columns.includes(c)).map((c) => `-${c}`),
+  ];
+  if (options.columns.length > 0 && changed.length > 0) {
+    return `built in full: the columns of ${compiled.relationSql} changed (${changed.join(", ")})`;
+  }
+  const condition = compiled.incremental?.fullRefreshIf;
+  if (condition !== undefined) {
+    let holds: unknown;
+    try {
+      const [row] = await warehouse.query(condition);
+      holds = row === undefined ? false : Object.values(row)[0];
+    } catch (error) {
+      throw new ModelBuildError(compiled.name, path, condition, error);
+    }
+    if (holds === true || holds === 1) return "built in full: its full_refresh_if holds";
+  }
+  return null;
 }
 
 function _compileTest(compiler: ProjectCompiler, test: Project["tests"][number]): CompiledTest {

@@ -193,6 +193,38 @@ Deno.test("incremental builds give exactly the rows of a full refresh, batch aft
       assert.equal(results.get("base_events")!.batchRows, results.get("base_events")!.rows);
       wh = await assertSameAsFullRefresh(wh, path, "lookback");
     });
+    await t.step(
+      "a file loaded again with fewer lines rebuilds what it feeds, in full",
+      async () => {
+        const last = events.at(-1)!;
+        const lines = (await Deno.readTextFile(last.path)).trimEnd().split("\n");
+        await Deno.writeTextFile(last.path, lines.slice(0, -30).join("\n") + "\n");
+        const [loaded] = await wh.loadFiles([last]);
+        assert.equal(loaded!.status, "reloaded");
+        const results = byName(await build(wh));
+        assert.match(results.get("base_events")!.message ?? "", /its full_refresh_if holds/);
+        for (const name of INCREMENTAL.slice(1)) {
+          assert.equal(results.get(name)!.batchRows, undefined, name);
+          assert.match(
+            results.get(name)!.message ?? "",
+            /incremental parent "\w+" was built in full/,
+          );
+        }
+        wh = await assertSameAsFullRefresh(wh, path, "reloaded");
+      },
+    );
+
+    await t.step("a file pruned from raw rebuilds what it fed, in full", async () => {
+      const file = events.at(-3)!.path.split("/").at(-1)!;
+      await wh.execute(`delete from raw.events where _source_file = '${file}'`);
+      const results = byName(await build(wh));
+      assert.match(results.get("base_events")!.message ?? "", /its full_refresh_if holds/);
+      const [gone] = await wh.query<{ n: number }>(
+        `select count(*) as n from staging.base_events where _source_file = '${file}'`,
+      );
+      assert.equal(gone!.n, 0);
+      wh = await assertSameAsFullRefresh(wh, path, "pruned");
+    });
   } finally {
     await wh.close();
     await Deno.remove(dir, { recursive: true });

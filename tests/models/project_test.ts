@@ -303,6 +303,15 @@ Deno.test("loadProject() validates YAML: grain required, known models, known tes
       /a\.sql: model "a": lookback_hours must be a number of hours >= 0, got -1/,
     ],
     [
+      "full_refresh_if that is not a query",
+      {
+        "staging/a.sql":
+          "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id",
+        "staging/schema.yml": grains("a") + "    config: { full_refresh_if: 3 }\n",
+      },
+      /model "a": full_refresh_if must be a query \(text\), got 3/,
+    ],
+    [
       "incremental_watermark() outside is_incremental()",
       {
         "staging/a.sql":

@@ -1,3 +1,11 @@
+-- full_refresh_if: when this query returns true, the model is built in full instead
+-- select
+--     (select count(*) from `terraloop_staging.base_events`)
+--     <> (
+--         select count(*) from `terraloop_raw.events`
+--         where _loaded_at <= (select max(_loaded_at) from `terraloop_staging.base_events`)
+--     ) as raw_rows_changed
+
 declare incremental_partitions array<date>;
 
 create temp table `base_events__incremental` as

@@ -1,3 +1,11 @@
+-- full_refresh_if: when this query returns true, the model is built in full instead
+-- select
+--     (select count(*) from staging.base_events)
+--     <> (
+--         select count(*) from raw.events
+--         where _loaded_at <= (select max(_loaded_at) from staging.base_events)
+--     ) as raw_rows_changed
+
 begin transaction;
 
 create or replace temp table "base_events__incremental" as
