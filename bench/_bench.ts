@@ -1,6 +1,6 @@
 // Shared helpers for benchmark scripts: peak memory and a machine-readable result line.
 
-export { peakRssMiB } from "../cli/_common.ts";
+export { peakRssMiB } from "../lib/pipeline/mod.ts";
 
 /** One benchmark figure. */
 export interface BenchResult {

@@ -35,18 +35,12 @@
  */
 import { parseArgs } from "node:util";
 import pl, { type DataFrame } from "nodejs-polars";
-import {
-  funnel,
-  orderedFunnelSql,
-  retention,
-  retentionSql,
-  rollingAverage,
-  rollingAverageSql,
-} from "../lib/analytics/mod.ts";
+import { funnel, retention, rollingAverage } from "../lib/analytics/mod.ts";
 import { DEFAULT_SEED } from "../lib/generate/mod.ts";
 import { type DuckDbWarehouse, openDuckDb } from "../lib/warehouse/mod.ts";
 import { type BenchResult, peakRssMiB, report } from "./_bench.ts";
 import { ensureEventsDb } from "./_analytics_data.ts";
+import { orderedFunnelSql, retentionSql, rollingAverageSql } from "./sql_reference.ts";
 
 const RATIO_TARGET = 1.25;
 const SMALL_SECONDS = 0.5;

@@ -61,6 +61,7 @@ if (stages.includes("load") || stages.includes("models")) {
 }
 if (stages.includes("load")) await run("bench/load_bench.ts", [dataDir]);
 if (stages.includes("models")) await run("bench/models_bench.ts", [dataDir]);
+if (stages.includes("faults")) await run("bench/faults_bench.ts", []); // only when asked
 if (stages.includes("analytics")) {
   await run(
     "bench/analytics_bench.ts",

@@ -14,7 +14,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { DEFAULT_USERS, generateDataset } from "../lib/generate/mod.ts";
+import { PIPELINE_DEFAULTS, runGenerateStage } from "../lib/pipeline/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -30,7 +30,7 @@ const { values } = parseArgs({
 
 const scale = Number(values.scale);
 if (!(scale > 0)) throw new RangeError(`--scale must be a positive number, got "${values.scale}"`);
-const users = values.users ? Number(values.users) : Math.round(DEFAULT_USERS * scale);
+const users = values.users ? Number(values.users) : Math.round(PIPELINE_DEFAULTS.users * scale);
 const days = values.days ? Number(values.days) : undefined;
 const repeat = Number(values.repeat);
 
@@ -49,7 +49,7 @@ function cpuSeconds(): number {
 const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(2);
 const loadAverage = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 console.log(
-  `generate bench: users ${users}, days ${days ?? 90}, gzip ${values.gzip}, ` +
+  `generate bench: users ${users}, days ${days ?? PIPELINE_DEFAULTS.days}, gzip ${values.gzip}, ` +
     `load average ${loadAverage} (${navigator.hardwareConcurrency} cores)`,
 );
 
@@ -60,7 +60,8 @@ for (let run = 1; run <= repeat; run++) {
   const dir = await Deno.makeTempDir({ prefix: "generate_bench_" });
   try {
     const cpu0 = cpuSeconds();
-    const summary = await generateDataset(dir, {
+    const summary = await runGenerateStage({
+      out: dir,
       users,
       days,
       gzip: values.gzip,

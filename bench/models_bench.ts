@@ -2,20 +2,18 @@
 // then builds every model with its data tests and reports the time per model.
 // usage: deno run -A bench/models_bench.ts DIR
 import { join } from "node:path";
-import { loadDataset } from "../lib/load/mod.ts";
-import { runProject } from "../lib/models/mod.ts";
+import { PIPELINE_DEFAULTS, runLoadStage, runModelsStage } from "../lib/pipeline/mod.ts";
 import { openDuckDb } from "../lib/warehouse/mod.ts";
-import { peakRssMiB, report } from "./_bench.ts";
+import { report } from "./_bench.ts";
 
-const dir = Deno.args[0] ?? "data/raw";
+const dir = Deno.args[0] ?? PIPELINE_DEFAULTS.rawDir;
 const scratch = await Deno.makeTempDir({ prefix: "terraloop-bench-models-" });
 const wh = await openDuckDb(join(scratch, "bench.duckdb"));
 try {
-  const loaded = await loadDataset(dir, wh);
-  const started = performance.now();
-  const results = await runProject(wh, { targetDir: null, audit: false });
-  const seconds = (performance.now() - started) / 1000;
-  if (!results.success) throw new Error(`models failed: ${results.errors.join("; ")}`);
+  const loaded = await runLoadStage(wh, { dir });
+  const models = await runModelsStage(wh, { targetDir: null, audit: false });
+  if (!models.success) throw new Error(`models failed: ${models.errors.join("; ")}`);
+  const { results, seconds } = models;
   const modelSeconds = results.models.reduce((sum, m) => sum + m.seconds, 0);
   for (const model of results.models) {
     console.log(
@@ -34,7 +32,7 @@ try {
     rows: loaded.eventLines,
     seconds,
     rowsPerSecond: loaded.eventLines / seconds,
-    peakRssMiB: peakRssMiB(),
+    peakRssMiB: models.peakRssMiB,
     target: "all models + tests <= 20 s at 1M raw events",
     pass: seconds <= 20,
     details: Object.fromEntries(results.models.map((m) => [m.name, m.seconds])),

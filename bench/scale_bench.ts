@@ -17,7 +17,7 @@ import { listDatasetFiles } from "../lib/load/mod.ts";
 import { loadProject, runProject } from "../lib/models/mod.ts";
 import { buildReport, collectReportData } from "../lib/report/mod.ts";
 import {
-  formatBytes,
+  formatMemorySize,
   openWarehouse,
   type Warehouse,
   warehouseConfigFromEnv,
@@ -299,7 +299,7 @@ async function stage(
       entry.seconds.toFixed(2).padStart(8)
     } s ${Math.round(entry.rowsPerSecond).toLocaleString("en-US").padStart(11)} rows/s  cpu ${
       entry.cpuSeconds.toFixed(1).padStart(6)
-    } s  peak ${entry.peakRssMiB.toFixed(0).padStart(5)} MiB  spilled ${formatBytes(spilled)}`,
+    } s  peak ${entry.peakRssMiB.toFixed(0).padStart(5)} MiB  spilled ${formatMemorySize(spilled)}`,
   );
   return entry;
 }

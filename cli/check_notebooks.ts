@@ -5,14 +5,14 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { basename, join, relative } from "node:path";
 import {
   checkNotebooks,
   formatDiagnostic,
   PROJECT_ROOT,
   stripNotebookFile,
-} from "../lib/notebook/mod.ts";
+} from "../lib/jupyter/mod.ts";
+import { EXIT, parseTaskArgs, runTask } from "./_common.ts";
 
 const HELP = `Usage: deno run -A cli/check_notebooks.ts [options] [NOTEBOOK.ipynb ...]
 
@@ -28,36 +28,26 @@ Options:
   --strip       remove outputs and execution counts (in place, then deno fmt), then check
   --no-lint     type-check only
   -h, --help    show this help
+
+Exit codes: 0 no problems; 1 problems found; 2 a wrong flag.
 `;
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      options: {
-        strip: { type: "boolean" },
-        "no-lint": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const { values, positionals } = parseTaskArgs(
+    Deno.args,
+    {
+      strip: { type: "boolean" },
+      "no-lint": { type: "boolean" },
+    },
+    HELP,
+    { maxPositionals: Infinity },
+  );
   const notebooks = positionals.length
     ? positionals
     : await listNotebooks(join(PROJECT_ROOT, "notebooks"));
   if (notebooks.length === 0) {
     console.log("No notebooks to check.");
-    return 0;
+    return EXIT.ok;
   }
   if (values.strip) {
     for (const notebook of notebooks) {
@@ -71,10 +61,10 @@ async function main(): Promise<number> {
   const names = notebooks.map((n) => basename(n)).join(", ");
   if (diagnostics.length) {
     console.error(`${diagnostics.length} problem(s) in notebooks (${names})`);
-    return 1;
+    return EXIT.failure;
   }
   console.log(`Checked ${notebooks.length} notebook(s): ${names}`);
-  return 0;
+  return EXIT.ok;
 }
 
 function display(path: string): string {
@@ -94,4 +84,4 @@ async function listNotebooks(dir: string): Promise<string[]> {
   return found.sort();
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) await runTask(main);

@@ -4,26 +4,19 @@
  * @module
  */
 
-import { GENERATE_USAGE, generateDataset, parseGenerateArgs } from "../lib/generate/mod.ts";
+import { GENERATE_FLAGS, GENERATE_USAGE, generateArgsFromValues } from "../lib/generate/mod.ts";
+import { runGenerateStage } from "../lib/pipeline/mod.ts";
+import { asUsage, parseTaskArgs, runTask } from "./_common.ts";
 
-async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseGenerateArgs(args);
-  } catch (error) {
-    console.error(`generate: ${error instanceof Error ? error.message : error}`);
-    console.error("Run with --help for usage.");
-    return 2;
-  }
-  if (parsed.help) {
-    console.log(GENERATE_USAGE);
-    return 0;
-  }
-  const { options, out } = parsed;
+async function main(): Promise<void> {
+  const { help: _help, ...flags } = GENERATE_FLAGS;
+  const { values } = parseTaskArgs(Deno.args, flags, GENERATE_USAGE);
+  const { options, out } = asUsage(() => generateArgsFromValues(values));
   console.log(`generate: writing dataset to ${out}`);
   let lastReport = 0;
-  const summary = await generateDataset(out, {
+  const summary = await runGenerateStage({
     ...options,
+    out,
     onProgress: (p) => {
       if (p.stage !== "write") {
         console.log(`  ${p.stage} done`);
@@ -51,7 +44,6 @@ async function main(args: string[]): Promise<number> {
       `  truth: ${out}/truth.json`,
     ].join("\n"),
   );
-  return 0;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) await runTask(main);

@@ -4,8 +4,11 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { ensureJupyterEnv, KERNEL_DISPLAY_NAME, PROJECT_ROOT } from "../lib/notebook/mod.ts";
+import { ensureJupyterEnv, KERNEL_DISPLAY_NAME, PROJECT_ROOT } from "../lib/jupyter/mod.ts";
+import { parseTaskArgs, runTask, UsageError } from "./_common.ts";
+
+/** Port JupyterLab listens on unless `--port` says otherwise. */
+const DEFAULT_PORT = 8888;
 
 const HELP = `Usage: deno task lab [options]
 
@@ -15,51 +18,27 @@ the "${KERNEL_DISPLAY_NAME}" kernel, which runs this Deno with the project's den
 Jupyter's config, data and runtime files stay inside .venv/; nothing goes to your home.
 
 Options:
-  --port N        port to listen on (default: 8888); fails if it is taken
+  --port N        port to listen on (default: ${DEFAULT_PORT}); fails if it is taken
   --token TOKEN   access token (default: a random one, printed in the URL)
   -h, --help      show this help
 
-Stop with Ctrl-C.
+Stop with Ctrl-C. Exit codes: 1 JupyterLab failed or the port is taken; 2 a wrong flag.
 `;
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: Deno.args,
-      options: {
-        port: { type: "string", default: "8888" },
-        token: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const { values } = parseTaskArgs(Deno.args, {
+    port: { type: "string", default: String(DEFAULT_PORT) },
+    token: { type: "string" },
+  }, HELP);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    console.error(`Invalid --port "${values.port}": expected a number from 1 to 65535`);
-    return 2;
+    throw new UsageError(`Invalid --port "${values.port}": expected a number from 1 to 65535`);
   }
   if (!portIsFree(port)) {
-    console.error(`Cannot start JupyterLab: port ${port} on 127.0.0.1 is in use; pass --port N`);
-    return 1;
+    throw new Error(`Cannot start JupyterLab: port ${port} on 127.0.0.1 is in use; pass --port N`);
   }
   const token = values.token ?? randomToken();
-
-  let env;
-  try {
-    env = await ensureJupyterEnv({ onProgress: (m) => console.error(m) });
-  } catch (error) {
-    console.error((error as Error).message);
-    return 1;
-  }
+  const env = await ensureJupyterEnv({ onProgress: (m) => console.error(m) });
 
   const child = new Deno.Command(env.jupyter, {
     args: [
@@ -132,4 +111,4 @@ function randomToken(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) await runTask(main);

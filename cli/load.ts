@@ -1,17 +1,11 @@
-// deno task load [DIR] [--warehouse FILE]
-import { loadDataset, type LoadDatasetSummary } from "../lib/load/mod.ts";
-import type { Warehouse } from "../lib/warehouse/mod.ts";
-import {
-  DEFAULTS,
-  fail,
-  fmtInt,
-  fmtRate,
-  openTaskWarehouse,
-  parseTaskArgs,
-  peakRssMiB,
-  progress,
-  stageLine,
-} from "./_common.ts";
+/**
+ * `deno task load [DIR]`: a dataset directory into the warehouse's raw tables.
+ *
+ * @module
+ */
+import { PIPELINE_DEFAULTS, runLoadStage } from "../lib/pipeline/mod.ts";
+import { openTaskWarehouse, parseTaskArgs, runTask } from "./_common.ts";
+import { loadTicker, printLoadDone } from "./_print.ts";
 
 const USAGE = `
 Load a dataset directory into the warehouse's raw tables (idempotent: files loaded before
@@ -19,47 +13,16 @@ with the same bytes are skipped; a changed file replaces its earlier rows).
 
 usage: deno task load [DIR] [--warehouse FILE] [--prune]
 
-  DIR                 dataset directory (default ${DEFAULTS.rawDir})
-  --warehouse FILE    DuckDB file (default ${DEFAULTS.warehouse}, or TERRALOOP_DUCKDB_PATH);
+  DIR                 dataset directory (default ${PIPELINE_DEFAULTS.rawDir})
+  --warehouse FILE    DuckDB file (default ${PIPELINE_DEFAULTS.warehousePath}, or TERRALOOP_DUCKDB_PATH);
                       TERRALOOP_WAREHOUSE=bigquery loads into BigQuery instead (see README)
   --prune             also remove raw rows of files no longer in DIR
   -h, --help          this help
+
+Exit codes: 0 loaded; 1 a file or the warehouse failed; 2 a wrong flag or setting.
 `;
 
-/** Load `dir` and print per-stage figures; shared by the load and pipeline tasks. */
-export async function runLoadStage(
-  dir: string,
-  warehouse: Warehouse,
-  prune = false,
-): Promise<LoadDatasetSummary> {
-  const tick = progress("loading files");
-  const summary = await loadDataset(dir, warehouse, {
-    prune,
-    onFile: (result, index, total) => tick(index + 1, total, result.sourceFile),
-  });
-  const withRejects = summary.files.filter((f) => f.rejected > 0);
-  for (const table of new Set(withRejects.map((f) => f.table))) {
-    const files = withRejects.filter((f) => f.table === table);
-    const lines = files.reduce((sum, f) => sum + f.rejected, 0);
-    const where = files.length <= 3
-      ? files.map((f) => `${f.sourceFile} (${f.rejected})`).join(", ")
-      : `${files.length} files`;
-    console.log(`  ${fmtInt(lines)} rejected lines in ${where} -> ${table}_rejected, with reasons`);
-  }
-  if (summary.pruned.length > 0) {
-    console.log(`  removed rows of ${summary.pruned.length} files no longer in ${dir}`);
-  }
-  stageLine("load", [
-    `${summary.files.length} files (${summary.unchanged} unchanged)`,
-    `${fmtInt(summary.rows)} rows`,
-    `${fmtInt(summary.rejected)} rejected`,
-    fmtRate(summary.rows + summary.rejected, summary.seconds),
-    `peak ${peakRssMiB().toFixed(0)} MiB`,
-  ], summary.seconds);
-  return summary;
-}
-
-if (import.meta.main) {
+async function main(): Promise<void> {
   const { values, positionals } = parseTaskArgs(
     Deno.args,
     {
@@ -67,16 +30,20 @@ if (import.meta.main) {
       prune: { type: "boolean", default: false },
     },
     USAGE,
-    true,
+    { maxPositionals: 1 },
   );
-  if (positionals.length > 1) fail(`expected at most one dataset directory\n${USAGE}`);
-  const dir = positionals[0] ?? DEFAULTS.rawDir;
-  const { warehouse } = await openTaskWarehouse({ warehouse: values.warehouse });
+  const warehouse = await openTaskWarehouse({ warehouse: values.warehouse });
   try {
-    await runLoadStage(dir, warehouse, values.prune);
-  } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    printLoadDone(
+      await runLoadStage(warehouse, {
+        dir: positionals[0] ?? PIPELINE_DEFAULTS.rawDir,
+        prune: values.prune,
+        onProgress: loadTicker(),
+      }),
+    );
   } finally {
     await warehouse.close();
   }
 }
+
+if (import.meta.main) await runTask(main);

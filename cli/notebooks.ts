@@ -5,7 +5,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { basename, join, relative } from "node:path";
 import {
   describeFailure,
@@ -13,7 +12,11 @@ import {
   type NotebookRunResult,
   PROJECT_ROOT,
   runNotebooks,
-} from "../lib/notebook/mod.ts";
+} from "../lib/jupyter/mod.ts";
+import { EXIT, parseTaskArgs, runTask, UsageError } from "./_common.ts";
+
+/** Per-cell timeout unless `--timeout` says otherwise, in seconds. */
+const DEFAULT_TIMEOUT_SECONDS = 600;
 
 const HELP = `Usage: deno task notebooks [options]
 
@@ -24,13 +27,13 @@ output folder:
   <name>.html    an offline HTML export (plotly.js inlined, no CDN scripts)
 
 A failing notebook names the cell (number and first line) and the error; the others still
-run. Exit code 1 if any notebook failed.
+run. Exit codes: 0 all passed; 1 a notebook failed; 2 a wrong flag or --only name.
 
 Options:
   --only NAME       run only this notebook (file name with or without .ipynb, or a prefix
                     such as 02); repeatable
   --out DIR         output folder (default: reports/notebooks)
-  --timeout SEC     per-cell timeout in seconds (default: 600)
+  --timeout SEC     per-cell timeout in seconds (default: ${DEFAULT_TIMEOUT_SECONDS})
   --no-html         skip the HTML export
   --verbose         show Jupyter and kernel logs (stderr)
   -h, --help        show this help
@@ -44,33 +47,18 @@ Example:
 `;
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: Deno.args,
-      options: {
-        only: { type: "string", multiple: true },
-        out: { type: "string" },
-        timeout: { type: "string" },
-        "no-html": { type: "boolean" },
-        verbose: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const timeout = values.timeout === undefined ? 600 : Number(values.timeout);
+  const { values } = parseTaskArgs(Deno.args, {
+    only: { type: "string", multiple: true },
+    out: { type: "string" },
+    timeout: { type: "string" },
+    "no-html": { type: "boolean" },
+    verbose: { type: "boolean" },
+  }, HELP);
+  const timeout = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
   if (!Number.isInteger(timeout) || timeout <= 0) {
-    console.error(`Invalid --timeout "${values.timeout}": expected a positive number of seconds`);
-    return 2;
+    throw new UsageError(
+      `Invalid --timeout "${values.timeout}": expected a positive number of seconds`,
+    );
   }
 
   const notebooksDir = join(PROJECT_ROOT, "notebooks");
@@ -80,18 +68,14 @@ async function main(): Promise<number> {
     selected = all.filter((path) => values.only!.some((name) => matches(path, name)));
     const unmatched = values.only.filter((name) => !all.some((path) => matches(path, name)));
     if (unmatched.length) {
-      console.error(
+      throw new UsageError(
         `No notebook matches --only ${unmatched.map((n) => `"${n}"`).join(", ")} in ` +
           `${relative(Deno.cwd(), notebooksDir) || "."}; available: ` +
           (all.map((p) => basename(p)).join(", ") || "none"),
       );
-      return 2;
     }
   }
-  if (selected.length === 0) {
-    console.error(`No notebooks found in ${notebooksDir}`);
-    return 1;
-  }
+  if (selected.length === 0) throw new Error(`No notebooks found in ${notebooksDir}`);
 
   const jupyterEnv = await ensureJupyterEnv({ onProgress: (m) => console.error(m) });
   const outputDir = values.out ?? join(PROJECT_ROOT, "reports", "notebooks");
@@ -114,7 +98,7 @@ async function main(): Promise<number> {
       `outputs in ${relative(Deno.cwd(), outputDir) || "."}`,
   );
   for (const result of failed) console.error(`FAILED ${describeFailure(result)}`);
-  return failed.length ? 1 : 0;
+  return failed.length ? EXIT.failure : EXIT.ok;
 }
 
 function printResult(result: NotebookRunResult): void {
@@ -151,4 +135,4 @@ function matches(path: string, name: string): boolean {
   return stem.startsWith(wanted);
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) await runTask(main);

@@ -1,141 +1,158 @@
-// deno task pipeline: generate → load → models (build + data tests) → report.
-import { join } from "node:path";
-import { GENERATE_FLAGS, generateArgsFromValues, generateDataset } from "../lib/generate/mod.ts";
-import { relationNamingOf } from "../lib/warehouse/mod.ts";
+/**
+ * `deno task pipeline`: generate → load → models (build + data tests) → report, printing one
+ * line per stage. The stages are `runPipeline` in lib/pipeline; this file parses flags,
+ * prints and picks the exit code.
+ *
+ * @module
+ */
+import { formatSeconds } from "../lib/format/mod.ts";
+import { GENERATE_FLAGS, generateArgsFromValues } from "../lib/generate/mod.ts";
+import { isRemoteDataset } from "../lib/load/mod.ts";
+import { PIPELINE_DEFAULTS, type PipelineEvent, runPipeline } from "../lib/pipeline/mod.ts";
+import { warehouseLabel } from "../lib/warehouse/mod.ts";
 import {
-  DEFAULTS,
-  fail,
-  fmtInt,
-  fmtRate,
-  fmtSeconds,
+  asUsage,
+  BIGQUERY_FLAGS,
+  BIGQUERY_USAGE,
+  bigQueryFlags,
+  errorMessage,
+  EXIT,
   openTaskWarehouse,
   parseTaskArgs,
-  peakRssMiB,
   progress,
-  stageLine,
+  runTask,
+  taskWarehouseConfig,
+  UsageError,
 } from "./_common.ts";
-import { runLoadStage } from "./load.ts";
-import { renderRelation } from "../lib/models/mod.ts";
-import { runModelsStage } from "./models.ts";
-import { runReportStage } from "./report.ts";
+import {
+  loadTicker,
+  printGenerateDone,
+  printIdSync,
+  printLoadDone,
+  printModelsDone,
+  printModelsEvent,
+  printModelsResults,
+  printReportDone,
+} from "./_print.ts";
 
-const USAGE = `
-Run every stage in order on the embedded DuckDB warehouse:
+const D = PIPELINE_DEFAULTS;
+
+/** Help of `deno task pipeline`; every default is the constant the code uses. */
+const PIPELINE_USAGE = `
+Run every stage in order on the warehouse (embedded DuckDB unless configured otherwise):
 generate → load → models (build + data tests) → report.
 
-usage: deno task pipeline [generator options] [--warehouse FILE] [--skip-generate]
+usage: deno task pipeline [generator options] [--warehouse FILE | --target bigquery]
+                          [--skip-generate]
 
-  --users N           registry users (default 25000: about 1M events over 90 days)
-  --days D            days in the period (default 90)
-  --start DATE        first day, YYYY-MM-DD (default 2026-01-01)
-  --seed S            random seed (default 42)
-  --out DIR           dataset directory (default ${DEFAULTS.rawDir})
+  --users N           registry users (default ${D.users}: about 1M events over ${D.days} days)
+  --days D            days in the period (default ${D.days})
+  --start DATE        first day, YYYY-MM-DD (default ${D.start})
+  --seed S            random seed (default ${D.seed})
+  --out DIR           dataset directory (default ${D.rawDir}); with --skip-generate on
+                      BigQuery also gs://bucket/prefix/ (loaded from Cloud Storage)
   --gzip              write gzipped event files
-  --warehouse FILE    DuckDB file (default ${DEFAULTS.warehouse}, or TERRALOOP_DUCKDB_PATH);
-                      TERRALOOP_WAREHOUSE=bigquery runs on BigQuery instead (see README)
+  --warehouse FILE    DuckDB file (default ${D.warehousePath}, or TERRALOOP_DUCKDB_PATH)
+${BIGQUERY_USAGE}
   --skip-generate     reuse the dataset already in --out
-  --target-dir DIR    where run_results.json goes (default ${DEFAULTS.targetDir})
-  --report FILE       the HTML report (default ${DEFAULTS.reportsDir}/terraloop-report.html)
+  --target-dir DIR    where run_results.json goes (default ${D.targetDir})
+  --report FILE       the HTML report (default ${D.reportPath})
   -h, --help          this help
 
-Stops with exit code 1 and names the model and test when an error-severity data test fails.
+BigQuery credentials come from Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS
+or \`gcloud auth application-default login\`); see README.
+
+Exit codes: 0 done; 1 a stage failed (an error-severity data test names its model and test);
+2 a wrong flag or setting, found before any work.
 `;
 
-const { help: _help, ...generateFlags } = GENERATE_FLAGS;
-const { values } = parseTaskArgs(Deno.args, {
-  ...generateFlags,
-  warehouse: { type: "string" },
-  "skip-generate": { type: "boolean", default: false },
-  "target-dir": { type: "string", default: DEFAULTS.targetDir },
-  report: { type: "string", default: `${DEFAULTS.reportsDir}/terraloop-report.html` },
-}, USAGE);
-
-let generate;
-try {
-  generate = generateArgsFromValues(values);
-} catch (error) {
-  fail(error instanceof Error ? error.message : String(error));
-}
-const started = performance.now();
-// Open the warehouse first: a configuration problem should stop the run before any work.
-const { warehouse, config, label } = await openTaskWarehouse({ warehouse: values.warehouse });
-const { out } = generate;
-
-if (!values["skip-generate"]) {
-  const tick = progress("writing files");
-  const summary = await generateDataset(out, {
-    ...generate.options,
-    onProgress: (p) => {
-      if (p.stage === "write") tick(p.done, p.total, p.file ?? "");
-    },
-  }).catch((error) => fail(error instanceof Error ? error.message : String(error)));
-  const c = summary.counts;
-  stageLine("generate", [
-    `${fmtInt(c.events)} events in ${fmtInt(c.lines)} lines`,
-    `${fmtInt(c.users)} users`,
-    `${fmtInt(c.listings)} listings`,
-    `${fmtInt(c.malformed)} malformed`,
-    fmtRate(c.events, summary.seconds).replace("rows", "events"),
-    `peak ${peakRssMiB().toFixed(0)} MiB`,
-  ], summary.seconds);
-}
-
-let exitCode = 0;
-try {
-  await runLoadStage(out, warehouse, true);
-
-  const modelsStarted = performance.now();
-  const targetDir = values["target-dir"]!;
-  const results = await runModelsStage(warehouse, { ...relationNamingOf(config), targetDir });
-  const built = results.models.filter((m) => m.status === "success");
-  const rows = built.reduce((sum, m) => sum + (m.rows ?? 0), 0);
-  const failedTests = results.tests.filter((t) => t.status === "fail" || t.status === "error");
-  const warned = results.tests.filter((t) => t.status === "warn");
-  const modelSeconds = (performance.now() - modelsStarted) / 1000;
-  stageLine("models", [
-    `${built.length}/${results.models.length} models`,
-    `${fmtInt(rows)} rows`,
-    `${results.tests.length} tests (${warned.length} warn, ${failedTests.length} failed)`,
-    fmtRate(rows, modelSeconds),
-  ], modelSeconds);
-  if (results.success) {
-    const idSync = renderRelation(
-      { schema: "marts", name: "mart_id_sync" },
-      warehouse.dialect,
-      relationNamingOf(config),
+async function main(): Promise<number> {
+  const { help: _help, ...generateFlags } = GENERATE_FLAGS;
+  const { values } = parseTaskArgs(Deno.args, {
+    ...generateFlags,
+    ...BIGQUERY_FLAGS,
+    warehouse: { type: "string" },
+    "skip-generate": { type: "boolean", default: false },
+    "target-dir": { type: "string", default: D.targetDir },
+    report: { type: "string", default: D.reportPath },
+  }, PIPELINE_USAGE);
+  const generate = asUsage(() => generateArgsFromValues(values));
+  if (isRemoteDataset(generate.out) && !values["skip-generate"]) {
+    throw new UsageError(
+      `--out "${generate.out}" is a remote location: generate writes local files, so use ` +
+        `--skip-generate to load an existing dataset from it`,
     );
-    const [sync] = await warehouse.query<Record<string, number>>(`select * from ${idSync}`);
-    if (sync) {
-      console.log(
-        `  ID match with the user registry: ${sync.match_before_pct}% of event rows before ` +
-          `trim(upper()), ${sync.match_after_non_orphan_pct}% of non-orphan rows after; ` +
-          `${fmtInt(sync.n_orphan_events!)} orphan events kept and flagged`,
+  }
+  const flags = { ...bigQueryFlags(values), warehouse: values.warehouse };
+  const warehouseConfig = taskWarehouseConfig(flags);
+
+  const started = performance.now();
+  let ok = false;
+  // Opened first, so a bad setting or missing credentials stop the run before any work.
+  const warehouse = await openTaskWarehouse(flags);
+  try {
+    const summary = await runPipeline({
+      warehouse,
+      generate: generate.options,
+      out: generate.out,
+      skipGenerate: values["skip-generate"],
+      targetDir: values["target-dir"],
+      reportPath: values.report,
+      onEvent: printer(),
+    });
+    if (!summary.success) {
+      console.error(
+        `\nerror: the pipeline stopped after the models stage:\n  ${summary.errors.join("\n  ")}`,
       );
     }
+    ok = summary.success;
+  } catch (error) {
+    console.error(`error: ${errorMessage(error)}`);
+  } finally {
+    await warehouse.close();
   }
-  if (!results.success) {
-    console.error(
-      `\nerror: the pipeline stopped after the models stage:\n  ${results.errors.join("\n  ")}`,
-    );
-    exitCode = 1;
-  } else if (config.kind === "duckdb") {
-    await runReportStage(warehouse, {
-      truthPath: join(out, "truth.json"),
-      runResultsPath: join(targetDir, "run_results.json"),
-      out: values.report,
-    });
-  } else {
-    console.log("  report: skipped (the report reads DuckDB marts; BigQuery is not supported yet)");
-  }
-} catch (error) {
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-  exitCode = 1;
-} finally {
-  await warehouse.close();
+  console.log(
+    `${ok ? "✔" : "✘"} pipeline  ${ok ? "done" : "failed"} — ${
+      formatSeconds((performance.now() - started) / 1000)
+    } (warehouse ${warehouseLabel(warehouseConfig)})`,
+  );
+  return ok ? EXIT.ok : EXIT.failure;
 }
-console.log(
-  `${exitCode === 0 ? "✔" : "✘"} pipeline  ${exitCode === 0 ? "done" : "failed"} — ${
-    fmtSeconds((performance.now() - started) / 1000)
-  } (warehouse ${label})`,
-);
-Deno.exit(exitCode);
+
+/** Prints the pipeline's events as they come. */
+function printer(): (event: PipelineEvent) => void {
+  const tickWrite = progress("writing files");
+  const tickLoad = loadTicker();
+  return (event) => {
+    switch (event.type) {
+      case "generate_progress":
+        if (event.progress.stage === "write") {
+          tickWrite(event.progress.done, event.progress.total, event.progress.file ?? "");
+        }
+        break;
+      case "load_progress":
+        tickLoad(event.progress);
+        break;
+      case "models_progress":
+        printModelsEvent(event.event);
+        break;
+      case "id_sync":
+        printIdSync(event.idSync);
+        break;
+      case "stage_done":
+        switch (event.summary.stage) {
+          case "generate":
+            return printGenerateDone(event.summary);
+          case "load":
+            return printLoadDone(event.summary);
+          case "models":
+            printModelsResults(event.summary);
+            return printModelsDone(event.summary);
+          case "report":
+            return printReportDone(event.summary);
+        }
+    }
+  };
+}
+
+if (import.meta.main) await runTask(main);

@@ -7,6 +7,53 @@ import pl, { type DataFrame, type Expr } from "nodejs-polars";
 import { collect, type Engine, type FrameLike, requireColumns, toLazy } from "./_frame.ts";
 import { twoSidedPValueExpr, Z95 } from "./intervals.ts";
 
+/**
+ * Output columns of {@linkcode categoryAffinity}, in order, after the group column and the
+ * category column (named by the `by` and `category` options).
+ */
+export const CATEGORY_AFFINITY_COLUMNS = [
+  "n",
+  "group_total",
+  "share",
+  "category_total",
+  "overall_total",
+  "overall_share",
+  "lift",
+  "lift_ci_low",
+  "lift_ci_high",
+  "z",
+  "p_value",
+] as const satisfies readonly (keyof CategoryAffinityRow)[];
+
+/**
+ * One row of {@linkcode categoryAffinity}'s output: one (group, category) cell. Rows also
+ * carry the group and category columns: `Keyed<CategoryAffinityRow, "tier" | "category">`.
+ */
+export type CategoryAffinityRow = {
+  /** Rows of the group in the category. */
+  n: number;
+  /** Rows of the group: the denominator of `share`. */
+  group_total: number;
+  /** `n / group_total` (fraction 0–1). */
+  share: number;
+  /** Rows of the category over all groups. */
+  category_total: number;
+  /** All rows. */
+  overall_total: number;
+  /** `category_total / overall_total` (fraction 0–1). */
+  overall_share: number;
+  /** `share / overall_share`; 1 = no affinity. */
+  lift: number;
+  /** Lower bound of the 95% interval of `lift`; null when `n` is 0. */
+  lift_ci_low: number | null;
+  /** Upper bound of the 95% interval of `lift`; null when `n` is 0. */
+  lift_ci_high: number | null;
+  /** z statistic of the group's share against the other groups'; null without other groups. */
+  z: number | null;
+  /** Two-sided p-value of `z`. */
+  p_value: number | null;
+};
+
 /** Options for {@linkcode categoryAffinity}. */
 export interface CategoryAffinityOptions {
   /** Group column (e.g. user tier). @default "tier" */
@@ -36,7 +83,8 @@ export interface CategoryAffinityOptions {
  * Rows with a null group or category are left out. Every (group, category) pair seen in the
  * data is present (n = 0 where a group never used a category).
  *
- * Output sorted by group then category: the group column, the category column, `n`,
+ * Output ({@linkcode CATEGORY_AFFINITY_COLUMNS}, rows typed {@linkcode CategoryAffinityRow})
+ * sorted by group then category: the group column, the category column, `n`,
  * `group_total`, `share`, `category_total`, `overall_total`, `overall_share`, `lift`,
  * `lift_ci_low`, `lift_ci_high`, `z`, `p_value`.
  *
@@ -114,21 +162,7 @@ export function categoryAffinity(
       z.alias("z"),
     )
     .withColumns(twoSidedPValueExpr("z").alias("p_value"))
-    .select(
-      by,
-      category,
-      "n",
-      "group_total",
-      "share",
-      "category_total",
-      "overall_total",
-      "overall_share",
-      "lift",
-      "lift_ci_low",
-      "lift_ci_high",
-      "z",
-      "p_value",
-    )
+    .select(by, category, ...CATEGORY_AFFINITY_COLUMNS)
     .sort([by, category]);
   return collect(result, options.engine);
 }

@@ -47,6 +47,53 @@ export interface ConversionWindow {
   unit: WindowUnit;
 }
 
+/**
+ * Output columns of {@linkcode funnel}, in order, after the breakdown column (named by the
+ * `breakdown` option) when there is one.
+ */
+export const FUNNEL_COLUMNS = [
+  "step",
+  "label",
+  "users",
+  "conversion_pct",
+  "conversion_ci_low",
+  "conversion_ci_high",
+  "step_conversion_pct",
+  "step_conversion_ci_low",
+  "step_conversion_ci_high",
+  "median_time_to_convert_s",
+  "p90_time_to_convert_s",
+] as const satisfies readonly (keyof FunnelRow)[];
+
+/**
+ * One row of {@linkcode funnel}'s output: one step (of one breakdown value). With a
+ * breakdown, rows also carry that column: `Keyed<FunnelRow, "tier">`.
+ */
+export type FunnelRow = {
+  /** Step number, 1-based. */
+  step: number;
+  /** Step label (the event name unless the step has a `label`). */
+  label: string;
+  /** Users who reached the step (cumulative: a subset of the previous step's users). */
+  users: number;
+  /** `users` as % of the step-1 users (0–100). */
+  conversion_pct: number;
+  /** Lower bound of the 95% Wilson interval of `conversion_pct`, in %. */
+  conversion_ci_low: number | null;
+  /** Upper bound of the 95% Wilson interval of `conversion_pct`, in %. */
+  conversion_ci_high: number | null;
+  /** `users` as % of the previous step's users; null for step 1. */
+  step_conversion_pct: number | null;
+  /** Lower bound of the 95% Wilson interval of `step_conversion_pct`, in %. */
+  step_conversion_ci_low: number | null;
+  /** Upper bound of the 95% Wilson interval of `step_conversion_pct`, in %. */
+  step_conversion_ci_high: number | null;
+  /** Median seconds from the previous step to this one; null for step 1 and unordered funnels. */
+  median_time_to_convert_s: number | null;
+  /** 90th percentile of the same times, in seconds. */
+  p90_time_to_convert_s: number | null;
+};
+
 /** How the steps must follow each other. */
 export type FunnelOrder = "ordered" | "strict" | "unordered";
 
@@ -123,7 +170,8 @@ const MAX_STEPS = 62;
  *   `[from, to]`, so its window is cut at `to`.
  * - Events with a null `user_id` or `ts` are ignored.
  *
- * Output, one row per (breakdown value,) step, sorted by breakdown then step: `step`
+ * Output ({@linkcode FUNNEL_COLUMNS}, rows typed {@linkcode FunnelRow}), one row per
+ * (breakdown value,) step, sorted by breakdown then step: the breakdown column, `step`
  * (1-based), `label`, `users`, `conversion_pct` (of step-1 users, 0–100),
  * `conversion_ci_low`/`_high` (95% Wilson, percent), `step_conversion_pct` (of the previous
  * step; null for step 1), `step_conversion_ci_low`/`_high`, `median_time_to_convert_s` and
@@ -180,8 +228,9 @@ export function funnel(events: FrameLike, options: FunnelOptions): DataFrame {
   // The fast user sort is exact unless two user ids share a 64-bit hash; then run again.
   let out = run(false);
   if (out.getColumn("_clash").any()) out = run(true);
-  out = out.drop("_clash");
-  return breakdown ? out.rename({ _bd: breakdown }) : out.drop("_bd");
+  return breakdown
+    ? out.rename({ _bd: breakdown }).select(breakdown, ...FUNNEL_COLUMNS)
+    : out.select(...FUNNEL_COLUMNS);
 }
 
 function normaliseSteps(steps: FunnelStep[] | undefined): NormalStep[] {

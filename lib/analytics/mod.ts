@@ -4,17 +4,22 @@
  *
  * Event frames have `user_id` (Utf8), `event` (Utf8) and `ts` (Datetime of any unit; zoned
  * columns keep their instant, naive ones are read as UTC) plus property columns. Every rate
- * comes with its denominator and a 95% interval; `insights.ts` turns results into sentences.
+ * comes with its denominator and a 95% interval.
+ *
+ * This module owns the metrics' vocabulary: each metric exports its output column list and
+ * its row type (`FUNNEL_COLUMNS` and `FunnelRow`, `RETENTION_COLUMNS` and `RetentionRow`, …),
+ * and every consumer (sentences in `lib/insights`, charts, the report, notebooks) uses those
+ * names unchanged. `metricRows()` turns a result frame into typed rows.
  *
  * ```ts
- * import { funnel, retention, activationGapSentence } from "./lib/analytics/mod.ts";
+ * import { funnel, type FunnelRow, metricRows, retention } from "./lib/analytics/mod.ts";
  *
  * const byTier = funnel(events, {
  *   steps: ["session_start", "view_listing", "start_listing"],
  *   window: { value: 7, unit: "day" },
  *   breakdown: "tier",
  * });
- * activationGapSentence(byTier); // "Basic users convert from session_start to … vs …"
+ * const rows = metricRows<FunnelRow & { tier: string }>(byTier);
  *
  * const weekly = retention(events, { targetEvent: "session_start", period: "week", intervals: 8 });
  * const dau = rollingAverage(mart, { value: "n_active_users", by: "region", ts: "activity_date" });
@@ -22,8 +27,8 @@
  *
  * Each function collects once, with the streaming engine by default (`engine: "in-memory"`
  * to switch); the tests check that both engines give identical results.
- * `orderedFunnelSql()`, `retentionSql()` and `rollingAverageSql()` write the same definitions
- * as DuckDB SQL, for benchmarks and cross-checks.
+ * The same definitions written as DuckDB SQL, for benchmarks and cross-checks, live in
+ * `tests/analytics/_sql_reference.ts`.
  *
  * @module
  */
@@ -33,6 +38,5 @@ export * from "./rolling_average.ts";
 export * from "./regional.ts";
 export * from "./category_affinity.ts";
 export * from "./intervals.ts";
-export * from "./insights.ts";
-export * from "./sql_reference.ts";
+export * from "./rows.ts";
 export type { Engine, FrameLike } from "./_frame.ts";

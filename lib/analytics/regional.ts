@@ -15,6 +15,73 @@ import {
 } from "./_frame.ts";
 import { poissonRateHigh, poissonRateLow, tCritical95Expr } from "./intervals.ts";
 
+/** Output columns of {@linkcode regionalDensity}, in order, after the region column. */
+export const REGIONAL_DENSITY_COLUMNS = [
+  "n_listings",
+  "n_active_users",
+  "listings_per_user",
+  "listings_per_user_ci_low",
+  "listings_per_user_ci_high",
+  "listings_per_1000_users",
+  "listings_per_1000_users_ci_low",
+  "listings_per_1000_users_ci_high",
+] as const satisfies readonly (keyof RegionalDensityRow)[];
+
+/**
+ * One row of {@linkcode regionalDensity}'s output; rows also carry the region column:
+ * `Keyed<RegionalDensityRow, "region">`.
+ */
+export type RegionalDensityRow = {
+  /** Distinct (published) listings of the region: the numerator. */
+  n_listings: number;
+  /** Active users of the region: the denominator (exposure). */
+  n_active_users: number;
+  /** Listings per active user; null without active users. */
+  listings_per_user: number | null;
+  /** Lower bound of the 95% Poisson score interval of `listings_per_user`. */
+  listings_per_user_ci_low: number | null;
+  /** Upper bound of the 95% Poisson score interval of `listings_per_user`. */
+  listings_per_user_ci_high: number | null;
+  /** Listings per 1,000 active users. */
+  listings_per_1000_users: number | null;
+  /** Lower bound of the 95% interval of `listings_per_1000_users`. */
+  listings_per_1000_users_ci_low: number | null;
+  /** Upper bound of the 95% interval of `listings_per_1000_users`. */
+  listings_per_1000_users_ci_high: number | null;
+};
+
+/** Output columns of {@linkcode ecoImpactByRegion}, in order, after the region column. */
+export const ECO_IMPACT_COLUMNS = [
+  "n_listings",
+  "n_listings_missing_score",
+  "total_eco_score_kg_co2e",
+  "mean_eco_score_kg_co2e",
+  "sd_eco_score_kg_co2e",
+  "mean_ci_low_kg_co2e",
+  "mean_ci_high_kg_co2e",
+] as const satisfies readonly (keyof EcoImpactRow)[];
+
+/**
+ * One row of {@linkcode ecoImpactByRegion}'s output; rows also carry the region column:
+ * `Keyed<EcoImpactRow, "region">`.
+ */
+export type EcoImpactRow = {
+  /** (Published) listings of the region with a score: the mean's denominator. */
+  n_listings: number;
+  /** (Published) listings of the region without a score (left out of the mean). */
+  n_listings_missing_score: number;
+  /** Sum of the scores, kg CO2e avoided. */
+  total_eco_score_kg_co2e: number | null;
+  /** Mean score per listing, kg CO2e avoided. */
+  mean_eco_score_kg_co2e: number | null;
+  /** Sample standard deviation of the scores (ddof 1). */
+  sd_eco_score_kg_co2e: number | null;
+  /** Lower bound of the 95% t interval of the mean; null for fewer than 2 listings. */
+  mean_ci_low_kg_co2e: number | null;
+  /** Upper bound of the 95% t interval of the mean; null for fewer than 2 listings. */
+  mean_ci_high_kg_co2e: number | null;
+};
+
 /** Options for {@linkcode regionalDensity}. */
 export interface RegionalDensityOptions {
   /** Region column, in both frames. @default "region" */
@@ -43,7 +110,8 @@ export interface RegionalDensityOptions {
  * the score interval `(n + z²/2 ± z√(n + z²/4)) / users` (see `poissonRateInterval`), which
  * stays positive and behaves for small counts; the per-1,000 interval is the same scaled.
  *
- * Output, one row per region present in either frame, sorted by region: the region column,
+ * Output ({@linkcode REGIONAL_DENSITY_COLUMNS}, rows typed {@linkcode RegionalDensityRow}),
+ * one row per region present in either frame, sorted by region: the region column,
  * `n_listings`, `n_active_users` (the denominator), `listings_per_user`,
  * `listings_per_user_ci_low`/`_high`, `listings_per_1000_users`,
  * `listings_per_1000_users_ci_low`/`_high` (rates null when a region has no active users).
@@ -100,6 +168,7 @@ export function regionalDensity(
       pl.col("listings_per_user_ci_low").mul(1000).alias("listings_per_1000_users_ci_low"),
       pl.col("listings_per_user_ci_high").mul(1000).alias("listings_per_1000_users_ci_high"),
     )
+    .select(region, ...REGIONAL_DENSITY_COLUMNS)
     .sort(region, false, true);
   return collect(result, options.engine);
 }
@@ -126,7 +195,8 @@ export interface EcoImpactOptions {
  * Interval: mean ± t(0.975, n−1) · sd/√n, with the sample standard deviation (ddof 1); t is
  * exact to 9 digits for n ≤ 31 and within 1e-6 above (see `tCritical95`). Null for n < 2.
  *
- * Output, one row per region, sorted by region: the region column, `n_listings` (with a score:
+ * Output ({@linkcode ECO_IMPACT_COLUMNS}, rows typed {@linkcode EcoImpactRow}), one row per
+ * region, sorted by region: the region column, `n_listings` (with a score:
  * the denominator), `n_listings_missing_score`, `total_eco_score_kg_co2e`,
  * `mean_eco_score_kg_co2e`, `sd_eco_score_kg_co2e`, `mean_ci_low_kg_co2e`,
  * `mean_ci_high_kg_co2e`. (With a custom `value`, the `eco_score_kg_co2e` parts of the names
@@ -178,6 +248,7 @@ export function ecoImpactByRegion(listings: FrameLike, options: EcoImpactOptions
         .otherwise(pl.lit(null).cast(pl.Float64))
         .alias("mean_ci_high_kg_co2e"),
     )
+    .select(region, ...ECO_IMPACT_COLUMNS)
     .sort(region, false, true);
   return collect(result, options.engine);
 }

@@ -60,6 +60,38 @@ export interface RetentionOptions {
   engine?: Engine;
 }
 
+/** Output columns of {@linkcode retention}, in order. */
+export const RETENTION_COLUMNS = [
+  "cohort",
+  "cohort_size",
+  "period",
+  "users",
+  "retention_pct",
+  "retention_ci_low",
+  "retention_ci_high",
+  "is_complete",
+] as const satisfies readonly (keyof RetentionRow)[];
+
+/** One row of {@linkcode retention}'s output: one cohort in one period. */
+export type RetentionRow = {
+  /** First day of the cohort's period (UTC midnight of the local calendar day). */
+  cohort: Date;
+  /** Users in the cohort. */
+  cohort_size: number;
+  /** Periods since the cohort period (0 = the cohort period itself). */
+  period: number;
+  /** Cohort users retained in that period (period 0: the whole cohort). */
+  users: number;
+  /** `users / cohort_size` in % (0–100). */
+  retention_pct: number;
+  /** Lower bound of the 95% Wilson interval of `retention_pct`, in %. */
+  retention_ci_low: number | null;
+  /** Upper bound of the 95% Wilson interval of `retention_pct`, in %. */
+  retention_ci_high: number | null;
+  /** False when the period had not fully elapsed at `to` (its value may still rise). */
+  is_complete: boolean;
+};
+
 const STEP: Record<RetentionPeriod, number> = { day: 1, week: 7, month: 1 };
 
 /**
@@ -70,8 +102,8 @@ const STEP: Record<RetentionPeriod, number> = { day: 1, week: 7, month: 1 };
  * did a return event in the calendar period `cohort + k`; with `cumulative`, if they did so
  * in period k or any later period below `intervals`.
  *
- * Output, one row per cohort and period 0..intervals−1 (zeros filled), sorted by cohort then
- * period: `cohort` (Date, first day of the period in `timezone`), `cohort_size`, `period`,
+ * Output ({@linkcode RETENTION_COLUMNS}, rows typed {@linkcode RetentionRow}), one row per
+ * cohort and period 0..intervals−1 (zeros filled), sorted by cohort then period: `cohort` (Date, first day of the period in `timezone`), `cohort_size`, `period`,
  * `users`, `retention_pct` (0–100), `retention_ci_low`/`_high` (95% Wilson, percent) and
  * `is_complete` (false when the period `cohort + period` has not fully elapsed at `to`, i.e.
  * when it does not end at or before `to`). Empty input gives an empty frame with this schema.
@@ -219,16 +251,7 @@ export function retention(events: FrameLike, options: RetentionOptions = {}): Da
       wilsonLow("users", "cohort_size").mul(100).alias("retention_ci_low"),
       wilsonHigh("users", "cohort_size").mul(100).alias("retention_ci_high"),
     )
-    .select(
-      "cohort",
-      "cohort_size",
-      "period",
-      "users",
-      "retention_pct",
-      "retention_ci_low",
-      "retention_ci_high",
-      "is_complete",
-    )
+    .select(...RETENTION_COLUMNS)
     .sort(["cohort", "period"]);
   return collect(result, options.engine);
 }

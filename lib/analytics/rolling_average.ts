@@ -15,6 +15,29 @@ import {
   US_PER,
 } from "./_frame.ts";
 
+/**
+ * Output columns of {@linkcode rollingAverage}: `date`, then the group columns (the `by`
+ * option), then `value` and `rolling_mean`.
+ */
+export const ROLLING_AVERAGE_COLUMNS = [
+  "date",
+  "value",
+  "rolling_mean",
+] as const satisfies readonly (keyof RollingAverageRow)[];
+
+/**
+ * One row of {@linkcode rollingAverage}'s output: one day of one group. With groups, rows
+ * also carry the group columns: `Keyed<RollingAverageRow, "region">`.
+ */
+export type RollingAverageRow = {
+  /** The day (a `Date` at UTC midnight). */
+  date: Date;
+  /** The day's sum of the value column (or row count); 0 on days without rows. */
+  value: number;
+  /** Mean of `value` over the trailing window; null while fewer than `minPeriods` days. */
+  rolling_mean: number | null;
+};
+
 /** Options for {@linkcode rollingAverage}. */
 export interface RollingAverageOptions {
   /** Column to sum per day; when undefined, rows are counted. @default undefined */
@@ -52,7 +75,8 @@ export interface RollingAverageOptions {
  * `rollingMean({ windowSize: window, minPeriods })` over the gap-free grid. Rows whose group
  * key is null form their own group. A null `value` counts as 0.
  *
- * Output sorted by group then date: `date` (Date), the group columns, `value` (Float64),
+ * Output ({@linkcode ROLLING_AVERAGE_COLUMNS} with the group columns after `date`, rows typed
+ * {@linkcode RollingAverageRow}), sorted by group then date: `date` (Date), the group columns, `value` (Float64),
  * `rolling_mean` (Float64, null while fewer than `minPeriods` days are available). Empty input
  * gives an empty frame with this schema.
  *

@@ -1,6 +1,6 @@
 // Reading small result frames (or records) column by column for the chart builders.
 import type pl from "nodejs-polars";
-import { formatDate } from "../html/format.ts";
+import { formatDate } from "../format/mod.ts";
 
 /** A Polars frame or plain records: what every builder accepts. */
 export type ChartInput = pl.DataFrame | readonly Readonly<Record<string, unknown>>[];

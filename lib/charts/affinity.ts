@@ -3,12 +3,13 @@
  *
  * @module
  */
-import { formatNumber, formatPercent } from "../html/format.ts";
+import type { CategoryAffinityRow } from "../analytics/mod.ts";
+import { formatNumber, formatPercent } from "../format/mod.ts";
 import { type ChartInput, columnsOf, orderedKeys, plotlyText } from "./_frame.ts";
 import { axis, baseLayout, DIVERGING_SCALE, HOVER_TEMPLATE } from "./theme.ts";
 import type { Figure } from "./types.ts";
 
-/** Column names read by {@linkcode affinityHeatmap}. */
+/** Column names read by {@linkcode affinityHeatmap}; the defaults are `categoryAffinity()`'s. */
 export interface AffinityColumns {
   /** Row key (y axis). @default "tier" */
   row: string;
@@ -22,7 +23,7 @@ export interface AffinityColumns {
   overallShare: string;
   /** Items in the cell. @default "n" */
   n: string;
-  /** Items in the row (the share's denominator); optional. @default "n_row" */
+  /** Items in the row (the share's denominator); optional. @default "group_total" */
   rowTotal: string;
 }
 
@@ -53,15 +54,15 @@ export interface AffinityHeatmapOptions {
   height?: number;
 }
 
-const DEFAULT_COLUMNS: AffinityColumns = {
-  row: "tier",
-  column: "category",
+const METRIC_COLUMNS = {
   lift: "lift",
   share: "share",
   overallShare: "overall_share",
   n: "n",
-  rowTotal: "n_row",
-};
+  rowTotal: "group_total",
+} as const satisfies Record<string, keyof CategoryAffinityRow>;
+
+const DEFAULT_COLUMNS: AffinityColumns = { row: "tier", column: "category", ...METRIC_COLUMNS };
 
 /**
  * Heatmap of lift per (row, column), e.g. tier × category. The colour scale is diverging
@@ -69,12 +70,13 @@ const DEFAULT_COLUMNS: AffinityColumns = {
  * show the lift (`1.25×`); hover shows the row share, the overall share and `n` (with the
  * row total when present).
  *
- * Input: one row per (row, column) with the columns in {@linkcode AffinityColumns}.
+ * Input: `categoryAffinity()`'s rows or frame: one row per (row, column) with the columns in
+ * {@linkcode AffinityColumns}.
  *
  * @example
  * ```ts
  * const fig = affinityHeatmap([
- *   { tier: "Pro", category: "Metals", lift: 1.5, share: 0.3, overall_share: 0.2, n: 30, n_row: 100 },
+ *   { tier: "Pro", category: "Metals", lift: 1.5, share: 0.3, overall_share: 0.2, n: 30, group_total: 100 },
  * ], { title: "Pro sellers over-index on metals" });
  * fig.data[0].zmid; // 1
  * ```

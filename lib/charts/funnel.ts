@@ -3,12 +3,13 @@
  *
  * @module
  */
-import { formatNumber, formatPercent } from "../html/format.ts";
+import type { FunnelRow } from "../analytics/mod.ts";
+import { formatNumber, formatPercent } from "../format/mod.ts";
 import { type ChartInput, columnsOf, orderedKeys, plotlyText } from "./_frame.ts";
 import { axis, baseLayout, colorMap, HOVER_TEMPLATE } from "./theme.ts";
 import type { Figure, Layout, Trace } from "./types.ts";
 
-/** Column names read by {@linkcode funnelChart}. */
+/** Column names read by {@linkcode funnelChart}; the defaults are `funnel()`'s. */
 export interface FunnelColumns {
   /** Step number, 1-based or 0-based; sorted ascending. @default "step" */
   step: string;
@@ -49,7 +50,7 @@ export interface FunnelChartOptions {
   height?: number;
 }
 
-const DEFAULT_COLUMNS: FunnelColumns = {
+const DEFAULT_COLUMNS = {
   step: "step",
   label: "label",
   users: "users",
@@ -57,7 +58,7 @@ const DEFAULT_COLUMNS: FunnelColumns = {
   ciLow: "conversion_ci_low",
   ciHigh: "conversion_ci_high",
   stepConversion: "step_conversion_pct",
-};
+} as const satisfies FunnelColumns & Record<string, keyof FunnelRow>;
 
 /**
  * Funnel chart: for each breakdown value one bar trace, bar height = `conversion_pct`

@@ -1,42 +1,73 @@
 /**
- * Per-region bar charts with 95% intervals: listing density and eco impact per listing.
+ * Per-region bar charts with 95% intervals: listing density (`regionalDensity()` rows) and
+ * eco impact per listing (`ecoImpactByRegion()` rows), read by their `lib/analytics` names.
  *
  * @module
  */
-import { formatNumber } from "../html/format.ts";
+import type { EcoImpactRow, RegionalDensityRow } from "../analytics/mod.ts";
+import { formatNumber } from "../format/mod.ts";
 import { type ChartInput, columnsOf, plotlyText } from "./_frame.ts";
 import { axis, baseLayout, colorMap, HOVER_TEMPLATE } from "./theme.ts";
 import type { Figure, Trace } from "./types.ts";
 
-/** Column names read by {@linkcode densityChart}. */
+/**
+ * Column names read by {@linkcode densityChart}; the defaults are `regionalDensity()`'s
+ * columns for the chosen {@linkcode DensityMeasure}.
+ */
 export interface DensityColumns {
   /** Region (one bar each). @default "region" */
   region: string;
-  /** Listings per 1,000 users. @default "listings_per_1k_users" */
+  /** The density. @default "listings_per_1000_users" ("listings_per_user" per user) */
   value: string;
-  /** Lower 95% bound of `value`; error bars are drawn only if both bounds exist. @default "density_ci_low" */
+  /**
+   * Lower 95% bound of `value`; error bars are drawn only if both bounds exist.
+   * @default "listings_per_1000_users_ci_low" ("listings_per_user_ci_low" per user)
+   */
   ciLow: string;
-  /** Upper 95% bound of `value`. @default "density_ci_high" */
+  /** Upper 95% bound of `value`. @default "listings_per_1000_users_ci_high" ("listings_per_user_ci_high" per user) */
   ciHigh: string;
   /** Numerator shown in hover; optional. @default "n_listings" */
   numerator: string;
-  /** Denominator shown in hover; optional. @default "n_users" */
+  /** Denominator shown in hover; optional. @default "n_active_users" */
   denominator: string;
 }
 
-/** Column names read by {@linkcode ecoImpactChart}. */
+/** Which of `regionalDensity()`'s rates a density chart shows. */
+export type DensityMeasure = "per_1000_users" | "per_user";
+
+/** Column names read by {@linkcode ecoImpactChart}; the defaults are `ecoImpactByRegion()`'s. */
 export interface EcoImpactColumns {
   /** Region (one bar each). @default "region" */
   region: string;
-  /** Mean kg CO2e avoided per listing. @default "eco_kg_per_listing" */
+  /** Mean kg CO2e avoided per listing. @default "mean_eco_score_kg_co2e" */
   value: string;
-  /** Lower 95% bound of `value`; optional. @default "eco_ci_low" */
+  /** Lower 95% bound of `value`; optional. @default "mean_ci_low_kg_co2e" */
   ciLow: string;
-  /** Upper 95% bound of `value`; optional. @default "eco_ci_high" */
+  /** Upper 95% bound of `value`; optional. @default "mean_ci_high_kg_co2e" */
   ciHigh: string;
   /** Listings averaged (the denominator); optional. @default "n_listings" */
   n: string;
 }
+
+const DENSITY_COLUMNS = {
+  per_1000_users: {
+    value: "listings_per_1000_users",
+    ciLow: "listings_per_1000_users_ci_low",
+    ciHigh: "listings_per_1000_users_ci_high",
+  },
+  per_user: {
+    value: "listings_per_user",
+    ciLow: "listings_per_user_ci_low",
+    ciHigh: "listings_per_user_ci_high",
+  },
+} as const satisfies Record<DensityMeasure, Record<string, keyof RegionalDensityRow>>;
+
+const ECO_COLUMNS = {
+  value: "mean_eco_score_kg_co2e",
+  ciLow: "mean_ci_low_kg_co2e",
+  ciHigh: "mean_ci_high_kg_co2e",
+  n: "n_listings",
+} as const satisfies Record<string, keyof EcoImpactRow>;
 
 /** Options shared by the regional charts. */
 export interface RegionalChartOptions {
@@ -44,9 +75,12 @@ export interface RegionalChartOptions {
   title?: string;
   /** Line under the title. @default "Bars: 95% intervals" */
   subtitle?: string;
-  /** Y axis title with unit. @default "Listings per 1,000 users" / "kg CO₂e avoided per listing" */
+  /**
+   * Y axis title with unit.
+   * @default "Listings per 1,000 active users" (or "Listings per active user") / "kg CO₂e avoided per listing"
+   */
   valueLabel?: string;
-  /** Decimals in hover and bar labels. @default 1 */
+  /** Decimals in hover and bar labels. @default 1 (2 for listings per active user) */
   decimals?: number;
   /** Bar order: by value (largest first), by region name, or as given. @default "value" */
   sort?: "value" | "label" | "none";
@@ -58,6 +92,11 @@ export interface RegionalChartOptions {
 
 /** Options for {@linkcode densityChart}. */
 export interface DensityChartOptions extends RegionalChartOptions {
+  /**
+   * Listings per 1,000 active users, or per active user.
+   * @default "per_1000_users"
+   */
+  measure?: DensityMeasure;
   /** Column name overrides. @default see {@linkcode DensityColumns} */
   columns?: Partial<DensityColumns>;
 }
@@ -68,7 +107,7 @@ export interface EcoImpactChartOptions extends RegionalChartOptions {
   columns?: Partial<EcoImpactColumns>;
 }
 
-/** Options for {@linkcode regionalBars}: one frame holding both measures. */
+/** Options for {@linkcode regionalBars}. */
 export interface RegionalBarsOptions {
   /** Title stating the finding. @default "Listing density and eco impact by region" */
   title?: string;
@@ -89,19 +128,25 @@ interface _BarSpec {
   ciLow: string;
   ciHigh: string;
   valueLabel: string;
+  decimals: number;
   detail: (row: number, cell: (name: string) => number | null) => string | null;
 }
 
-function _regionBars(frame: ChartInput, spec: _BarSpec, options: RegionalChartOptions): Trace {
+function _regionBars(
+  frame: ChartInput,
+  spec: _BarSpec,
+  options: RegionalChartOptions,
+  allRegions?: readonly string[],
+): Trace {
   const c = columnsOf(frame, spec.chart);
   const regions = c.labels(spec.region);
   const values = c.numbers(spec.value);
   const hasCi = c.has(spec.ciLow) && c.has(spec.ciHigh);
   const low = hasCi ? c.numbers(spec.ciLow) : null;
   const high = hasCi ? c.numbers(spec.ciHigh) : null;
-  const decimals = options.decimals ?? 1;
+  const decimals = spec.decimals;
   const cell = (row: number) => (name: string) => c.has(name) ? c.numbers(name)[row] ?? null : null;
-  const colors = colorMap([...new Set(regions)].sort(), options.colors);
+  const colors = colorMap([...new Set([...regions, ...(allRegions ?? [])])].sort(), options.colors);
 
   const rows = [...Array(c.height).keys()];
   const sort = options.sort ?? "value";
@@ -160,13 +205,16 @@ function _regionBars(frame: ChartInput, spec: _BarSpec, options: RegionalChartOp
 }
 
 function _densitySpec(options: DensityChartOptions): _BarSpec {
+  const measure = options.measure ?? "per_1000_users";
+  if (!(measure in DENSITY_COLUMNS)) {
+    throw new RangeError(`Cannot build density chart: unknown measure "${measure}"`);
+  }
+  const perUser = measure === "per_user";
   const cols: DensityColumns = {
     region: "region",
-    value: "listings_per_1k_users",
-    ciLow: "density_ci_low",
-    ciHigh: "density_ci_high",
+    ...DENSITY_COLUMNS[measure],
     numerator: "n_listings",
-    denominator: "n_users",
+    denominator: "n_active_users",
     ...options.columns,
   };
   return {
@@ -175,7 +223,9 @@ function _densitySpec(options: DensityChartOptions): _BarSpec {
     value: cols.value,
     ciLow: cols.ciLow,
     ciHigh: cols.ciHigh,
-    valueLabel: options.valueLabel ?? "Listings per 1,000 users",
+    valueLabel: options.valueLabel ??
+      (perUser ? "Listings per active user" : "Listings per 1,000 active users"),
+    decimals: options.decimals ?? (perUser ? 2 : 1),
     detail: (_row, cell) => {
       const num = cell(cols.numerator);
       const den = cell(cols.denominator);
@@ -188,14 +238,7 @@ function _densitySpec(options: DensityChartOptions): _BarSpec {
 }
 
 function _ecoSpec(options: EcoImpactChartOptions): _BarSpec {
-  const cols: EcoImpactColumns = {
-    region: "region",
-    value: "eco_kg_per_listing",
-    ciLow: "eco_ci_low",
-    ciHigh: "eco_ci_high",
-    n: "n_listings",
-    ...options.columns,
-  };
+  const cols: EcoImpactColumns = { region: "region", ...ECO_COLUMNS, ...options.columns };
   return {
     chart: "eco impact chart",
     region: cols.region,
@@ -203,6 +246,7 @@ function _ecoSpec(options: EcoImpactChartOptions): _BarSpec {
     ciLow: cols.ciLow,
     ciHigh: cols.ciHigh,
     valueLabel: options.valueLabel ?? "kg CO₂e avoided per listing",
+    decimals: options.decimals ?? 1,
     detail: (_row, cell) => {
       const n = cell(cols.n);
       return n === null ? null : `Mean of ${formatNumber(n)} listings`;
@@ -231,12 +275,12 @@ function _single(trace: Trace, spec: _BarSpec, options: RegionalChartOptions, ti
  * asymmetric 95% error bars when the CI columns exist, and hover with the exact
  * numerator and denominator.
  *
+ * Input: `regionalDensity()`'s rows or frame (see {@linkcode DensityColumns}).
+ *
  * @example
  * ```ts
- * const fig = densityChart([
- *   { region: "NA", listings_per_1k_users: 120, density_ci_low: 110, density_ci_high: 131, n_listings: 240, n_users: 2000 },
- * ], { title: "NA lists the most per user" });
- * fig.data[0].y; // [120]
+ * const fig = densityChart(regionalDensity(listings, activeUsers), { title: "NA lists the most per user" });
+ * fig.data[0].y; // listings per 1,000 active users, largest first
  * ```
  */
 export function densityChart(frame: ChartInput, options: DensityChartOptions = {}): Figure {
@@ -248,12 +292,12 @@ export function densityChart(frame: ChartInput, options: DensityChartOptions = {
  * Bar chart of mean eco impact (kg CO2e avoided) per listing per region with 95% error bars
  * when the CI columns exist, and hover with the number of listings averaged.
  *
+ * Input: `ecoImpactByRegion()`'s rows or frame (see {@linkcode EcoImpactColumns}).
+ *
  * @example
  * ```ts
- * const fig = ecoImpactChart([
- *   { region: "EMEA", eco_kg_per_listing: 12.5, eco_ci_low: 11, eco_ci_high: 14, n_listings: 300 },
- * ], { title: "EMEA listings avoid the most CO₂e" });
- * fig.data[0].customdata; // ["<b>EMEA</b><br>…<br>Mean of 300 listings"]
+ * const fig = ecoImpactChart(ecoImpactByRegion(listings), { title: "EMEA listings avoid the most CO₂e" });
+ * fig.data[0].customdata; // ["<b>EMEA</b><br>…<br>Mean of 300 listings", …]
  * ```
  */
 export function ecoImpactChart(frame: ChartInput, options: EcoImpactChartOptions = {}): Figure {
@@ -267,23 +311,38 @@ export function ecoImpactChart(frame: ChartInput, options: EcoImpactChartOptions
 }
 
 /**
- * Both regional measures side by side in one figure (two subplots), from one frame with
- * one row per region holding the columns of {@linkcode DensityColumns} and
- * {@linkcode EcoImpactColumns}. Region colours match across the panels.
+ * Both regional measures side by side in one figure (two subplots): density from
+ * `regionalDensity()`'s rows ({@linkcode DensityColumns}) and eco impact from
+ * `ecoImpactByRegion()`'s rows ({@linkcode EcoImpactColumns}). Region colours match across
+ * the panels.
  *
  * @example
  * ```ts
- * const fig = regionalBars(regionFrame, { title: "APAC lists less but each listing counts more" });
+ * const fig = regionalBars(regionalDensity(listings, activeUsers), ecoImpactByRegion(listings), {
+ *   title: "APAC lists less but each listing counts more",
+ * });
  * fig.data.length; // 2 (density on x/y, eco impact on x2/y2)
  * ```
  */
-export function regionalBars(frame: ChartInput, options: RegionalBarsOptions = {}): Figure {
+export function regionalBars(
+  density: ChartInput,
+  ecoImpact: ChartInput,
+  options: RegionalBarsOptions = {},
+): Figure {
   const densityOptions = options.density ?? {};
   const ecoOptions = options.eco ?? {};
   const dSpec = _densitySpec(densityOptions);
   const eSpec = _ecoSpec(ecoOptions);
-  const density = _regionBars(frame, dSpec, densityOptions);
-  const eco = { ..._regionBars(frame, eSpec, ecoOptions), xaxis: "x2", yaxis: "y2" };
+  const regions = [
+    ...columnsOf(density, dSpec.chart).labels(dSpec.region),
+    ...columnsOf(ecoImpact, eSpec.chart).labels(eSpec.region),
+  ];
+  const densityBars = _regionBars(density, dSpec, densityOptions, regions);
+  const eco = {
+    ..._regionBars(ecoImpact, eSpec, ecoOptions, regions),
+    xaxis: "x2",
+    yaxis: "y2",
+  };
   const heading = (text: string, x: number) => ({
     text: plotlyText(text),
     xref: "paper",
@@ -297,7 +356,7 @@ export function regionalBars(frame: ChartInput, options: RegionalBarsOptions = {
     font: { size: 14 },
   });
   return {
-    data: [density, eco],
+    data: [densityBars, eco],
     layout: {
       ...baseLayout({
         title: options.title ?? "Listing density and eco impact by region",

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { formatNumber, formatPercent } from "../html/format.ts";
+import type { RetentionRow } from "../analytics/mod.ts";
+import { formatNumber, formatPercent } from "../format/mod.ts";
 import { type ChartInput, columnsOf, plotlyText } from "./_frame.ts";
 import {
   axis,
@@ -15,7 +16,7 @@ import {
 } from "./theme.ts";
 import type { Figure, Layout } from "./types.ts";
 
-/** Column names read by {@linkcode retentionHeatmap}. */
+/** Column names read by {@linkcode retentionHeatmap}; the defaults are `retention()`'s. */
 export interface RetentionColumns {
   /** Cohort key: a date (shown as `YYYY-MM-DD`) or a label. @default "cohort" */
   cohort: string;
@@ -47,14 +48,14 @@ export interface RetentionHeatmapOptions {
   height?: number;
 }
 
-const DEFAULT_COLUMNS: RetentionColumns = {
+const DEFAULT_COLUMNS = {
   cohort: "cohort",
   period: "period",
   value: "retention_pct",
   users: "users",
   cohortSize: "cohort_size",
   isComplete: "is_complete",
-};
+} as const satisfies RetentionColumns & Record<string, keyof RetentionRow>;
 
 /** Marker appended to the cell text of incomplete periods. */
 export const INCOMPLETE_MARK = "*";

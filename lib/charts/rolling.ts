@@ -3,12 +3,13 @@
  *
  * @module
  */
-import { formatNumber } from "../html/format.ts";
+import type { RollingAverageRow } from "../analytics/mod.ts";
+import { formatNumber } from "../format/mod.ts";
 import { type ChartInput, columnsOf, numberOf, orderedKeys, plotlyText } from "./_frame.ts";
 import { axis, baseLayout, colorMap, HOVER_TEMPLATE } from "./theme.ts";
 import type { Figure, Trace } from "./types.ts";
 
-/** Column names read by {@linkcode rollingLines}. */
+/** Column names read by {@linkcode rollingLines}; the defaults are `rollingAverage()`'s. */
 export interface RollingColumns {
   /** Day (date or datetime). @default "date" */
   date: string;
@@ -22,6 +23,12 @@ export interface RollingColumns {
    */
   denominator?: string;
 }
+
+const DEFAULT_COLUMNS = {
+  date: "date",
+  value: "value",
+  rolling: "rolling_mean",
+} as const satisfies RollingColumns & Record<string, keyof RollingAverageRow>;
 
 /** Options for {@linkcode rollingLines}. */
 export interface RollingLinesOptions {
@@ -67,7 +74,7 @@ export interface RollingLinesOptions {
  * ```
  */
 export function rollingLines(frame: ChartInput, options: RollingLinesOptions = {}): Figure {
-  const cols = { date: "date", value: "value", rolling: "rolling_mean", ...options.columns };
+  const cols: RollingColumns = { ...DEFAULT_COLUMNS, ...options.columns };
   const by = options.by ?? "group";
   const c = columnsOf(frame, "rolling lines chart");
   const groups = c.labels(by);

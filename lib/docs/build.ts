@@ -6,7 +6,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { escapeHtml, formatNumber, html, PAGE_CSS, raw, type RawHtml } from "../html/mod.ts";
+import { formatNumber } from "../format/mod.ts";
+import { escapeHtml, html, PAGE_CSS, raw, type RawHtml } from "../html/mod.ts";
 import type { ColumnDoc, DocsCatalog, ModelDoc, SourceDoc, TestDoc } from "./catalog.ts";
 import { modelAnchor, sourceAnchor } from "./lineage.ts";
 

@@ -7,7 +7,7 @@
  * ```ts
  * import { checkDictionary, loadProjectForDocs, writeDocs } from "./mod.ts";
  *
- * await writeDocs({ warehousePath: "data/warehouse.duckdb", out: "reports/docs.html" });
+ * await writeDocs({ out: "reports/docs.html" });
  *
  * // Gaps between the YAML and a built warehouse, naming model and column:
  * const { project, extras } = await loadProjectForDocs("sql");

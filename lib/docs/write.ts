@@ -4,12 +4,18 @@
  * @module
  */
 import { dirname } from "node:path";
-import type { Warehouse } from "../warehouse/mod.ts";
+import {
+  missingWarehouseProblem,
+  openWarehouse,
+  type Warehouse,
+  WAREHOUSE_DEFAULTS,
+  type WarehouseConfig,
+  warehouseLabel,
+} from "../warehouse/mod.ts";
 import { buildDocsPage } from "./build.ts";
 import { collectDocs, readRunResults } from "./catalog.ts";
 import type { DictionaryProblem } from "./dictionary.ts";
 import { lineageDot, renderLineageSvg } from "./lineage.ts";
-import { openReadOnlyDuckDb } from "./_read_only.ts";
 
 /** Default output file of the docs page. */
 export const DEFAULT_DOCS_PATH = "reports/docs.html";
@@ -23,16 +29,16 @@ export interface WriteDocsOptions {
   modelsDir?: string;
   /**
    * An open warehouse to read types and row counts from (only read; not closed here).
-   * Takes precedence over `warehousePath`.
+   * Takes precedence over `warehouseConfig`.
    * @default {undefined}
    */
   warehouse?: Warehouse;
   /**
-   * A DuckDB file to open read-only for types and row counts; when it does not exist (or
-   * is `null`) the page takes types from the YAML and says so.
-   * @default {"data/warehouse.duckdb"}
+   * The warehouse to open read-only for types and row counts; when it does not exist yet
+   * (or is `null`) the page takes types from the YAML and says so.
+   * @default {{ kind: "duckdb", path: "data/warehouse.duckdb" }}
    */
-  warehousePath?: string | null;
+  warehouseConfig?: WarehouseConfig | null;
   /**
    * The models run's results, for test statuses; a missing file is noted on the page.
    * @default {"target/run_results.json"}
@@ -80,7 +86,7 @@ export interface WriteDocsSummary {
  *
  * @example
  * ```ts
- * const summary = await writeDocs({ warehousePath: "data/warehouse.duckdb" });
+ * const summary = await writeDocs({ warehouseConfig: { kind: "duckdb", path: "data/warehouse.duckdb" } });
  * summary.path; // "reports/docs.html"
  * ```
  */
@@ -93,26 +99,26 @@ export async function writeDocs(options: WriteDocsOptions = {}): Promise<WriteDo
     : options.runResultsPath;
   const runResults = runResultsPath === null ? null : await readRunResults(runResultsPath);
 
-  const warehousePath = options.warehousePath === undefined
-    ? "data/warehouse.duckdb"
-    : options.warehousePath;
+  const config = options.warehouseConfig === undefined
+    ? { kind: "duckdb" as const, path: WAREHOUSE_DEFAULTS.duckdbPath }
+    : options.warehouseConfig;
   let warehouse = options.warehouse ?? null;
   let opened: Warehouse | null = null;
   let noWarehouseReason = "no warehouse given";
-  if (!warehouse && warehousePath !== null) {
-    if (await _exists(warehousePath)) {
-      opened = await openReadOnlyDuckDb(warehousePath);
-      warehouse = opened;
+  if (!warehouse && config !== null) {
+    const problem = await missingWarehouseProblem(config);
+    if (problem) {
+      noWarehouseReason = `${problem}; run \`deno task pipeline\` to build it`;
     } else {
-      noWarehouseReason =
-        `"${warehousePath}" does not exist; run \`deno task pipeline\` to build it`;
+      opened = await openWarehouse(config, { readOnly: true });
+      warehouse = opened;
     }
   }
   try {
     const catalog = await collectDocs({
       modelsDir,
       warehouse,
-      warehouseLabel: options.warehouse ? undefined : warehousePath ?? undefined,
+      warehouseLabel: options.warehouse || config === null ? undefined : warehouseLabel(config),
       noWarehouseReason,
       runResults,
       runResultsLabel: runResultsPath ?? undefined,
@@ -141,14 +147,5 @@ export async function writeDocs(options: WriteDocsOptions = {}): Promise<WriteDo
     };
   } finally {
     await opened?.close();
-  }
-}
-
-async function _exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }

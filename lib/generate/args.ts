@@ -7,15 +7,21 @@
 
 import { parseArgs } from "node:util";
 import {
+  ANOMALY_KINDS,
+  type AnomalyKind,
   checkDate,
   checkInteger,
+  checkPeriod,
+  checkPlantAnomaly,
   DEFAULT_DAYS,
   DEFAULT_SEED,
   DEFAULT_START,
   DEFAULT_USERS,
+  type EventName,
   type GenerateOptions,
   MAX_DAYS,
   MAX_USERS,
+  type PlantAnomalyOptions,
 } from "./params.ts";
 
 /** Default output directory of the CLI. */
@@ -29,6 +35,7 @@ export const GENERATE_FLAGS = {
   seed: { type: "string" },
   out: { type: "string" },
   gzip: { type: "boolean" },
+  "plant-anomaly": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -46,6 +53,10 @@ Options:
   --out DIR         output directory (default ${DEFAULT_OUT_DIR}); previous dataset files there
                     are replaced, other files are kept
   --gzip            write events-*.ndjson.gz
+  --plant-anomaly KIND:EVENT:DATE:FACTOR
+                    plant a volume anomaly, recorded in truth.json (repeatable), e.g.
+                    drop:start_listing:2026-03-10:0.5 (half the day's start_listing events)
+                    or spike:search:2026-02-01:3 (three times as many)
   -h, --help        print this help
 `;
 
@@ -67,6 +78,40 @@ function _integerFlag(name: string, text: string | undefined, min: number, max: 
   return checkInteger(label, Number(text.trim()), min, max);
 }
 
+const _ANOMALY_FORMAT = "KIND:EVENT:YYYY-MM-DD:FACTOR (e.g. drop:start_listing:2026-03-10:0.5)";
+
+/**
+ * Parse one `--plant-anomaly` value, `KIND:EVENT:YYYY-MM-DD:FACTOR`. Checks the format, kind,
+ * event name and factor; the date is checked against the period by
+ * {@linkcode checkPlantAnomaly}.
+ *
+ * @example
+ * ```ts
+ * parsePlantAnomaly("drop:start_listing:2026-03-10:0.5");
+ * // { kind: "drop", event: "start_listing", date: "2026-03-10", factor: 0.5 }
+ * ```
+ */
+export function parsePlantAnomaly(text: string): PlantAnomalyOptions {
+  const parts = text.trim().split(":");
+  const [kind, event, date, factorText] = parts;
+  if (parts.length !== 4 || !/^\d+(\.\d+)?$/.test(factorText ?? "")) {
+    throw new TypeError(`--plant-anomaly must be ${_ANOMALY_FORMAT}, got "${text}"`);
+  }
+  if (!(ANOMALY_KINDS as readonly string[]).includes(kind!)) {
+    throw new TypeError(
+      `--plant-anomaly: kind must be one of ${
+        ANOMALY_KINDS.join(", ")
+      }, got "${kind}" in "${text}"`,
+    );
+  }
+  return {
+    kind: kind as AnomalyKind,
+    event: event as EventName,
+    date: date!,
+    factor: Number(factorText),
+  };
+}
+
 /**
  * Turn parsed flag values (from a parseArgs spec including {@linkcode GENERATE_FLAGS}) into
  * generator options, validating each value and naming the flag on error.
@@ -78,7 +123,7 @@ function _integerFlag(name: string, text: string | undefined, min: number, max: 
  * ```
  */
 export function generateArgsFromValues(
-  values: { [K in keyof typeof GENERATE_FLAGS]?: string | boolean },
+  values: { [K in keyof typeof GENERATE_FLAGS]?: string | boolean | string[] },
 ): GenerateArgs {
   const text = (key: keyof typeof GENERATE_FLAGS) => {
     const v = values[key];
@@ -96,7 +141,22 @@ export function generateArgsFromValues(
     checkDate("--start", start);
     options.start = start;
   }
+  checkPeriod(
+    checkDate("--start", options.start ?? DEFAULT_START),
+    options.days ?? DEFAULT_DAYS,
+    { start: start === undefined ? "the default start" : "--start", days: "--days" },
+  );
   if (values.gzip === true) options.gzip = true;
+  const anomalies = values["plant-anomaly"];
+  if (Array.isArray(anomalies) && anomalies.length > 0) {
+    const start = options.start ?? DEFAULT_START;
+    const days = options.days ?? DEFAULT_DAYS;
+    options.plantAnomalies = anomalies.map((text) => {
+      const spec = parsePlantAnomaly(text);
+      checkPlantAnomaly("--plant-anomaly", spec, start, days);
+      return spec;
+    });
+  }
   const out = text("out") ?? DEFAULT_OUT_DIR;
   if (out.trim() === "") throw new TypeError(`--out must be a directory path, got ""`);
   return { options, out, help: values.help === true };

@@ -8,10 +8,12 @@
 import { gzip } from "node:zlib";
 import { promisify } from "node:util";
 import { join } from "node:path";
+import { INCOMPLETE_DATASET_MARKER } from "../warehouse/raw_tables.ts";
 import { csvField, padId, TimeFormatter } from "./_format.ts";
+import { plantAnomalies } from "./_anomaly.ts";
 import { LineRenderer, MessPlanner } from "./_mess.ts";
 import { EffectsMeter } from "./_realised.ts";
-import type { Registries } from "./_simulate.ts";
+import type { Registries, World } from "./_simulate.ts";
 import { DeliveryBuckets, readDay, routeByDay, simulateToSpill } from "./_stream.ts";
 import {
   CATEGORIES,
@@ -21,7 +23,7 @@ import {
   resolveOptions,
   TIERS,
 } from "./params.ts";
-import type { DatasetCounts, FileInfo, MalformedLine, TruthFile } from "./truth.ts";
+import type { DatasetCounts, FileInfo, MalformedLine, PlantedAnomaly, TruthFile } from "./truth.ts";
 
 /** What {@linkcode generateDataset} wrote and how long it took. */
 export interface GenerateSummary {
@@ -31,6 +33,8 @@ export interface GenerateSummary {
   counts: DatasetCounts;
   /** Every file written, truth.json last. */
   files: FileInfo[];
+  /** Same as `truth.json` → `planted_anomalies` (empty when none was planted). */
+  plantedAnomalies: PlantedAnomaly[];
   /** Wall-clock seconds for the whole run (not written to truth.json). */
   seconds: number;
   /** True events per second, including writing files. */
@@ -41,12 +45,69 @@ export interface GenerateSummary {
 
 const _ENCODER = new TextEncoder();
 const _DATASET_FILE = /^(events-.*\.ndjson(\.gz)?|users\.csv|listings\.csv|truth\.json)$/;
+/** Prefix of the hidden directory a run writes its files into before moving them in place. */
+const _STAGING_PREFIX = ".terraloop-generating-";
 
-/** Remove a previous dataset's files from `outDir` (and nothing else). */
-async function _clearDataset(outDir: string): Promise<void> {
-  for await (const entry of Deno.readDir(outDir)) {
-    if (entry.isFile && _DATASET_FILE.test(entry.name)) await Deno.remove(join(outDir, entry.name));
+function _message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Make sure the dataset can be written to `outDir` before any simulation runs: it must be
+ * a directory (created when missing) that this process can write. Returns the staging
+ * directory the new files are written into, inside `outDir` (so moving them in place is a
+ * rename on the same file system). Staging directories left by an interrupted run are
+ * removed first.
+ */
+async function _prepareOutDir(outDir: string): Promise<string> {
+  const fail = (details: string, cause?: unknown) =>
+    new Error(`Cannot write dataset to "${outDir}": ${details}`, { cause });
+  try {
+    const info = await Deno.stat(outDir);
+    if (!info.isDirectory) throw fail("it is a file, not a directory");
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw error instanceof Error && error.message.startsWith("Cannot write dataset")
+        ? error
+        : fail(_message(error), error);
+    }
+    try {
+      await Deno.mkdir(outDir, { recursive: true });
+    } catch (mkdirError) {
+      throw fail(`cannot create the directory (${_message(mkdirError)})`, mkdirError);
+    }
   }
+  for await (const entry of Deno.readDir(outDir)) {
+    if (entry.isDirectory && entry.name.startsWith(_STAGING_PREFIX)) {
+      await Deno.remove(join(outDir, entry.name), { recursive: true }).catch(() => {});
+    }
+  }
+  try {
+    return await Deno.makeTempDir({ dir: outDir, prefix: _STAGING_PREFIX });
+  } catch (error) {
+    throw fail(`the directory is not writable (${_message(error)})`, error);
+  }
+}
+
+/**
+ * Replace the previous dataset in `outDir` by the files in `staging`. A marker file says
+ * the directory is being replaced (the loader refuses it) for the few milliseconds the
+ * renames take, so even a crash then leaves no dataset that loads as a mix of two runs.
+ */
+async function _moveIntoPlace(outDir: string, staging: string, names: string[]): Promise<void> {
+  const marker = join(outDir, INCOMPLETE_DATASET_MARKER);
+  await Deno.writeTextFile(
+    marker,
+    "A generate run is replacing this dataset; if it was interrupted, run generate again.\n",
+  );
+  const keep = new Set(names);
+  for await (const entry of Deno.readDir(outDir)) {
+    if (entry.isFile && _DATASET_FILE.test(entry.name) && !keep.has(entry.name)) {
+      await Deno.remove(join(outDir, entry.name));
+    }
+  }
+  for (const name of names) await Deno.rename(join(staging, name), join(outDir, name));
+  await Deno.remove(marker);
 }
 
 function _writeText(outDir: string, name: string, text: string, lines: number) {
@@ -143,8 +204,11 @@ function _truthParameters(options: ResolvedOptions, fmt: TimeFormatter): TruthFi
 /**
  * Simulate the marketplace and write a dataset directory (docs/contracts.md §1).
  *
- * Clears a previous dataset's `events-*.ndjson*`, `users.csv`, `listings.csv` and `truth.json`
- * from `outDir` first (other files are left alone). The same options and seed give
+ * Replaces a previous dataset's `events-*.ndjson*`, `users.csv`, `listings.csv` and
+ * `truth.json` in `outDir` (other files are left alone). The destination is checked before
+ * the simulation starts (it must be a writable directory, or creatable); the files are
+ * written into a hidden staging directory and renamed into place at the end, so a run that
+ * fails or is killed leaves the previous dataset as it was. The same options and seed give
  * byte-identical files.
  *
  * @example
@@ -159,19 +223,41 @@ export async function generateDataset(
 ): Promise<GenerateSummary> {
   const t0 = performance.now();
   const resolved = resolveOptions(options);
+  const staging = await _prepareOutDir(outDir);
+  try {
+    const summary = await _generateInto(staging, resolved, options);
+    await _moveIntoPlace(outDir, staging, summary.files.map((f) => f.name));
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      ...summary,
+      outDir,
+      seconds,
+      eventsPerSecond: summary.counts.events / seconds,
+      linesPerSecond: summary.counts.lines / seconds,
+    };
+  } finally {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Simulate and write every dataset file into `outDir` (a fresh, empty directory). */
+async function _generateInto(
+  outDir: string,
+  resolved: ResolvedOptions,
+  options: GenerateOptions,
+): Promise<Pick<GenerateSummary, "counts" | "files" | "plantedAnomalies">> {
   const progress = options.onProgress ?? (() => {});
   const { days, startMs, gzip } = resolved;
   const fmt = new TimeFormatter(startMs, days);
 
-  await Deno.mkdir(outDir, { recursive: true });
   // Events stream through spill files (see _stream.ts): memory holds the registries and a
-  // few days of events, whatever the period and the number of events.
+  // few days of events, whatever the period and the number of events. `outDir` is the fresh
+  // staging directory; the spill directory inside it is removed before the files move.
   const spillDir = await Deno.makeTempDir({ dir: outDir, prefix: ".generate-spill-" });
   try {
-    const { world, events: nEvents } = simulateToSpill(resolved, spillDir);
+    const { world, events: simulated } = simulateToSpill(resolved, spillDir);
     progress({ stage: "simulate", done: 1, total: 1 });
 
-    await _clearDataset(outDir);
     const filesTotal = days + 3;
     const files: FileInfo[] = [];
     const wrote = (info: FileInfo) => {
@@ -182,6 +268,10 @@ export async function generateDataset(
     wrote(await _writeListingsCsv(outDir, world, fmt));
 
     const perDay = routeByDay(world, spillDir);
+    // Volume anomalies change one day's events each: plant them before the mess planner is
+    // sized, since extra event ids are numbered after the (planted) true events.
+    const anomalies = _plantByDay(world, resolved, spillDir, perDay);
+    const nEvents = simulated + anomalies.delta;
     const planner = new MessPlanner(resolved.mess, resolved.seed, {
       events: nEvents,
       sessions: world.sessions,
@@ -193,6 +283,8 @@ export async function generateDataset(
     const buckets = new DeliveryBuckets(days);
     const malformedLines: MalformedLine[] = [];
     const suffix = gzip ? ".ndjson.gz" : ".ndjson";
+    // Distinct sessions among the true events, counted only when anomalies may drop some.
+    const sessionSeen = anomalies.planted.length > 0 ? new Uint8Array(world.sessions + 1) : null;
     let lines = 0;
     let idBase = 0;
     // Plan and render day d+1 while day d is being written (async writes run off the main
@@ -200,7 +292,9 @@ export async function generateDataset(
     // delivered before it happens.
     let writing: Promise<void> = Promise.resolve();
     for (let day = 0; day < days; day++) {
-      const events = readDay(spillDir, day, perDay[day]!);
+      const events = anomalies.days.get(day) ?? readDay(spillDir, day, perDay[day]!);
+      anomalies.days.delete(day);
+      if (sessionSeen) { for (let e = 0; e < events.n; e++) sessionSeen[events.session[e]!] = 1; }
       meter.add(events);
       const slice = { ...world, events };
       const plan = planner.plan(slice);
@@ -215,6 +309,11 @@ export async function generateDataset(
     await writing;
     const realised = meter.finish(world);
     const mess = planner.totals();
+    let sessions = world.sessions;
+    if (sessionSeen) {
+      sessions = 0;
+      for (let s = 0; s < sessionSeen.length; s++) sessions += sessionSeen[s]!;
+    }
 
     const counts: DatasetCounts = {
       users: world.users.n,
@@ -225,12 +324,15 @@ export async function generateDataset(
       unknown_events: mess.unknownEvents,
       malformed: mess.malformed,
       lines,
-      sessions: world.sessions,
+      sessions,
     };
+    const planted = anomalies.planted;
     const truth: TruthFile = {
       generator: "terraloop lib/generate v1",
       parameters: _truthParameters(resolved, fmt),
       effects: { planted: resolved.effects, realised },
+      // Only when asked for: without anomalies truth.json stays byte-identical.
+      ...(planted.length > 0 ? { planted_anomalies: planted } : {}),
       mess: mess.mess,
       counts,
       files: [...files],
@@ -238,17 +340,39 @@ export async function generateDataset(
     };
     const truthText = JSON.stringify(truth, null, 2) + "\n";
     wrote(await _writeText(outDir, "truth.json", truthText, truthText.split("\n").length - 1));
-
-    const seconds = (performance.now() - t0) / 1000;
-    return {
-      outDir,
-      counts,
-      files,
-      seconds,
-      eventsPerSecond: counts.events / seconds,
-      linesPerSecond: counts.lines / seconds,
-    };
+    return { counts, files, plantedAnomalies: planted };
   } finally {
     await Deno.remove(spillDir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Plant the volume anomalies day by day: each anomaly only reads and changes the true events
+ * of its own day, so planting a day's slice gives exactly the rows planting the whole period
+ * gives. Reads those days' spills (which {@linkcode readDay} removes) and keeps the planted
+ * events until the writing loop reaches them. `delta` is the change in true events.
+ */
+function _plantByDay(
+  world: Registries,
+  resolved: ResolvedOptions,
+  spillDir: string,
+  perDay: number[],
+): { days: Map<number, World["events"]>; planted: PlantedAnomaly[]; delta: number } {
+  const days = new Map<number, World["events"]>();
+  const planted: PlantedAnomaly[] = new Array(resolved.anomalies.length);
+  let delta = 0;
+  const byDay = new Map<number, number[]>();
+  resolved.anomalies.forEach((spec, i) => {
+    const day = Math.round((Date.parse(`${spec.date}T00:00:00Z`) - resolved.startMs) / 86_400_000);
+    byDay.set(day, [...(byDay.get(day) ?? []), i]);
+  });
+  for (const [day, indexes] of byDay) {
+    const events = readDay(spillDir, day, perDay[day]!);
+    const specs = indexes.map((i) => resolved.anomalies[i]!);
+    const result = plantAnomalies({ ...world, events }, specs, resolved.seed);
+    days.set(day, result.world.events);
+    delta += result.world.events.n - events.n;
+    indexes.forEach((i, j) => planted[i] = result.planted[j]!);
+  }
+  return { days, planted, delta };
 }

@@ -28,3 +28,4 @@ export * from "./params.ts";
 export * from "./truth.ts";
 export * from "./generate.ts";
 export * from "./args.ts";
+export * from "./messy_lines.ts";

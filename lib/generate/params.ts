@@ -305,6 +305,95 @@ export const MAX_USERS = 899_999;
 /** Longest period in days. */
 export const MAX_DAYS = 3660;
 
+/** Kinds of volume anomaly the generator can plant on one day. */
+export const ANOMALY_KINDS = ["drop", "spike"] as const;
+/** A kind of planted volume anomaly. */
+export type AnomalyKind = typeof ANOMALY_KINDS[number];
+
+/**
+ * A volume anomaly to plant (`--plant-anomaly drop:start_listing:2026-03-10:0.5`): on `date`,
+ * the true events named `event` become `factor` times as many as the simulation produced.
+ *
+ * - `drop` (0 ≤ factor < 1): a seeded choice of that day's events is left out, as when a client
+ *   release stops sending an event; the listings, sessions and other events stay.
+ * - `spike` (1 < factor ≤ 100): that day's events are fired again (copies with their own
+ *   `event_id`, 1–120 s after the original, same user, session and properties), as when a
+ *   client double-fires an event.
+ *
+ * The realised counts are written to `truth.json` → `planted_anomalies`; the planted effects
+ * are measured after planting, so `truth.json` describes the files as written.
+ */
+export interface PlantAnomalyOptions {
+  /** `drop` or `spike`. */
+  kind: AnomalyKind;
+  /** Canonical event name (the catalogue, {@linkcode EVENT_NAMES}). */
+  event: EventName;
+  /** Day of the period, `YYYY-MM-DD` (UTC), by the events' `ts`. */
+  date: string;
+  /** Multiplier on that day's count: below 1 for `drop`, above 1 for `spike`. */
+  factor: number;
+}
+
+/** Largest spike factor. */
+export const MAX_SPIKE_FACTOR = 100;
+
+/**
+ * Throw unless `spec` is a valid anomaly for the period starting `start` with `days` days;
+ * `label` names the option or flag in the message. Returns the day index within the period.
+ *
+ * @example
+ * ```ts
+ * checkPlantAnomaly("--plant-anomaly", {
+ *   kind: "drop",
+ *   event: "start_listing",
+ *   date: "2026-03-10",
+ *   factor: 0.5,
+ * }, "2026-01-01", 90); // 68
+ * ```
+ */
+export function checkPlantAnomaly(
+  label: string,
+  spec: PlantAnomalyOptions,
+  start: string,
+  days: number,
+): number {
+  if (typeof spec !== "object" || spec === null) {
+    throw new TypeError(`${label} must be an object {kind, event, date, factor}`);
+  }
+  if (!(ANOMALY_KINDS as readonly string[]).includes(spec.kind)) {
+    throw new TypeError(
+      `${label}: kind must be one of ${ANOMALY_KINDS.join(", ")}, got ${_show(spec.kind)}`,
+    );
+  }
+  if (!(EVENT_NAMES as readonly string[]).includes(spec.event)) {
+    throw new TypeError(
+      `${label}: event must be one of ${EVENT_NAMES.join(", ")}, got ${_show(spec.event)}`,
+    );
+  }
+  const dayMs = checkDate(`${label}: date`, spec.date);
+  const startMs = checkDate("start", start);
+  const day = Math.round((dayMs - startMs) / 86_400_000);
+  if (day < 0 || day >= days) {
+    const last = new Date(startMs + (days - 1) * 86_400_000).toISOString().slice(0, 10);
+    throw new RangeError(
+      `${label}: date must be a day of the period ${start} to ${last}, got "${spec.date}"`,
+    );
+  }
+  const factor = spec.factor;
+  if (typeof factor !== "number" || !Number.isFinite(factor)) {
+    throw new TypeError(`${label}: factor must be a number, got ${_show(factor)}`);
+  }
+  if (spec.kind === "drop" && !(factor >= 0 && factor < 1)) {
+    throw new RangeError(`${label}: a drop factor must be from 0 to below 1, got ${factor}`);
+  }
+  if (spec.kind === "spike" && !(factor > 1 && factor <= MAX_SPIKE_FACTOR)) {
+    throw new RangeError(
+      `${label}: a spike factor must be above 1 and at most ${MAX_SPIKE_FACTOR}, got ${factor}`,
+    );
+  }
+  return day;
+}
+
 /** Progress report passed to {@linkcode GenerateOptions.onProgress}. */
 export interface GenerateProgress {
   /** Stage just finished or in progress. */
@@ -319,7 +408,7 @@ export interface GenerateProgress {
 
 /** Options of {@linkcode generateDataset}. */
 export interface GenerateOptions {
-  /** Number of registry users. @default {25000} */
+  /** Number of registry users. @default {35000} */
   users?: number;
   /** Number of days in the period. @default {90} */
   days?: number;
@@ -333,6 +422,12 @@ export interface GenerateOptions {
   mess?: Partial<MessRates>;
   /** Overrides of {@linkcode DEFAULT_EFFECTS} (deep-merged). @default {{}} */
   effects?: DeepPartial<EffectParams>;
+  /**
+   * Volume anomalies to plant (see {@linkcode PlantAnomalyOptions}); at most one per event and
+   * day. Without any, the output is exactly what it would be without this option.
+   * @default {[]}
+   */
+  plantAnomalies?: PlantAnomalyOptions[];
   /** Called after each stage and after each file is written. @default {undefined} */
   onProgress?: (progress: GenerateProgress) => void;
 }
@@ -355,6 +450,8 @@ export interface ResolvedOptions {
   mess: MessRates;
   /** Behavioural parameters with defaults applied. */
   effects: EffectParams;
+  /** Volume anomalies to plant, validated (empty when none). */
+  anomalies: PlantAnomalyOptions[];
 }
 
 /** Throw unless `value` is an integer in [min, max]; `label` names the option in the message. */
@@ -379,6 +476,46 @@ export function checkDate(label: string, value: unknown): number {
     throw new RangeError(`${label} must be a real calendar date, got "${value}"`);
   }
   return ms;
+}
+
+/** Earliest first day of a period. */
+export const MIN_START = "1970-01-01";
+/**
+ * Latest last day of a period: timestamps written at a UTC offset, and late deliveries,
+ * reach up to two days past it, and every date in the dataset keeps a four-digit year.
+ */
+export const MAX_END = "9999-12-29";
+
+/**
+ * Throw unless the period of `days` days from `startMs` lies within
+ * {@linkcode MIN_START}..{@linkcode MAX_END}; the labels name the options (or flags) in
+ * the message.
+ *
+ * @example
+ * ```ts
+ * checkPeriod(Date.parse("2026-01-01"), 90); // fine
+ * checkPeriod(Date.parse("9999-12-20"), 15, { start: "--start", days: "--days" });
+ * // RangeError: --start 9999-12-20 with --days 15 ends on 10000-01-03; …
+ * ```
+ */
+export function checkPeriod(
+  startMs: number,
+  days: number,
+  labels: { start: string; days: string } = { start: "start", days: "days" },
+): void {
+  // Years past 9999 come out as "+010000-01-03T…" from toISOString.
+  const day = (ms: number) => new Date(ms).toISOString().split("T")[0]!.replace(/^\+0*/, "");
+  const start = day(startMs);
+  if (startMs < Date.parse(`${MIN_START}T00:00:00Z`)) {
+    throw new RangeError(`${labels.start} must be ${MIN_START} or later, got ${start}`);
+  }
+  const lastMs = startMs + (days - 1) * 86_400_000;
+  if (lastMs > Date.parse(`${MAX_END}T00:00:00Z`)) {
+    throw new RangeError(
+      `${labels.start} ${start} with ${labels.days} ${days} ends on ${day(lastMs)}; the ` +
+        `period must end by ${MAX_END}, so every date in the dataset keeps a four-digit year`,
+    );
+  }
 }
 
 function _show(value: unknown): string {
@@ -468,6 +605,7 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
   const days = checkInteger("days", options.days ?? DEFAULT_DAYS, 1, MAX_DAYS);
   const start = options.start ?? DEFAULT_START;
   const startMs = checkDate("start", start);
+  checkPeriod(startMs, days);
   const seed = checkInteger("seed", options.seed ?? DEFAULT_SEED, 0, 0xffffffff);
   const gzip = options.gzip ?? false;
   if (typeof gzip !== "boolean") throw new TypeError(`gzip must be a boolean, got ${_show(gzip)}`);
@@ -499,5 +637,25 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
 
   const effects = _mergeChecked(DEFAULT_EFFECTS, options.effects, "effects") as EffectParams;
   _checkProbabilities(effects);
-  return { users, days, start, startMs, seed, gzip, mess, effects };
+  const anomalies = _checkAnomalies(options.plantAnomalies, start, days);
+  return { users, days, start, startMs, seed, gzip, mess, effects, anomalies };
+}
+
+function _checkAnomalies(value: unknown, start: string, days: number): PlantAnomalyOptions[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new TypeError(`plantAnomalies must be a list, got ${_show(value)}`);
+  }
+  const seen = new Set<string>();
+  return value.map((spec: PlantAnomalyOptions, i) => {
+    checkPlantAnomaly(`plantAnomalies[${i}]`, spec, start, days);
+    const key = `${spec.event} ${spec.date}`;
+    if (seen.has(key)) {
+      throw new RangeError(
+        `plantAnomalies[${i}]: a second anomaly for ${spec.event} on ${spec.date}; plant one per event and day`,
+      );
+    }
+    seen.add(key);
+    return { kind: spec.kind, event: spec.event, date: spec.date, factor: spec.factor };
+  });
 }

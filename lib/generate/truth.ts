@@ -177,6 +177,27 @@ export interface FileInfo {
   bytes: number;
 }
 
+/**
+ * One planted volume anomaly (`--plant-anomaly`), as written to `truth.json` →
+ * `planted_anomalies`. Counts are true events of registry users named `event` whose `ts` falls
+ * on `date` (UTC), the same definition as `counts.events`: after staging repairs the mess,
+ * `marts.fct_events` holds exactly `planted_count` such events.
+ */
+export interface PlantedAnomaly {
+  /** `drop` or `spike`. */
+  kind: "drop" | "spike";
+  /** Canonical event name. */
+  event: string;
+  /** Day of the anomaly, `YYYY-MM-DD`. */
+  date: string;
+  /** Requested multiplier. */
+  factor: number;
+  /** Events the simulation produced that day, before planting (the expected count). */
+  simulated_count: number;
+  /** Events written that day: `round(factor × simulated_count)`. */
+  planted_count: number;
+}
+
 /** The whole of `truth.json`. */
 export interface TruthFile {
   /** Generator name and version. */
@@ -193,6 +214,8 @@ export interface TruthFile {
   };
   /** Exact parameters and realised values. */
   effects: { planted: EffectParams; realised: RealisedEffects };
+  /** Planted volume anomalies; the key is absent when none was asked for. */
+  planted_anomalies?: PlantedAnomaly[];
   /** Per mess kind: rate, eligible events, instances. */
   mess: Record<keyof MessRates, MessCount>;
   /** Row and line counts. */

@@ -4,8 +4,8 @@
  * plotly.js inlined once when charts are present).
  *
  * ```ts
- * import { html, page, tableHtml } from "../html/mod.ts";
- * import { figureToHtml, funnelChart } from "../charts/mod.ts";
+ * import { figureToHtml, html, page, tableHtml } from "../html/mod.ts";
+ * import { funnelChart } from "../charts/mod.ts";
  *
  * const body = html`
  *   <h1>${title}</h1>
@@ -17,6 +17,6 @@
  * @module
  */
 export * from "./escape.ts";
-export * from "./format.ts";
 export * from "./table.ts";
+export * from "./figure.ts";
 export * from "./page.ts";

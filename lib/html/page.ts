@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { CHART_MARKER, plotlyScriptTag } from "../charts/display.ts";
 import { escapeHtml, type RawHtml } from "./escape.ts";
+import { CHART_MARKER, plotlyScriptTag } from "./figure.ts";
 import { TABLE_SORT_SCRIPT } from "./table.ts";
 
 /** Options for {@linkcode page}. */

@@ -5,7 +5,7 @@
  */
 import type pl from "nodejs-polars";
 import { escapeHtml, RawHtml } from "./escape.ts";
-import { type CellFormat, formatValue } from "./format.ts";
+import { type CellFormat, formatValue } from "../format/mod.ts";
 
 /** One column of a table: which field, its header text and how to format its cells. */
 export interface TableColumn {

@@ -21,3 +21,4 @@ export * from "./dag.ts";
 export * from "./compile.ts";
 export * from "./run.ts";
 export * from "./coverage.ts";
+export * from "./sources.ts";

@@ -5,8 +5,9 @@
  */
 import { basename, join, relative, sep } from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { Materialization, MergeOptions } from "../warehouse/types.ts";
+import type { Materialization, MaterializeOptions, MergeOptions } from "../warehouse/types.ts";
 import { checkMergeOptions } from "../warehouse/incremental.ts";
+import { materializeOptionsOf } from "../warehouse/materialize_options.ts";
 import { type MacroFile, macroNamesIn, Renderer, TemplateRenderError } from "./_render.ts";
 import { levelOrder } from "./dag.ts";
 import { suggest } from "./_suggest.ts";
@@ -97,10 +98,11 @@ export interface ModelNode {
   /** Declared key column(s): YAML `unique_key` or `config.unique_key`. */
   uniqueKey?: string | string[];
   /**
-   * DATE column the table is partitioned by on BigQuery (`config(partition_by='event_date')`);
-   * also the partition an `insert_overwrite` model replaces.
+   * Physical options of its table, from `partition_by` / `cluster_by` in its config (see
+   * `materializeOptionsOf`): BigQuery partitions and clusters by them, and the partitions an
+   * `insert_overwrite` model replaces are those of `partition_by`.
    */
-  partitionBy?: string;
+  materializeOptions: MaterializeOptions;
   /** How an incremental model merges its batches; set only when `materialized` is `incremental`. */
   incremental?: IncrementalConfig;
   /** Columns declared in YAML, in order. */
@@ -271,6 +273,7 @@ async function _discoverModels(
       template: await Deno.readTextFile(join(dir, file)),
       materialized: defaults[schema] ?? "view",
       config: { materialized: defaults[schema] ?? "view" },
+      materializeOptions: {},
       columns: [],
       refs: [],
       sources: [],
@@ -466,13 +469,10 @@ function _resolveModelDependencies(
       );
     }
     model.materialized = materialized as Materialization;
-    if (model.config.partition_by !== undefined) {
-      model.partitionBy = _column(
-        model.config.partition_by,
-        model.path,
-        model.name,
-        "partition_by",
-      );
+    try {
+      model.materializeOptions = materializeOptionsOf(model.config, `model "${model.name}"`);
+    } catch (error) {
+      throw new ProjectError(`${model.path}: ${(error as Error).message}`);
     }
     if (model.materialized === "incremental") {
       model.incremental = _incrementalConfig(model);
@@ -750,15 +750,6 @@ function _key(value: unknown, path: string, model: string): string | string[] {
   );
 }
 
-function _column(value: unknown, path: string, model: string, setting: string): string {
-  if (typeof value === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value.trim())) {
-    return value.trim();
-  }
-  throw new ProjectError(
-    `${path}: model "${model}": ${setting} must be one column name, got ${JSON.stringify(value)}`,
-  );
-}
-
 function _fullRefreshIf(value: unknown, model: ModelNode): string {
   if (typeof value === "string" && value.trim()) return value;
   throw new ProjectError(
@@ -787,7 +778,9 @@ function _incrementalConfig(model: ModelNode): IncrementalConfig {
   const options = {
     strategy: strategy as IncrementalConfig["strategy"],
     uniqueKey,
-    ...(model.partitionBy !== undefined ? { partitionBy: model.partitionBy } : {}),
+    ...(model.materializeOptions.partitionBy !== undefined
+      ? { partitionBy: model.materializeOptions.partitionBy }
+      : {}),
     lookbackHours: lookback,
     ...(config.full_refresh_if !== undefined
       ? { fullRefreshIf: _fullRefreshIf(config.full_refresh_if, model) }

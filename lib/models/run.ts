@@ -6,8 +6,15 @@
  * @module
  */
 import { join } from "node:path";
-import type { Dialect, Materialization, Relation, Warehouse } from "../warehouse/types.ts";
+import type {
+  Dialect,
+  Materialization,
+  MaterializeOptions,
+  Relation,
+  Warehouse,
+} from "../warehouse/types.ts";
 import { FullRefreshNeeded } from "../warehouse/incremental.ts";
+import { withJobLabels } from "../warehouse/mod.ts";
 import {
   type CompiledModel,
   type CompiledTest,
@@ -266,7 +273,10 @@ export async function runProject(
       const notBuilt = waiting.find((m) => !built.has(m));
       const result = notBuilt !== undefined
         ? _skippedTest(compiled, `model "${notBuilt}" was not built`)
-        : await _runTest(warehouse, compiled, sampleSize);
+        : await withJobLabels(
+          { model: test.model, test: test.name },
+          () => _runTest(warehouse, compiled, sampleSize),
+        );
       tests.push(result);
       if (result.status === "fail" || result.status === "error") {
         const detail = result.status === "error"
@@ -326,12 +336,19 @@ export async function runProject(
       } else {
         try {
           const parents = ancestors(project.parents, name);
-          const built_ = await _build(warehouse, compiler.model(name), model.path, {
-            partitionBy: model.partitionBy,
-            fullRefresh: options.fullRefresh ?? false,
-            columns: model.columns.map((column) => column.name),
-            rebuiltParent: project.order.find((other) => rebuilt.has(other) && parents.has(other)),
-          });
+          // Jobs carry the model's name (cost per model); partitioning from its config.
+          const built_ = await withJobLabels(
+            { model: name },
+            () =>
+              _build(warehouse, compiler.model(name), model.path, {
+                materializeOptions: model.materializeOptions,
+                fullRefresh: options.fullRefresh ?? false,
+                columns: model.columns.map((column) => column.name),
+                rebuiltParent: project.order.find((other) =>
+                  rebuilt.has(other) && parents.has(other)
+                ),
+              }),
+          );
           if (model.materialized === "incremental" && built_.batchRows === undefined) {
             rebuilt.add(name);
           }
@@ -468,7 +485,7 @@ async function _build(
   compiled: CompiledModel,
   path: string,
   options: {
-    partitionBy: string | undefined;
+    materializeOptions: MaterializeOptions;
     fullRefresh: boolean;
     columns: string[];
     rebuiltParent: string | undefined;
@@ -502,7 +519,7 @@ async function _build(
       relation,
       compiled.sql,
       compiled.materialized,
-      options.partitionBy !== undefined ? { partitionBy: options.partitionBy } : {},
+      options.materializeOptions,
     );
     return { rows: rows === null ? null : Number(rows), note };
   } catch (error) {

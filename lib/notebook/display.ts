@@ -6,7 +6,7 @@
  * module itself imports and runs fine outside a kernel.
  *
  * Figures carry `application/vnd.plotly.v1+json` (for frontends with a Plotly renderer) and
- * a `text/html` fallback that calls `Plotly.newPlot` (both from lib/charts'
+ * a `text/html` fallback that calls `Plotly.newPlot` (both from lib/html's
  * `figureMimeBundle`). The fallback needs plotly.js on the page, which
  * {@linkcode displayPlotlyRuntime} provides offline, once per kernel, from
  * `node_modules/plotly.js-dist-min` (never a CDN). Tables use lib/html's `tableHtml`.
@@ -15,8 +15,9 @@
  */
 
 import type { DataFrame } from "nodejs-polars";
-import { type Figure, figureMimeBundle, plotlyScriptTag } from "../charts/mod.ts";
-import { escapeHtml, tableHtml } from "../html/mod.ts";
+import type { Figure } from "../charts/mod.ts";
+import { formatCount } from "../format/mod.ts";
+import { escapeHtml, figureMimeBundle, plotlyScriptTag, tableHtml } from "../html/mod.ts";
 
 /** A MIME bundle: MIME type → payload, as Jupyter's display_data carries it. */
 export type MimeBundle = Record<string, unknown>;
@@ -91,7 +92,7 @@ export function plotlyRuntimeBundle(): MimeBundle {
 }
 
 /**
- * The bundle for one figure: lib/charts' `figureMimeBundle` (Plotly JSON plus an offline
+ * The bundle for one figure: lib/html's `figureMimeBundle` (Plotly JSON plus an offline
  * `text/html` fallback; figure JSON escaped so data cannot close the `<script>`), and a
  * `text/plain` summary for consoles.
  *
@@ -127,9 +128,7 @@ export function figureBundle(fig: Figure, options: FigureBundleOptions = {}): Mi
 export function frameBundle(df: DataFrame, options: FrameBundleOptions = {}): MimeBundle {
   const maxRows = options.maxRows ?? 20;
   const head = df.height > maxRows ? df.head(maxRows) : df;
-  const shown = df.height > head.height
-    ? ` (first ${head.height.toLocaleString("en-US")} shown)`
-    : "";
+  const shown = df.height > head.height ? ` (first ${formatCount(head.height)} shown)` : "";
   const shape = frameShape(df) + shown;
   const table = tableHtml(head, {
     caption: options.caption,
@@ -162,8 +161,8 @@ export function frameBundle(df: DataFrame, options: FrameBundleOptions = {}): Mi
  * ```
  */
 export function frameShape(df: DataFrame): string {
-  const rows = `${df.height.toLocaleString("en-US")} ${df.height === 1 ? "row" : "rows"}`;
-  const cols = `${df.width.toLocaleString("en-US")} ${df.width === 1 ? "column" : "columns"}`;
+  const rows = `${formatCount(df.height)} ${df.height === 1 ? "row" : "rows"}`;
+  const cols = `${formatCount(df.width)} ${df.width === 1 ? "column" : "columns"}`;
   return `${rows} × ${cols}`;
 }
 

@@ -6,7 +6,6 @@
  */
 import {
   affinityHeatmap,
-  figureToHtml,
   funnelChart,
   regionalBars,
   retentionHeatmap,
@@ -14,24 +13,21 @@ import {
 } from "../charts/mod.ts";
 import {
   type CellFormat,
-  escapeHtml,
   formatDate,
   formatNumber,
-  html,
-  page,
-  raw,
-  type RawHtml,
-  tableHtml,
-} from "../html/mod.ts";
+  formatPValue,
+  formatSeconds,
+} from "../format/mod.ts";
+import { escapeHtml, figureToHtml, html, page, raw, type RawHtml, tableHtml } from "../html/mod.ts";
 import {
-  activationInsight,
-  affinityInsight,
+  activityInsight,
   flowSentence,
+  type IdSyncRow,
   idSyncSentence,
-  regionalInsight,
-  retentionSummary,
-} from "./insights.ts";
-import type { DataTestRow, IdSyncRow, ReportData, RollingRow } from "./types.ts";
+  retentionSentence,
+} from "../insights/mod.ts";
+import { reportHeadlines } from "./headlines.ts";
+import type { DataTestRow, RegionalData, ReportData } from "./types.ts";
 
 /** Options for {@linkcode buildReport}. */
 export interface BuildReportOptions {
@@ -84,12 +80,6 @@ details > summary { cursor: pointer; color: var(--tl-accent); margin: 0.5rem 0; 
 const PCT: CellFormat = "pct:1";
 const FIXED2: CellFormat = "fixed:2";
 
-function _pValue(value: unknown): string {
-  const p = Number(value);
-  if (!Number.isFinite(p)) return "";
-  return p < 0.001 ? "< 0.001" : formatNumber(p, 3);
-}
-
 function _status(value: unknown): string {
   const s = String(value);
   const mark = s === "pass" || s === "success"
@@ -113,8 +103,7 @@ function _datetime(iso: string | null): string {
 }
 
 function _seconds(s: number | null): string {
-  if (s === null) return "n/a";
-  return s < 10 ? `${formatNumber(s, 2)} s` : `${formatNumber(s, 1)} s`;
+  return s === null ? "n/a" : formatSeconds(s);
 }
 
 /**
@@ -131,9 +120,7 @@ function _seconds(s: number | null): string {
 export function buildReport(data: ReportData, options: BuildReportOptions = {}): string {
   const title = options.title ?? "TerraLoop marketplace report";
   const focusTier = options.focusTier ?? "Pro";
-  const activation = activationInsight(data.activation);
-  const regional = regionalInsight(data.regions);
-  const affinity = affinityInsight(data.affinity, focusTier);
+  const { activation, regional, affinity } = reportHeadlines(data, { focusTier });
   const p = data.parameters;
   const period = p.dataset
     ? `${p.dataset.start} to ${p.dataset.end} (exclusive), ${formatNumber(p.dataset.days)} days, ${
@@ -228,26 +215,19 @@ function _regionalSection(data: ReportData, sentence: string, title: string): Ra
       with at least one clean event), with a 95% Poisson score interval. Eco impact: mean
       eco-score (kg CO₂e avoided) of the region's published listings, with a 95% t interval.</p>
       ${figureToHtml(
-        regionalBars(data.regions, {
+        regionalBars(data.regions.density, data.regions.ecoImpact, {
           title,
           subtitle: "Bars: 95% intervals",
           density: {
             title: "Published listings per active user",
+            measure: "per_user",
             valueLabel: "Listings per active user",
-            decimals: 2,
-            columns: {
-              value: "listings_per_active_user",
-              ciLow: "per_user_ci_low",
-              ciHigh: "per_user_ci_high",
-              numerator: "n_listings",
-              denominator: "n_active_users",
-            },
           },
           eco: { title: "kg CO₂e avoided per published listing" },
         }),
         { id: "chart-regional" },
       )}
-      ${tableHtml(data.regions, {
+      ${tableHtml(_regionTable(data.regions), {
         id: "table-regions",
         caption: "One row per region; CI = 95% interval of the value to its left",
         columns: [
@@ -255,14 +235,14 @@ function _regionalSection(data: ReportData, sentence: string, title: string): Ra
           { key: "n_users", label: "Users", format: "int" },
           { key: "n_active_users", label: "Active", format: "int" },
           { key: "n_listings", label: "Published", format: "int" },
-          { key: "listings_per_active_user", label: "Per active user", format: FIXED2 },
-          { key: "per_user_ci_low", label: "CI low", format: FIXED2 },
-          { key: "per_user_ci_high", label: "CI high", format: FIXED2 },
-          { key: "listings_per_1k_users", label: "Per 1k active", format: "int" },
-          { key: "eco_kg_per_listing", label: "kg CO₂e / listing", format: "fixed:1" },
-          { key: "eco_ci_low", label: "CI low", format: "fixed:1" },
-          { key: "eco_ci_high", label: "CI high", format: "fixed:1" },
-          { key: "eco_kg_total", label: "kg CO₂e total", format: "int" },
+          { key: "listings_per_user", label: "Per active user", format: FIXED2 },
+          { key: "listings_per_user_ci_low", label: "CI low", format: FIXED2 },
+          { key: "listings_per_user_ci_high", label: "CI high", format: FIXED2 },
+          { key: "listings_per_1000_users", label: "Per 1k active", format: "int" },
+          { key: "mean_eco_score_kg_co2e", label: "kg CO₂e / listing", format: "fixed:1" },
+          { key: "mean_ci_low_kg_co2e", label: "CI low", format: "fixed:1" },
+          { key: "mean_ci_high_kg_co2e", label: "CI high", format: "fixed:1" },
+          { key: "total_eco_score_kg_co2e", label: "kg CO₂e total", format: "int" },
         ],
       })}
       <h3>Published listings with the largest eco-score</h3>
@@ -285,6 +265,36 @@ function _regionalSection(data: ReportData, sentence: string, title: string): Ra
   `;
 }
 
+/**
+ * One table row per region: registry users, then `regionalDensity()`'s columns, then the
+ * eco-impact columns, under their analytics names (the density's `n_listings` is the one
+ * shown: published listings).
+ */
+function _regionTable(regions: RegionalData): Record<string, unknown>[] {
+  const users = new Map(regions.users.map((r) => [r.region, r.n_users]));
+  const eco = new Map(regions.ecoImpact.map((r) => [r.region, r]));
+  const density = new Map(regions.density.map((r) => [r.region, r]));
+  const names = [...new Set([...density.keys(), ...eco.keys()])].sort();
+  return names.map((region) => {
+    const d = density.get(region);
+    const e = eco.get(region);
+    return {
+      region,
+      n_users: users.get(region) ?? 0,
+      n_active_users: d?.n_active_users ?? 0,
+      n_listings: d?.n_listings ?? 0,
+      listings_per_user: d?.listings_per_user ?? null,
+      listings_per_user_ci_low: d?.listings_per_user_ci_low ?? null,
+      listings_per_user_ci_high: d?.listings_per_user_ci_high ?? null,
+      listings_per_1000_users: d?.listings_per_1000_users ?? null,
+      mean_eco_score_kg_co2e: e?.mean_eco_score_kg_co2e ?? null,
+      mean_ci_low_kg_co2e: e?.mean_ci_low_kg_co2e ?? null,
+      mean_ci_high_kg_co2e: e?.mean_ci_high_kg_co2e ?? null,
+      total_eco_score_kg_co2e: e?.total_eco_score_kg_co2e ?? 0,
+    };
+  });
+}
+
 function _affinitySection(data: ReportData, sentence: string, title: string): RawHtml {
   return html`
     <section id="affinity">
@@ -294,11 +304,7 @@ function _affinitySection(data: ReportData, sentence: string, title: string): Ra
       the tier's listings ÷ its share of all listings; 1 means no affinity. Intervals: delta
       method on log(lift); p-value: two-proportion z-test of the tier against the other tiers.</p>
       ${figureToHtml(
-        affinityHeatmap(data.affinity, {
-          title,
-          rowOrder: TIER_ORDER,
-          columns: { rowTotal: "n_row" },
-        }),
+        affinityHeatmap(data.affinity, { title, rowOrder: TIER_ORDER }),
         { id: "chart-affinity" },
       )}
       ${tableHtml(data.affinity, {
@@ -308,13 +314,13 @@ function _affinitySection(data: ReportData, sentence: string, title: string): Ra
           { key: "tier", label: "Tier" },
           { key: "category", label: "Category" },
           { key: "n", label: "Listings", format: "int" },
-          { key: "n_row", label: "Tier listings", format: "int" },
+          { key: "group_total", label: "Tier listings", format: "int" },
           { key: "share", label: "Share in tier", format: "share:1" },
           { key: "overall_share", label: "Share overall", format: "share:1" },
           { key: "lift", label: "Lift", format: FIXED2 },
           { key: "lift_ci_low", label: "95% CI low", format: FIXED2 },
           { key: "lift_ci_high", label: "95% CI high", format: FIXED2 },
-          { key: "p_value", label: "p-value", format: _pValue },
+          { key: "p_value", label: "p-value", format: formatPValue },
         ],
       })}
     </section>
@@ -326,7 +332,7 @@ function _retentionSection(data: ReportData): RawHtml {
   return html`
     <section id="retention">
       <h2>Retention</h2>
-      <p class="tl-insight">${retentionSummary(r)}</p>
+      <p class="tl-insight">${retentionSentence(r.rows, { unit: "week" })}</p>
       <p>Weekly first-time cohorts: a user's cohort is the (Monday-starting, UTC) week of their
       first clean event; week k counts cohort users with any event in the k-th week after it,
       up to ${r.intervals - 1} weeks. Weeks that had not started by the end of the data are
@@ -357,21 +363,7 @@ function _retentionSection(data: ReportData): RawHtml {
   `;
 }
 
-function _activityTitle(rows: readonly RollingRow[]): string {
-  let last: Date | null = null;
-  for (const r of rows) if (!last || r.date > last) last = r.date;
-  if (!last) return "Daily active users by region";
-  const latest = rows.filter((r) => r.date.getTime() === last!.getTime() && r.rolling_mean !== null)
-    .sort((a, b) => (b.rolling_mean ?? 0) - (a.rolling_mean ?? 0));
-  const top = latest[0];
-  return top
-    ? `${top.region} has the most daily active users: ${
-      formatNumber(top.rolling_mean ?? 0, 0)
-    } a day (7-day mean to ${formatDate(last)})`
-    : "Daily active users by region";
-}
-
-function _activitySection(rows: readonly RollingRow[]): RawHtml {
+function _activitySection(rows: ReportData["rolling"]): RawHtml {
   return html`
     <section id="activity">
       <h2>Activity by region</h2>
@@ -380,7 +372,7 @@ function _activitySection(rows: readonly RollingRow[]): RawHtml {
       ${figureToHtml(
         rollingLines(rows, {
           by: "region",
-          title: _activityTitle(rows),
+          title: activityInsight(rows, { by: "region" }).title,
           valueLabel: "Active users per day",
           rollingLabel: "7-day mean",
         }),
@@ -444,7 +436,7 @@ function _idSyncTable(row: IdSyncRow): RawHtml {
     },
   ], {
     id: "table-id-sync",
-    caption: "marts.mart_id_sync: clean event rows by user-id match",
+    caption: "mart_id_sync: clean event rows by user-id match",
     sortable: false,
     columns: [
       { key: "measure", label: "Rows" },
@@ -478,7 +470,7 @@ function _healthSection(data: ReportData): RawHtml {
       <p class="tl-insight">${flowSentence(h.outcomes)}</p>
       ${outcomes.length === 0 ? "" : tableHtml(outcomes, {
         id: "table-outcomes",
-        caption: "One row per stage, outcome and reason (marts.mart_pipeline_health)",
+        caption: "One row per stage, outcome and reason (mart_pipeline_health)",
         columns: [
           { key: "stage", label: "Stage" },
           { key: "outcome", label: "Outcome" },

@@ -3,33 +3,26 @@
  * data (records, numbers, strings, dates), so `buildReport` can be tested on a small
  * hand-made value and `collectReportData` is the only place that touches the warehouse.
  *
- * Row types use the column names the chart builders in `lib/charts` read by default, so the
- * same records feed the chart, the table and the sentence. Rows are type aliases rather than
- * interfaces so they are assignable to the `Record<string, unknown>` rows that `tableHtml`
- * and the chart builders take.
+ * Metric rows are `lib/analytics` rows, unchanged: the same column names feed the chart, the
+ * table and the sentence (`FunnelRow`, `RetentionRow`, … with their key columns). Rows are
+ * type aliases rather than interfaces so they are assignable to the `Record<string, unknown>`
+ * rows that `tableHtml` and the chart builders take.
  *
  * @module
  */
+import type {
+  CategoryAffinityRow,
+  EcoImpactRow,
+  FunnelRow,
+  Keyed,
+  RegionalDensityRow,
+  RetentionRow,
+  RollingAverageRow,
+} from "../analytics/mod.ts";
+import type { IdSyncRow, OutcomeRow } from "../insights/mod.ts";
+import type { ListingRow, RegionUsersRow, TableCountRow } from "./queries.ts";
 
-/** One funnel step of one tier (the output columns of `funnel()` from `lib/analytics`). */
-export type FunnelRow = {
-  /** Tier of the user (breakdown value). */
-  tier: string;
-  /** 1-based step number. */
-  step: number;
-  /** Step label (the event name). */
-  label: string;
-  /** Users of the tier who reached the step. */
-  users: number;
-  /** Users reaching the step as % of the tier's step-1 users (0–100). */
-  conversion_pct: number;
-  /** Lower bound of the 95% Wilson interval of `conversion_pct`, in %. */
-  conversion_ci_low: number | null;
-  /** Upper bound of the 95% Wilson interval of `conversion_pct`, in %. */
-  conversion_ci_high: number | null;
-  /** Users reaching the step as % of the previous step; null for step 1. */
-  step_conversion_pct: number | null;
-};
+export type { IdSyncRow, OutcomeRow };
 
 /** The activation funnel by tier (headline 1). */
 export interface ActivationData {
@@ -39,159 +32,27 @@ export interface ActivationData {
   activationStep: string;
   /** Conversion window from the first step, in days. */
   windowDays: number;
-  /** One row per tier and step. */
-  funnel: FunnelRow[];
+  /** `funnel()` rows with `breakdown: "tier"`: one row per tier and step. */
+  funnel: Keyed<FunnelRow, "tier">[];
 }
 
-/** One region: listing density and eco impact (headline 2). */
-export type RegionRow = {
-  /** Region name. */
-  region: string;
-  /** Registry users of the region. */
-  n_users: number;
-  /** Users of the region with at least one clean event in the period. */
-  n_active_users: number;
-  /** Published listings of sellers of the region (density numerator, eco denominator). */
-  n_listings: number;
-  /** Published listings per active user. */
-  listings_per_active_user: number | null;
-  /** Lower 95% bound of `listings_per_active_user`. */
-  per_user_ci_low: number | null;
-  /** Upper 95% bound of `listings_per_active_user`. */
-  per_user_ci_high: number | null;
-  /** Published listings per 1,000 active users. */
-  listings_per_1k_users: number | null;
-  /** Lower 95% bound of `listings_per_1k_users`. */
-  density_ci_low: number | null;
-  /** Upper 95% bound of `listings_per_1k_users`. */
-  density_ci_high: number | null;
-  /** Mean eco-score (kg CO2e avoided) per published listing. */
-  eco_kg_per_listing: number | null;
-  /** Lower 95% bound of `eco_kg_per_listing`. */
-  eco_ci_low: number | null;
-  /** Upper 95% bound of `eco_kg_per_listing`. */
-  eco_ci_high: number | null;
-  /** Total eco-score of the region's published listings (kg CO2e). */
-  eco_kg_total: number;
-};
-
-/** One published listing shown by name (titles come from users: always escaped). */
-export type ListingRow = {
-  /** Listing id. */
-  listing_id: string;
-  /** Title as the seller typed it. */
-  title: string;
-  /** Category. */
-  category: string;
-  /** Seller's region. */
-  region: string;
-  /** Seller's tier. */
-  tier: string;
-  /** Weight in kg. */
-  weight_kg: number | null;
-  /** Eco-score, kg CO2e avoided. */
-  eco_score_kg_co2e: number | null;
-};
-
-/** One tier × category cell of the category mix (headline 3). */
-export type AffinityRow = {
-  /** Seller tier. */
-  tier: string;
-  /** Listing category. */
-  category: string;
-  /** Listings of the tier in the category. */
-  n: number;
-  /** Listings of the tier (the share's denominator). */
-  n_row: number;
-  /** `n / n_row` (fraction 0–1). */
-  share: number;
-  /** The category's share of all listings (fraction 0–1). */
-  overall_share: number;
-  /** `share / overall_share`; 1 = no affinity. */
-  lift: number;
-  /** Lower 95% bound of `lift`. */
-  lift_ci_low: number | null;
-  /** Upper 95% bound of `lift`. */
-  lift_ci_high: number | null;
-  /** Two-sided p-value of the tier's share against the other tiers' share. */
-  p_value: number | null;
-};
-
-/** One cohort × period cell of the retention table. */
-export type RetentionRow = {
-  /** First day of the cohort week (UTC). */
-  cohort: Date;
-  /** Users in the cohort. */
-  cohort_size: number;
-  /** Weeks since the cohort week (0 = the cohort week). */
-  period: number;
-  /** Cohort users active in that week. */
-  users: number;
-  /** `users / cohort_size` in % (0–100). */
-  retention_pct: number;
-  /** False when the week had not fully elapsed at the end of the data. */
-  is_complete: boolean;
-};
+/** Listing density and eco impact by region (headline 2), as `lib/analytics` returns them. */
+export interface RegionalData {
+  /** `regionalDensity()` rows: published listings per active user, one row per region. */
+  density: Keyed<RegionalDensityRow, "region">[];
+  /** `ecoImpactByRegion()` rows: kg CO2e avoided per published listing, one row per region. */
+  ecoImpact: Keyed<EcoImpactRow, "region">[];
+  /** Registry users per region (shown beside the active users). */
+  users: RegionUsersRow[];
+}
 
 /** Weekly first-time cohort retention. */
 export interface RetentionData {
   /** Periods per cohort, period 0 included. */
   intervals: number;
-  /** One row per cohort and period. */
+  /** `retention()` rows, one per cohort and week; weeks not begun by the end are left out. */
   rows: RetentionRow[];
 }
-
-/** One region × day of activity with its rolling mean. */
-export type RollingRow = {
-  /** Day (UTC midnight). */
-  date: Date;
-  /** Region. */
-  region: string;
-  /** Active users that day. */
-  value: number;
-  /** Trailing 7-day mean of `value`. */
-  rolling_mean: number | null;
-};
-
-/** Row count of one warehouse table. */
-export type TableCountRow = {
-  /** `raw`, `staging`, `marts` or `audit`. */
-  layer: string;
-  /** Table name. */
-  table: string;
-  /** Rows. */
-  rows: number;
-};
-
-/** One row of `marts.mart_pipeline_health`: where event lines went. */
-export type OutcomeRow = {
-  /** `load`, `staging` or `marts`. */
-  stage: string;
-  /** `rejected`, `duplicate`, `quarantined` or `kept`. */
-  outcome: string;
-  /** Why (e.g. `invalid JSON`, `unknown event name`, `orphan user id`). */
-  reason: string;
-  /** Event lines. */
-  n_rows: number;
-};
-
-/** `marts.mart_id_sync`: user-id match rate before and after standardisation. */
-export type IdSyncRow = {
-  /** Clean event rows. */
-  n_events: number;
-  /** Rows whose raw user id matches the registry as delivered. */
-  n_matched_before: number;
-  /** Rows whose standardised user id matches the registry. */
-  n_matched_after: number;
-  /** Rows matching no registry user either way. */
-  n_orphan_events: number;
-  /** `n_matched_before / n_events` in %. */
-  match_before_pct: number | null;
-  /** `n_matched_after / n_events` in %. */
-  match_after_pct: number | null;
-  /** `n_matched_after / (n_events - n_orphan_events)` in %. */
-  match_after_non_orphan_pct: number | null;
-};
 
 /** One data test outcome. */
 export type DataTestRow = {
@@ -211,7 +72,7 @@ export type DataTestRow = {
 
 /** Where the data test results came from. */
 export interface DataTestSource {
-  /** `run_results` (target/run_results.json), `audit` (audit.data_test_results) or `none`. */
+  /** `run_results` (target/run_results.json), `audit` (the audit table of test results) or `none`. */
   kind: "run_results" | "audit" | "none";
   /** File or table read. */
   location: string | null;
@@ -225,9 +86,9 @@ export interface DataTestSource {
 export interface HealthData {
   /** Row counts of every raw, staging and marts table. */
   tables: TableCountRow[];
-  /** `marts.mart_pipeline_health` rows. */
+  /** Rows of the pipeline-health mart (`mart_pipeline_health`). */
   outcomes: OutcomeRow[];
-  /** `marts.mart_id_sync`, or null when the table is missing. */
+  /** The id-sync mart's row (`mart_id_sync`), or null when the table is missing. */
   idSync: IdSyncRow | null;
   /** Data test outcomes (empty when none were found). */
   tests: DataTestRow[];
@@ -301,16 +162,16 @@ export interface ReportData {
   parameters: RunParameters;
   /** Headline 1: activation funnel by tier. */
   activation: ActivationData;
-  /** Headline 2: density and eco impact, one row per region. */
-  regions: RegionRow[];
+  /** Headline 2: density and eco impact by region. */
+  regions: RegionalData;
   /** Published listings with the largest eco-score (titles shown, escaped). */
   topListings: ListingRow[];
-  /** Headline 3: tier × category lift. */
-  affinity: AffinityRow[];
+  /** Headline 3: `categoryAffinity()` rows, tier × category lift. */
+  affinity: Keyed<CategoryAffinityRow, "tier" | "category">[];
   /** Weekly first-time cohort retention. */
   retention: RetentionData;
-  /** Daily active users per region with the trailing 7-day mean. */
-  rolling: RollingRow[];
+  /** `rollingAverage()` rows: daily active users per region with the trailing 7-day mean. */
+  rolling: Keyed<RollingAverageRow, "region">[];
   /** Data health section. */
   health: HealthData;
   /** Timing section. */

@@ -119,13 +119,17 @@ export function rowObject(fields: BigQueryField[], row: RawRow): Record<string, 
 function _jsonText(value: unknown): string {
   return JSON.stringify(
     value,
-    (_key, v) =>
-      typeof v === "bigint"
-        ? v.toString()
-        : v instanceof Uint8Array
-        ? btoa(String.fromCharCode(...v))
-        : v,
+    (_key, v) => typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? _base64(v) : v,
   );
+}
+
+// Base64 without spreading the bytes into one call (which overflows the stack on big values).
+function _base64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 0x8000)));
+  }
+  return btoa(binary);
 }
 
 /**
@@ -137,9 +141,9 @@ function _jsonText(value: unknown): string {
  * frameOf({ jobId: "j", fields: [{ name: "n", type: "INTEGER" }], rows: [{ f: [{ v: "1" }] }] });
  * ```
  */
-export function frameOf(result: BigQueryResult): pl.DataFrame {
+export function frameOf(result: Pick<BigQueryResult, "fields" | "rows">): pl.DataFrame {
   const columns = result.fields.map((field, i) => {
-    const cells = result.rows.map((row) => row.f[i]?.v ?? null);
+    const cells = _column(result.rows, i);
     const type = STANDARD_TYPES[field.type] ?? field.type;
     if (field.mode === "REPEATED" || type === "STRUCT") {
       const texts = cells.map((v) => v === null ? null : _jsonText(_decode(field, v)));
@@ -169,4 +173,55 @@ export function frameOf(result: BigQueryResult): pl.DataFrame {
     }
   });
   return pl.DataFrame(columns);
+}
+
+// One column of a page as an array, by index (no per-row objects).
+function _column(rows: RawRow[], index: number): unknown[] {
+  const cells = new Array<unknown>(rows.length);
+  for (let r = 0; r < rows.length; r++) cells[r] = rows[r]!.f[index]?.v ?? null;
+  return cells;
+}
+
+/**
+ * Builds one typed Polars frame from result pages as they arrive: each page becomes a small
+ * frame of typed columns (see {@linkcode frameOf}) and the page's JSON rows can be dropped;
+ * the frames are concatenated once at the end. No row objects, no spreading of a page into
+ * an array (which overflows the call stack at about 200k rows).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const pages = new FramePages([{ name: "n", type: "INTEGER" }]);
+ * pages.add([{ f: [{ v: "1" }] }]);
+ * pages.add([{ f: [{ v: "2" }] }]);
+ * assert.deepEqual(pages.frame().getColumn("n").cast(pl.Utf8).toArray(), ["1", "2"]);
+ * ```
+ */
+export class FramePages {
+  readonly #fields: BigQueryField[];
+  readonly #frames: pl.DataFrame[] = [];
+  #rows = 0;
+
+  constructor(fields: BigQueryField[]) {
+    this.#fields = fields;
+  }
+
+  /** Rows added so far. */
+  get height(): number {
+    return this.#rows;
+  }
+
+  /** Add one page of REST rows. */
+  add(rows: RawRow[]): void {
+    if (rows.length === 0) return;
+    this.#frames.push(frameOf({ fields: this.#fields, rows }));
+    this.#rows += rows.length;
+  }
+
+  /** The rows added, as one frame (typed empty columns when there were none). */
+  frame(): pl.DataFrame {
+    if (this.#frames.length === 0) return frameOf({ fields: this.#fields, rows: [] });
+    if (this.#frames.length === 1) return this.#frames[0]!;
+    return pl.concat(this.#frames, { how: "vertical", rechunk: true });
+  }
 }

@@ -122,10 +122,10 @@ export function duckDbMemorySetting(bytes: number): string {
  *
  * @example
  * ```ts
- * formatBytes(3 * 2 ** 30); // "3.0 GiB"
+ * formatMemorySize(3 * 2 ** 30); // "3.0 GiB"
  * ```
  */
-export function formatBytes(bytes: number): string {
+export function formatMemorySize(bytes: number): string {
   if (bytes >= GIB) return `${(bytes / GIB).toFixed(1)} GiB`;
   if (bytes >= MIB) return `${Math.round(bytes / MIB)} MiB`;
   return `${Math.round(bytes / KIB)} KiB`;

@@ -1,6 +1,9 @@
 /**
  * The BigQuery raw tables: raw tables, rejected tables and the load manifest (the columns
- * docs/contracts.md lists), clustered by source file.
+ * docs/contracts.md lists), clustered by source file (reloads delete by it); `raw.events`
+ * is also partitioned by the day it was loaded (`_loaded_at`), so a day's loads can be
+ * read without scanning the rest. Tables created before partitioning was added keep their
+ * layout (`create table if not exists` leaves them alone).
  *
  * @module
  */
@@ -43,6 +46,7 @@ create table if not exists ${raw("events")} (
     ${METADATA_DDL},
     payload JSON
 )
+partition by date(_loaded_at)
 cluster by _source_file;
 ${rejected("events")}
 ${csv("users")}

@@ -3,13 +3,14 @@ import { bigQueryDataset, DEFAULT_DATASET_PREFIX, type RelationNaming } from "./
 import { openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
 import {
   defaultMemoryLimitBytes,
-  formatBytes,
+  formatMemorySize,
   MEMORY_LIMIT_DEFAULT,
   parseMemorySize,
 } from "./_memory.ts";
 
-export { formatBytes, parseMemorySize } from "./_memory.ts";
+export { formatMemorySize, parseMemorySize } from "./_memory.ts";
 import { openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
+import { redactSecrets } from "./_secrets.ts";
 
 /** Which warehouse to use and where it is; built by {@linkcode warehouseConfigFromEnv}. */
 export type WarehouseConfig =
@@ -40,6 +41,10 @@ export type WarehouseConfig =
     location: string;
     /** API base URL, for emulators and tests. */
     apiEndpoint?: string;
+    /** Cloud Storage JSON API base URL (gs:// loads), for emulators and tests. */
+    storageEndpoint?: string;
+    /** `maximumBytesBilled` of every query job; unset means no limit. */
+    maximumBytesBilled?: number;
   };
 
 /** Command-line flags that override the environment (unset or empty ones are ignored). */
@@ -85,6 +90,11 @@ export interface WarehouseFlags {
    * @default {undefined}
    */
   tempDirectory?: string;
+  /**
+   * `--maximum-bytes-billed`; overrides `TERRALOOP_BQ_MAXIMUM_BYTES_BILLED`.
+   * @default {undefined}
+   */
+  maximumBytesBilled?: string;
 }
 
 /** Defaults applied when neither a flag nor the environment sets a value. */
@@ -109,7 +119,8 @@ const LOCATION = /^[A-Za-z]+(?:-[A-Za-z0-9]+)*$/;
 
 /**
  * Read the warehouse settings from the environment, with command-line flags taking
- * precedence; throws a `TypeError` naming the setting (or flag) when a value is wrong.
+ * precedence; throws a `TypeError` naming the setting (or flag) when a value is wrong. Values
+ * are echoed in messages with any URL password or token redacted.
  *
  * | variable | meaning | default |
  * | --- | --- | --- |
@@ -117,10 +128,12 @@ const LOCATION = /^[A-Za-z]+(?:-[A-Za-z0-9]+)*$/;
  * | `TERRALOOP_DUCKDB_PATH` | DuckDB file | `data/warehouse.duckdb` |
  * | `TERRALOOP_MEMORY_LIMIT` | DuckDB memory limit (`4GB`, `40%`) | 40% of the machine, ≤ 3 GiB |
  * | `TERRALOOP_DUCKDB_TEMP_DIR` | where DuckDB spills | `<DuckDB file>.tmp` |
- * | `TERRALOOP_BQ_PROJECT` | Google Cloud project (required for BigQuery) | — |
+ * | `TERRALOOP_BQ_PROJECT` | Google Cloud project (required for BigQuery) | `GOOGLE_CLOUD_PROJECT` |
  * | `TERRALOOP_BQ_DATASET_PREFIX` | dataset prefix | `terraloop` |
  * | `TERRALOOP_BQ_LOCATION` | dataset and job location | `US` |
+ * | `TERRALOOP_BQ_MAXIMUM_BYTES_BILLED` | bytes billed limit of every query job | none |
  * | `TERRALOOP_BQ_API_ENDPOINT` | API base URL (emulators) | Google's |
+ * | `TERRALOOP_GCS_API_ENDPOINT` | Cloud Storage API base URL (emulators) | Google's |
  *
  * Credentials are not part of the config: BigQuery uses Application Default Credentials
  * (`GOOGLE_APPLICATION_CREDENTIALS` or `gcloud auth application-default login`).
@@ -166,38 +179,59 @@ export function warehouseConfigFromEnv(
     };
   }
 
-  const project = setting("bigqueryProject", "--bigquery-project", "TERRALOOP_BQ_PROJECT");
+  let project = setting("bigqueryProject", "--bigquery-project", "TERRALOOP_BQ_PROJECT");
+  if (!project.value && env.GOOGLE_CLOUD_PROJECT?.trim()) {
+    project = { value: env.GOOGLE_CLOUD_PROJECT.trim(), name: "GOOGLE_CLOUD_PROJECT" };
+  }
   if (!project.value) {
     throw new TypeError(
       `TERRALOOP_BQ_PROJECT is required when ${kindSetting.name} is "bigquery": ` +
-        `set it to the Google Cloud project id that holds the datasets`,
+        `set it (or GOOGLE_CLOUD_PROJECT, or --bigquery-project) to the Google Cloud project ` +
+        `id that holds the datasets`,
     );
   }
   if (!PROJECT_ID.test(project.value)) {
     throw new TypeError(
       `${project.name} must be a Google Cloud project id (6-30 lower-case letters, digits ` +
-        `or hyphens, starting with a letter), got "${project.value}"`,
+        `or hyphens, starting with a letter), got "${_shown(project.value)}"`,
     );
   }
   const prefix = setting("datasetPrefix", "--dataset-prefix", "TERRALOOP_BQ_DATASET_PREFIX");
   if (prefix.value !== undefined && !DATASET_PREFIX.test(prefix.value)) {
     throw new TypeError(
-      `${prefix.name} must contain only letters, digits and underscores, got "${prefix.value}"`,
+      `${prefix.name} must contain only letters, digits and underscores, got ` +
+        `"${_shown(prefix.value)}"`,
     );
   }
   const location = setting("location", "--location", "TERRALOOP_BQ_LOCATION");
   if (location.value !== undefined && !LOCATION.test(location.value)) {
     throw new TypeError(
       `${location.name} must be a BigQuery location such as "US", "EU" or "europe-west1", ` +
-        `got "${location.value}"`,
+        `got "${_shown(location.value)}"`,
     );
   }
   const endpoint = setting("apiEndpoint", "--api-endpoint", "TERRALOOP_BQ_API_ENDPOINT");
-  if (endpoint.value !== undefined && !_isHttpUrl(endpoint.value)) {
-    throw new TypeError(
-      `${endpoint.name} must be an http(s) URL such as "http://127.0.0.1:9050", ` +
-        `got "${endpoint.value}"`,
-    );
+  if (endpoint.value !== undefined) _checkEndpoint(endpoint.name, endpoint.value);
+  const storage = env.TERRALOOP_GCS_API_ENDPOINT?.trim();
+  if (storage) _checkEndpoint("TERRALOOP_GCS_API_ENDPOINT", storage);
+  const budget = setting(
+    "maximumBytesBilled",
+    "--maximum-bytes-billed",
+    "TERRALOOP_BQ_MAXIMUM_BYTES_BILLED",
+  );
+  let maximumBytesBilled: number | undefined;
+  if (budget.value !== undefined) {
+    const digits = budget.value.replaceAll("_", "");
+    maximumBytesBilled = Number(digits);
+    if (
+      !/^[0-9]+$/.test(digits) || !Number.isSafeInteger(maximumBytesBilled) ||
+      maximumBytesBilled <= 0
+    ) {
+      throw new TypeError(
+        `${budget.name} must be a whole number of bytes greater than 0 (e.g. 10000000000 ` +
+          `for 10 GB), got "${_shown(budget.value)}"`,
+      );
+    }
   }
   return {
     kind,
@@ -205,11 +239,19 @@ export function warehouseConfigFromEnv(
     datasetPrefix: prefix.value ?? WAREHOUSE_DEFAULTS.datasetPrefix,
     location: location.value ?? WAREHOUSE_DEFAULTS.location,
     ...(endpoint.value ? { apiEndpoint: endpoint.value } : {}),
+    ...(storage ? { storageEndpoint: storage } : {}),
+    ...(maximumBytesBilled !== undefined ? { maximumBytesBilled } : {}),
   };
 }
 
 /** Adapter-specific options for {@linkcode openWarehouse}. */
 export interface OpenWarehouseOptions {
+  /**
+   * Open for reading only (DuckDB: `access_mode = READ_ONLY`, shared with other readers; a
+   * missing file is an error). BigQuery readers need no such mode.
+   * @default {false}
+   */
+  readOnly?: boolean;
   /**
    * Passed to `openDuckDb` when the config is DuckDB.
    * @default {{}}
@@ -220,7 +262,10 @@ export interface OpenWarehouseOptions {
    * endpoint come from the config).
    * @default {{}}
    */
-  bigquery?: Omit<OpenBigQueryOptions, "datasetPrefix" | "location" | "apiEndpoint">;
+  bigquery?: Omit<
+    OpenBigQueryOptions,
+    "datasetPrefix" | "location" | "apiEndpoint" | "storageEndpoint" | "maximumBytesBilled"
+  >;
 }
 
 /**
@@ -240,8 +285,12 @@ export async function openWarehouse(
   if (config.kind === "duckdb") {
     return await openDuckDb(config.path, {
       ...(config.memoryLimit !== undefined ? { memoryLimit: config.memoryLimit } : {}),
-      ...(config.tempDirectory !== undefined ? { tempDirectory: config.tempDirectory } : {}),
+      // A read-only open writes nothing next to the file: no spill directory of its own.
+      ...(config.tempDirectory !== undefined && !options.readOnly
+        ? { tempDirectory: config.tempDirectory }
+        : {}),
       ...options.duckdb,
+      ...(options.readOnly ? { readOnly: true } : {}),
     });
   }
   return await openBigQuery(config.projectId, {
@@ -249,6 +298,10 @@ export async function openWarehouse(
     datasetPrefix: config.datasetPrefix,
     location: config.location,
     ...(config.apiEndpoint ? { apiEndpoint: config.apiEndpoint } : {}),
+    ...(config.storageEndpoint ? { storageEndpoint: config.storageEndpoint } : {}),
+    ...(config.maximumBytesBilled !== undefined
+      ? { maximumBytesBilled: config.maximumBytesBilled }
+      : {}),
   });
 }
 
@@ -297,16 +350,58 @@ export function warehouseLabel(config: WarehouseConfig): string {
  */
 export function warehouseMemoryLabel(config: WarehouseConfig): string | null {
   if (config.kind !== "duckdb") return null;
-  return `memory limit ${formatBytes(config.memoryLimit ?? defaultMemoryLimitBytes())}, spills to ${
-    config.tempDirectory ?? "a scratch directory"
-  }`;
+  return `memory limit ${
+    formatMemorySize(config.memoryLimit ?? defaultMemoryLimitBytes())
+  }, spills to ${config.tempDirectory ?? "a scratch directory"}`;
 }
 
-function _isHttpUrl(value: string): boolean {
+/**
+ * Why the configured warehouse cannot be read yet, or `null` when it can be opened for
+ * reading: a DuckDB file that does not exist (opening it would create an empty one). Readers
+ * such as the report call this before {@linkcode openWarehouse}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const problem = await missingWarehouseProblem({ kind: "duckdb", path: "/nonexistent/wh.duckdb" });
+ * assert.equal(problem, 'warehouse "/nonexistent/wh.duckdb" does not exist');
+ * ```
+ */
+export async function missingWarehouseProblem(config: WarehouseConfig): Promise<string | null> {
+  if (config.kind !== "duckdb" || config.path === ":memory:") return null;
   try {
-    const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:";
-  } catch {
-    return false;
+    await Deno.stat(config.path);
+    return null;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return `warehouse "${config.path}" does not exist`;
+    throw error;
   }
+}
+
+// An endpoint is an http(s) URL without user info: credentials come from ADC, and a
+// password in a URL would end up in messages and logs.
+function _checkEndpoint(name: string, value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new TypeError(
+      `${name} must be an http(s) URL such as "http://127.0.0.1:9050", got "${_shown(value)}"`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new TypeError(
+      `${name} must not contain a user name or password (BigQuery credentials come from ` +
+        `Application Default Credentials), got "${_shown(value)}"`,
+    );
+  }
+}
+
+// A setting's value as it may be shown: URL user info and tokens redacted, even when the
+// value does not parse as a URL.
+function _shown(value: string): string {
+  return redactSecrets(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, "$1[redacted]@"));
 }

@@ -118,8 +118,9 @@ export function sqlLiteral(value: unknown, dialect: Dialect): string {
   if (typeof value === "boolean" || typeof value === "bigint") return String(value);
   const text = String(value);
   if (dialect === "duckdb") return `'${text.replaceAll("'", "''")}'`;
-  const escaped = text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")
-    .replaceAll("\n", "\\n").replaceAll("\r", "\\r");
+  // A line feed or a carriage return would end a BigQuery quoted string: escape both.
+  const escaped = text.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replaceAll("\n", "\\n")
+    .replaceAll("\r", "\\r");
   return `'${escaped}'`;
 }
 

@@ -6,7 +6,7 @@
  */
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import pl from "nodejs-polars";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type {
   ColumnInfo,
   LoadFileResult,
@@ -47,9 +47,23 @@ export interface OpenDuckDbOptions {
   memoryLimit?: number | string;
   /**
    * Where DuckDB spills when a query exceeds `memoryLimit`.
-   * @default {`<path>.tmp` next to the database file; for `:memory:`, inside `scratchDir`}
+   * @default {`<path>.tmp` next to the database file; for `:memory:` and read-only opens,
+   * inside `scratchDir`}
    */
   tempDirectory?: string;
+  /**
+   * Create the file (with the raw schema) when it does not exist. Stages that need loaded
+   * data pass `false`, so a mistyped path is an error, not a new empty warehouse.
+   * @default {true}
+   */
+  create?: boolean;
+  /**
+   * Open an existing file for reading only (`access_mode = READ_ONLY`): many read-only
+   * processes may hold it at once, nothing is created or written, and a missing file is an
+   * error instead of a new empty warehouse. Readers (report, docs, notebooks) use this.
+   * @default {false}
+   */
+  readOnly?: boolean;
 }
 
 /** The memory settings a DuckDB warehouse was opened with. */
@@ -64,6 +78,12 @@ export interface DuckDbLimits {
  * Open (or create) a DuckDB warehouse file; `":memory:"` gives a throwaway one.
  * The session time zone is UTC, so timestamps read and written are UTC.
  *
+ * An existing file that is not a DuckDB database (a CSV given by mistake) is refused with
+ * its name: DuckDB itself would open it as an empty in-memory database and save nothing.
+ * A new file is created under a temporary name and linked into place once it holds the
+ * raw schema, so a crash while creating leaves no file; a 0-byte file (left by a crash of
+ * an older version) is replaced.
+ *
  * @example
  * ```ts
  * const wh = await openDuckDb("data/warehouse.duckdb");
@@ -75,37 +95,147 @@ export async function openDuckDb(
   path: string,
   options: OpenDuckDbOptions = {},
 ): Promise<DuckDbWarehouse> {
-  if (path !== ":memory:") {
-    await Deno.mkdir(dirname(path), { recursive: true });
-  }
+  const readOnly = options.readOnly === true && path !== ":memory:";
+  const config: Record<string, string> = {};
+  if (options.threads) config.threads = String(options.threads);
+  if (readOnly) config.access_mode = "READ_ONLY";
+  const opening = `Cannot open DuckDB warehouse "${path}"${readOnly ? " read-only" : ""}`;
   const memoryLimit = typeof options.memoryLimit === "string"
     ? parseMemorySize(options.memoryLimit, "memoryLimit")
     : options.memoryLimit ?? defaultMemoryLimitBytes();
+  if (path !== ":memory:") {
+    const state = await _fileState(path);
+    if (state === "other") {
+      throw new Error(
+        `${opening}: the file exists but is not a DuckDB database (no DuckDB header); pass ` +
+          `the path of a DuckDB file, or a new one`,
+      );
+    }
+    if (state !== "duckdb") {
+      if (readOnly || options.create === false) {
+        throw new Error(
+          `${opening}: the file does not exist (nothing has been loaded there yet: run load ` +
+            `first)`,
+        );
+      }
+      await _createWarehouseFile(path, state === "empty", config);
+    }
+  }
   const scratchDir = options.scratchDir ?? await Deno.makeTempDir({ prefix: "terraloop-" });
   const limits: DuckDbLimits = {
     memoryLimit,
+    // A read-only open may lack write access next to the file: it spills to its scratch dir.
     tempDirectory: options.tempDirectory ??
-      (path === ":memory:" ? join(scratchDir, "spill") : `${path}.tmp`),
+      (path === ":memory:" || readOnly ? join(scratchDir, "spill") : `${path}.tmp`),
   };
+  config.memory_limit = duckDbMemorySetting(limits.memoryLimit);
+  config.temp_directory = limits.tempDirectory;
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, {
-      ...(options.threads ? { threads: String(options.threads) } : {}),
-      memory_limit: duckDbMemorySetting(limits.memoryLimit),
-      temp_directory: limits.tempDirectory,
-    });
+    instance = await DuckDBInstance.create(path, config);
   } catch (error) {
     if (!options.scratchDir) await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
-    throw new Error(`Cannot open DuckDB warehouse "${path}": ${messageOf(error)}`, {
-      cause: error,
-    });
+    const message = messageOf(error);
+    const hint = /lock/i.test(message)
+      ? readOnly
+        ? " (another process is writing it, e.g. a running pipeline or load: wait until it " +
+          "finishes)"
+        : " (another process holds it: readers such as the report, docs and notebooks open " +
+          "it read-only and may share it, but a writer needs it alone; close the other " +
+          "process or its notebook kernel)"
+      : "";
+    throw new Error(`${opening}: ${message}${hint}`, { cause: error });
   }
   const connection = await instance.connect();
   const warehouse = new DuckDbWarehouse(instance, connection, path, scratchDir, limits);
   // ICU is loaded on first use, so the zone is set per connection rather than in the config.
   await warehouse.execute("set TimeZone = 'UTC'");
-  await warehouse.execute(RAW_SCHEMA_SQL);
+  if (!readOnly) await warehouse.execute(RAW_SCHEMA_SQL);
   return warehouse;
+}
+
+/** DuckDB's database header holds this magic at byte offset 8 (after a checksum). */
+const _DUCKDB_MAGIC = "DUCK";
+
+/** What is at a warehouse path: nothing, a 0-byte file, a DuckDB database, or other bytes. */
+async function _fileState(path: string): Promise<"missing" | "empty" | "duckdb" | "other"> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "missing";
+    throw new Error(`Cannot open DuckDB warehouse "${path}": ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  try {
+    const info = await file.stat();
+    if (!info.isFile) {
+      throw new Error(`Cannot open DuckDB warehouse "${path}": it is not a file`);
+    }
+    if (info.size === 0) return "empty";
+    const header = new Uint8Array(12);
+    let filled = 0;
+    while (filled < header.length) {
+      const n = await file.read(header.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    const magic = new TextDecoder().decode(header.subarray(8, filled));
+    return filled === header.length && magic === _DUCKDB_MAGIC ? "duckdb" : "other";
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Create a warehouse file under a temporary name in the same directory, with the raw
+ * schema checkpointed into it, then hard-link it into place: the link fails rather than
+ * replace a file another process created meanwhile, and a crash at any point leaves either
+ * no file at `path` or a complete one. `replaceEmpty` removes a 0-byte leftover first.
+ */
+async function _createWarehouseFile(
+  path: string,
+  replaceEmpty: boolean,
+  config: Record<string, string>,
+): Promise<void> {
+  const dir = dirname(path);
+  await Deno.mkdir(dir, { recursive: true });
+  const temporary = join(dir, `.${basename(path)}.creating-${crypto.randomUUID()}`);
+  try {
+    const instance = await DuckDBInstance.create(temporary, config);
+    try {
+      const connection = await instance.connect();
+      try {
+        await connection.run(RAW_SCHEMA_SQL);
+        await connection.run("checkpoint");
+      } finally {
+        connection.closeSync();
+      }
+    } finally {
+      instance.closeSync();
+    }
+    if (replaceEmpty) {
+      // Only a file that is still empty is a leftover; anything else is someone's data.
+      const info = await Deno.stat(path).catch(() => undefined);
+      if (info?.size === 0) await Deno.remove(path).catch(() => {});
+      await Deno.remove(`${path}.wal`).catch(() => {});
+    }
+    try {
+      await Deno.link(temporary, path);
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) return; // another process won the race
+      // Filesystems without hard links: rename, which is atomic too.
+      await Deno.rename(temporary, path);
+    }
+  } catch (error) {
+    throw new Error(`Cannot create DuckDB warehouse "${path}": ${messageOf(error)}`, {
+      cause: error,
+    });
+  } finally {
+    await Deno.remove(temporary).catch(() => {});
+    await Deno.remove(`${temporary}.wal`).catch(() => {});
+  }
 }
 
 /** The embedded DuckDB implementation of {@linkcode Warehouse}. */
@@ -174,6 +304,14 @@ export class DuckDbWarehouse implements Warehouse {
          and table_name = ${this.literal(relation.name)}`,
     );
     return (rows[0]?.n ?? 0) > 0;
+  }
+
+  async listRelations(schema: string): Promise<string[]> {
+    const rows = await this.query<{ name: string }>(
+      `select table_name as name from information_schema.tables
+       where table_schema = ${this.literal(schema)} order by table_name`,
+    );
+    return rows.map((row) => row.name);
   }
 
   async describe(relation: Relation): Promise<ColumnInfo[]> {

@@ -10,13 +10,15 @@
  *   in the batch is replaced by the batch's rows for it. DuckDB: delete + insert by partition
  *   in one transaction; BigQuery: `MERGE … on false` deleting the batch's partitions.
  *
- * On BigQuery `partitionBy` names a DATE column (the table is partitioned by it), and with
- * `merge` a key's partition must never change (true of `event_date` for an event id).
+ * `partitionBy` is the table's partitioning (the model's `partition_by`, the same spec
+ * `materialize` partitions the BigQuery table by); a partition is the column's value
+ * truncated to the granularity. With `merge` a key's partition must never change (true of
+ * `event_at` for an event id).
  *
  * @module
  */
 import { quoteIdentifier } from "./dialect.ts";
-import type { Dialect, IncrementalStrategy, MergeOptions } from "./types.ts";
+import type { Dialect, IncrementalStrategy, MergeOptions, PartitionSpec } from "./types.ts";
 
 /** Incremental strategies, in a stable order. */
 export const INCREMENTAL_STRATEGIES: readonly IncrementalStrategy[] = ["merge", "insert_overwrite"];
@@ -105,6 +107,16 @@ export function incrementalScript(dialect: Dialect, spec: IncrementalSpec): stri
   return dialect === "duckdb" ? `begin transaction;\n\n${body}\n\ncommit;\n` : `${body}\n`;
 }
 
+/**
+ * The partition a row of `column` (already qualified and quoted) belongs to: the column for
+ * daily DATE partitions, else the column truncated to the granularity.
+ */
+function _partitionKey(spec: PartitionSpec, column: string, dialect: Dialect): string {
+  if (spec.dataType === "date" && spec.granularity === "day") return column;
+  if (dialect === "duckdb") return `date_trunc('${spec.granularity}', ${column})`;
+  return `${spec.dataType}_trunc(${column}, ${spec.granularity})`;
+}
+
 function _duckdb(spec: IncrementalSpec): string[] {
   const q = (name: string) => quoteIdentifier(name, "duckdb");
   const batch = quoteIdentifier(spec.batch, "duckdb", true);
@@ -113,8 +125,10 @@ function _duckdb(spec: IncrementalSpec): string[] {
     ? `delete from ${spec.target} as target\nusing ${batch} as batch\nwhere ${
       spec.uniqueKey!.map((k) => `target.${q(k)} = batch.${q(k)}`).join("\n    and ")
     }`
-    : `delete from ${spec.target}\nwhere ${q(spec.partitionBy!)} in (select distinct ${
-      q(spec.partitionBy!)
+    : `delete from ${spec.target}\nwhere ${
+      _partitionKey(spec.partitionBy!, q(spec.partitionBy!.field), "duckdb")
+    } in (select distinct ${
+      _partitionKey(spec.partitionBy!, q(spec.partitionBy!.field), "duckdb")
     } from ${batch})`;
   return [
     `create or replace temp table ${batch} as\n${spec.select.replace(/[\s;]+$/, "")}`,
@@ -127,9 +141,11 @@ function _duckdb(spec: IncrementalSpec): string[] {
 function _bigquery(spec: IncrementalSpec): string[] {
   const q = (name: string) => quoteIdentifier(name, "bigquery", true);
   const batch = q(spec.batch);
-  const partition = spec.partitionBy ? q(spec.partitionBy) : undefined;
+  const part = spec.partitionBy;
+  const key = (prefix: string) => _partitionKey(part!, `${prefix}${q(part!.field)}`, "bigquery");
+  const partition = part ? key("") : undefined;
   const statements: string[] = [];
-  if (partition) statements.push("declare incremental_partitions array<date>");
+  if (part) statements.push(`declare incremental_partitions array<${part.dataType}>`);
   statements.push(`create temp table ${batch} as\n${spec.select.replace(/[\s;]+$/, "")}`);
   if (partition) {
     statements.push(
@@ -141,7 +157,7 @@ function _bigquery(spec: IncrementalSpec): string[] {
   })`;
   if ((spec.strategy ?? "merge") === "merge") {
     const on = [
-      ...(partition ? [`target.${partition} in unnest(incremental_partitions)`] : []),
+      ...(partition ? [`${key("target.")} in unnest(incremental_partitions)`] : []),
       ...spec.uniqueKey!.map((k) => `target.${q(k)} = batch.${q(k)}`),
     ].join("\n    and ");
     const keys = new Set(spec.uniqueKey);
@@ -157,7 +173,7 @@ function _bigquery(spec: IncrementalSpec): string[] {
   } else {
     statements.push(
       `merge into ${spec.target} as target\nusing ${batch} as batch\non false\n` +
-        `when not matched by source and target.${partition} in unnest(incremental_partitions) ` +
+        `when not matched by source and ${key("target.")} in unnest(incremental_partitions) ` +
         `then delete\n${insert}`,
     );
   }

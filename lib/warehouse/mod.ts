@@ -21,9 +21,18 @@ export {
   openDuckDb,
   type OpenDuckDbOptions,
 } from "./duckdb.ts";
-export { BigQueryWarehouse, openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
 export {
+  BigQueryWarehouse,
+  CredentialsError,
   formatBytes,
+  openBigQuery,
+  type OpenBigQueryOptions,
+} from "./bigquery.ts";
+export { currentJobLabels, labelKey, labelValue, withJobLabels } from "./job_labels.ts";
+export { materializeOptionsOf } from "./materialize_options.ts";
+export {
+  formatMemorySize,
+  missingWarehouseProblem,
   openWarehouse,
   parseMemorySize,
   relationNamingOf,

@@ -60,6 +60,12 @@ export function rawRelations(tableName: string): { rows: Relation; rejected: Rel
   return { rows: { schema, name }, rejected: { schema, name: `${name}_rejected` } };
 }
 
+/**
+ * A file in a dataset directory that says the dataset is being replaced (generate writes
+ * it for the moment it moves new files in); the loader refuses a directory holding it.
+ */
+export const INCOMPLETE_DATASET_MARKER = ".terraloop-incomplete";
+
 /** Load metadata columns every raw table carries. */
 export const LOAD_METADATA_COLUMNS: readonly string[] = [
   "_raw_id",

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='event_id', partition_by='event_date') }}
+{{ config(materialized='incremental', unique_key='event_id') }}
 
 -- One row per clean event, joined to the user dimension on the standardised id.
 -- Orphan events (user id not in the registry) are kept and flagged, never dropped.

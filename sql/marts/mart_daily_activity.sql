@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='insert_overwrite',
-    partition_by='activity_date'
+    partition_by={'field': 'activity_date', 'data_type': 'date'}
 ) }}
 
 -- One row per day × region × tier with any activity (registry users only; orphan

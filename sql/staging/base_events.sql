@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='_raw_id', partition_by='delivered_date') }}
+{{ config(materialized='incremental', unique_key='_raw_id', partition_by={'field': 'delivered_date', 'data_type': 'date'}) }}
 
 -- One row per raw event line (every row of raw.events): fields extracted from the JSON
 -- payload, standardised, and classified. stg_events keeps the clean first deliveries;
@@ -57,17 +57,17 @@ events_extracted as (
 events_standardised as (
 
     select
-        trim(event_id_raw) as event_id,
+        {{ trim_ws('event_id_raw') }} as event_id,
         user_id_raw,
-        trim(upper(user_id_raw)) as user_id,
+        {{ trim_ws('upper(user_id_raw)') }} as user_id,
         event_name_raw,
-        replace(replace(lower(trim(event_name_raw)), ' ', '_'), '-', '_') as event_name,
+        replace(replace(lower({{ trim_ws('event_name_raw') }}), ' ', '_'), '-', '_') as event_name,
         ts_raw,
         {{ parse_timestamp_any('ts_raw', 'ts_kind') }} as event_at,
-        nullif(trim(session_id), '') as session_id,
-        lower(trim(platform)) as platform,
-        trim(upper(listing_id_raw)) as listing_id,
-        trim(category_raw) as category,
+        nullif({{ trim_ws('session_id') }}, '') as session_id,
+        lower({{ trim_ws('platform') }}) as platform,
+        {{ trim_ws('upper(listing_id_raw)') }} as listing_id,
+        {{ trim_ws('category_raw') }} as category,
         weight_kg_raw,
         {{ safe_cast('weight_kg_raw', 'double') }} as weight_kg,
         eco_score_raw,

@@ -12,13 +12,13 @@ with source_listings as (
 listings_standardised as (
 
     select
-        trim(upper(listing_id)) as listing_id,
-        trim(upper(user_id)) as user_id,
-        trim(title) as title,
-        trim(category) as category,
+        {{ trim_ws('upper(listing_id)') }} as listing_id,
+        {{ trim_ws('upper(user_id)') }} as user_id,
+        {{ trim_ws('title') }} as title,
+        {{ trim_ws('category') }} as category,
         {{ safe_cast('weight_kg', 'double') }} as weight_kg,
         {{ safe_cast('eco_score_kg_co2e', 'double') }} as eco_score_kg_co2e,
-        upper(trim(region)) as region,
+        upper({{ trim_ws('region') }}) as region,
         {{ parse_timestamp_any('created_at') }} as created_at,
         _source_file,
         _line,

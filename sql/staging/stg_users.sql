@@ -12,12 +12,12 @@ with source_users as (
 users_standardised as (
 
     select
-        trim(upper(user_id)) as user_id,
-        trim(full_name) as full_name,
-        lower(trim(email)) as email,
-        trim(company) as company,
-        trim(tier) as tier,
-        upper(trim(region)) as region,
+        {{ trim_ws('upper(user_id)') }} as user_id,
+        {{ trim_ws('full_name') }} as full_name,
+        lower({{ trim_ws('email') }}) as email,
+        {{ trim_ws('company') }} as company,
+        {{ trim_ws('tier') }} as tier,
+        upper({{ trim_ws('region') }}) as region,
         {{ parse_timestamp_any('signup_at') }} as signup_at,
         _source_file,
         _line,

@@ -10,7 +10,7 @@ import {
   type RetentionSqlOptions,
   rollingAverageSql,
   type RollingAverageSqlOptions,
-} from "../../lib/analytics/sql_reference.ts";
+} from "../../bench/sql_reference.ts";
 import { col, events, type Row, us } from "./_events.ts";
 
 function lcg(seed: number): () => number {

@@ -10,7 +10,7 @@ function affinityFrame(): pl.DataFrame {
     share: [0.2, 0.33, 0.4, 0.21],
     overall_share: [0.25, 0.3, 0.25, 0.3],
     n: [40, 66, 24, 13],
-    n_row: [200, 200, 60, 60],
+    group_total: [200, 200, 60, 60],
   });
 }
 

@@ -152,7 +152,7 @@ Deno.test("bad YAML and a missing models directory are errors naming the file", 
       () =>
         writeDocs({
           modelsDir: dir,
-          warehousePath: null,
+          warehouseConfig: null,
           runResultsPath: null,
           out: join(dir, "d.html"),
         }),
@@ -160,7 +160,11 @@ Deno.test("bad YAML and a missing models directory are errors naming the file", 
     );
     await assert.rejects(
       () =>
-        writeDocs({ modelsDir: join(dir, "nope"), warehousePath: null, out: join(dir, "d.html") }),
+        writeDocs({
+          modelsDir: join(dir, "nope"),
+          warehouseConfig: null,
+          out: join(dir, "d.html"),
+        }),
       /Cannot read models directory ".*nope": it does not exist/,
     );
     const typed = await writeDocsProject({
@@ -195,7 +199,7 @@ Deno.test("writeDocs() reads a DuckDB file read-only: the file is unchanged, two
     const write = (name: string) =>
       writeDocs({
         modelsDir: project,
-        warehousePath: path,
+        warehouseConfig: { kind: "duckdb", path },
         runResultsPath: join(dir, "target", "run_results.json"),
         out: join(dir, "out", name),
       });
@@ -211,7 +215,7 @@ Deno.test("writeDocs() reads a DuckDB file read-only: the file is unchanged, two
 
     const missing = await writeDocs({
       modelsDir: project,
-      warehousePath: join(dir, "absent.duckdb"),
+      warehouseConfig: { kind: "duckdb", path: join(dir, "absent.duckdb") },
       runResultsPath: join(dir, "absent.json"),
       out: join(dir, "out", "docs-3.html"),
     });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeDocsProject } from "./_project.ts";
+import { cliEnv } from "../_env.ts";
 
 const CLI = new URL("../../cli/docs.ts", import.meta.url).pathname;
 
@@ -9,7 +10,8 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
     args: ["run", "-A", CLI, ...args],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", TZ: "UTC" },
+    clearEnv: true,
+    env: cliEnv(),
   }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
@@ -30,9 +32,9 @@ Deno.test("deno task docs: help, a page without a warehouse, clear errors naming
       assert.match(stdout, /default reports\/docs\.html/);
     });
 
-    await t.step("an unknown flag exits 1 naming it", async () => {
+    await t.step("an unknown flag exits 2 (usage) naming it", async () => {
       const { code, stderr } = await cli("--bogus");
-      assert.equal(code, 1);
+      assert.equal(code, 2);
       assert.match(stderr, /bogus/);
     });
 
@@ -51,7 +53,10 @@ Deno.test("deno task docs: help, a page without a warehouse, clear errors naming
           out,
         );
         assert.equal(code, 0, stderr);
-        assert.match(stdout, /note: No warehouse read \(".*missing\.duckdb" does not exist/);
+        assert.match(
+          stdout,
+          /note: No warehouse read \(warehouse ".*missing\.duckdb" does not exist/,
+        );
         assert.match(
           stdout,
           /✔ docs\s+.*docs\.html, \d+ KiB, 2 models, 1 source table, 6 columns, no warehouse/,

@@ -39,7 +39,7 @@ browserTest(
       const out = join(scratch, "docs.html");
       const summary = await writeDocs({
         modelsDir,
-        warehousePath: built.path,
+        warehouseConfig: { kind: "duckdb", path: built.path },
         runResultsPath: built.runResultsPath,
         out,
       });

@@ -1,7 +1,7 @@
 // A small demo page (two charts and a table holding hostile strings), shared by the page tests.
 import pl from "nodejs-polars";
-import { figureToHtml, funnelChart, retentionHeatmap } from "../../lib/charts/mod.ts";
-import { html, page, tableHtml } from "../../lib/html/mod.ts";
+import { funnelChart, retentionHeatmap } from "../../lib/charts/mod.ts";
+import { figureToHtml, html, page, tableHtml } from "../../lib/html/mod.ts";
 
 export const XSS_SCRIPT = "<script>alert(1)</script>";
 export const XSS_IMG = "<img src=x onerror=alert(1)>";

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import { figureToHtml } from "../../lib/charts/mod.ts";
-import { CONTENT_SECURITY_POLICY, html, page, tableHtml } from "../../lib/html/mod.ts";
+import {
+  CONTENT_SECURITY_POLICY,
+  figureToHtml,
+  html,
+  page,
+  tableHtml,
+} from "../../lib/html/mod.ts";
 
 const fig = { data: [{ type: "bar", x: ["a"], y: [1] }], layout: {} };
 

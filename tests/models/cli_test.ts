@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openDuckDb } from "../../lib/warehouse/mod.ts";
 import { FIXTURE_DIR, seedRaw } from "./_fixture.ts";
+import { cliEnv } from "../_env.ts";
 
 const CLI = new URL("../../cli/models.ts", import.meta.url).pathname;
 
@@ -10,7 +11,8 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
     args: ["run", "-A", CLI, ...args],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", TZ: "UTC" },
+    clearEnv: true,
+    env: cliEnv(),
   }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
@@ -66,10 +68,10 @@ Deno.test("deno task models: run prints one line per model and exits 0; bigquery
         "--models-dir",
         FIXTURE_DIR,
       );
-      assert.equal(code, 1);
+      assert.equal(code, 2, "a configuration error is a usage error");
       assert.match(stderr, /TERRALOOP_BQ_PROJECT is required/);
     });
-    await t.step("an unknown selection exits 1 naming the model", async () => {
+    await t.step("an unknown selection exits 2 (usage) naming the model", async () => {
       const { code, stderr } = await cli(
         "list",
         "--select",
@@ -77,7 +79,7 @@ Deno.test("deno task models: run prints one line per model and exits 0; bigquery
         "--models-dir",
         FIXTURE_DIR,
       );
-      assert.equal(code, 1);
+      assert.equal(code, 2);
       assert.match(
         stderr,
         /unknown model "fct_event" in "fct_event\+" \(did you mean "fct_events"\?\)/,

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type CompileOptions, compileProject, type Project } from "../../lib/models/mod.ts";
 import { type Dialect, DIALECTS } from "../../lib/warehouse/mod.ts";
+import { isCi } from "../_env.ts";
 
 /** Options for {@linkcode assertGoldenCompiled}. */
 export interface GoldenOptions extends Omit<CompileOptions, "dialect"> {
@@ -17,9 +18,25 @@ export interface GoldenOptions extends Omit<CompileOptions, "dialect"> {
   dialects?: readonly Dialect[];
   /**
    * Rewrite the golden files instead of comparing.
-   * @default {Deno.env.get("UPDATE_GOLDEN") === "1"}
+   * @default {goldenUpdateRequested()}
    */
   update?: boolean;
+}
+
+/**
+ * Whether the golden files are to be rewritten: `UPDATE_GOLDEN=1`. Under CI (any truthy
+ * `CI`) that is refused, so a CI run can never bless its own output.
+ */
+export function goldenUpdateRequested(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): boolean {
+  if (env.UPDATE_GOLDEN !== "1") return false;
+  if (isCi(env)) {
+    throw new Error(
+      "UPDATE_GOLDEN=1 is refused under CI: rewrite golden files locally and review the diff",
+    );
+  }
+  return true;
 }
 
 /** Compiled files of a project for one dialect: relative path → SQL. */
@@ -65,7 +82,7 @@ export async function assertGoldenCompiled(
   goldenDir: string,
   options: GoldenOptions = {},
 ): Promise<void> {
-  const update = options.update ?? Deno.env.get("UPDATE_GOLDEN") === "1";
+  const update = options.update ?? goldenUpdateRequested();
   for (const dialect of options.dialects ?? DIALECTS) {
     const actual = await compiledFiles(project, { ...options, dialect });
     const dir = join(goldenDir, dialect);

@@ -15,24 +15,46 @@ const bq = dialectMacros("bigquery");
 // [macro, args, DuckDB SQL, BigQuery SQL]
 const CASES: Array<[string, string[], string, string]> = [
   ["sql_type", ["double"], "DOUBLE", "FLOAT64"],
-  ["safe_cast", ["x", "double"], "try_cast(x as DOUBLE)", "safe_cast(x as FLOAT64)"],
-  ["safe_cast", ["x", "bigint"], "try_cast(x as BIGINT)", "safe_cast(x as INT64)"],
+  [
+    "safe_cast",
+    ["x", "double"],
+    "case when regexp_full_match(cast(x as VARCHAR), ' *[+-]?(([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:inf|infinity|nan)) *') then try_cast(x as DOUBLE) end",
+    "case when regexp_contains(cast(x as STRING), r'^(?: *[+-]?(([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:inf|infinity|nan)) *)$') then safe_cast(x as FLOAT64) end",
+  ],
+  [
+    "safe_cast",
+    ["x", "bigint"],
+    "case when regexp_full_match(cast(x as VARCHAR), ' *[+-]?[0-9]+ *') then try_cast(x as BIGINT) end",
+    "case when regexp_contains(cast(x as STRING), r'^(?: *[+-]?[0-9]+ *)$') then safe_cast(x as INT64) end",
+  ],
   ["safe_cast", ["x", "varchar"], "try_cast(x as VARCHAR)", "safe_cast(x as STRING)"],
   ["safe_cast", ["x", "timestamp"], "try_cast(x as TIMESTAMPTZ)", "safe_cast(x as TIMESTAMP)"],
-  ["safe_cast", ["x", "date"], "try_cast(x as DATE)", "safe_cast(x as DATE)"],
-  ["safe_cast", ["x", "boolean"], "try_cast(x as BOOLEAN)", "safe_cast(x as BOOL)"],
+  [
+    "safe_cast",
+    ["x", "date"],
+    "case when regexp_full_match(cast(x as VARCHAR), '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}') then try_cast(x as DATE) end",
+    "case when regexp_contains(cast(x as STRING), r'^(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})$') then safe_cast(x as DATE) end",
+  ],
+  [
+    "safe_cast",
+    ["x", "boolean"],
+    "case when regexp_full_match(cast(x as VARCHAR), '(?i:true|false)') then try_cast(x as BOOLEAN) end",
+    "case when regexp_contains(cast(x as STRING), r'^(?:(?i:true|false))$') then safe_cast(x as BOOL) end",
+  ],
   ["safe_cast", ["x", "string"], "try_cast(x as VARCHAR)", "safe_cast(x as STRING)"],
   ["cast_to", ["x", "bigint"], "cast(x as BIGINT)", "cast(x as INT64)"],
   [
     "json_str",
     ["payload", "properties.weight_kg"],
-    "json_extract_string(payload, '$.properties.weight_kg')",
+    "case when json_type(payload, '$.properties.weight_kg') in ('OBJECT', 'ARRAY') then null " +
+    "else json_extract_string(payload, '$.properties.weight_kg') end",
     "json_value(payload, '$.properties.weight_kg')",
   ],
   [
     "json_str",
     ["payload", "$.a[0]"],
-    "json_extract_string(payload, '$.a[0]')",
+    "case when json_type(payload, '$.a[0]') in ('OBJECT', 'ARRAY') then null " +
+    "else json_extract_string(payload, '$.a[0]') end",
     "json_value(payload, '$.a[0]')",
   ],
   [
@@ -89,7 +111,7 @@ const CASES: Array<[string, string[], string, string]> = [
   [
     "datediff",
     ["week", "a", "b"],
-    "date_diff('week', a, b)",
+    "date_diff('week', date_trunc('week', a), date_trunc('week', b))",
     "datetime_diff(cast(b as DATETIME), cast(a as DATETIME), isoweek)",
   ],
   ["count_if", ["x > 1"], "count(case when x > 1 then 1 end)", "countif(x > 1)"],
@@ -120,10 +142,20 @@ const CASES: Array<[string, string[], string, string]> = [
   [
     "json_str_list",
     ["payload", "$.a", "b.c"],
-    "json_extract_string(payload, ['$.a', '$.b.c'])",
+    "case when contains(array_to_string(json_extract_string(payload, ['$.a', '$.b.c']), ''), '{') " +
+    "or contains(array_to_string(json_extract_string(payload, ['$.a', '$.b.c']), ''), '[') " +
+    "then list_transform(list_zip(json_extract_string(payload, ['$.a', '$.b.c']), " +
+    "json_type(payload, ['$.a', '$.b.c'])), f -> case when f[2] in ('OBJECT', 'ARRAY') then null " +
+    "else f[1] end) else json_extract_string(payload, ['$.a', '$.b.c']) end",
     "[json_value(payload, '$.a'), json_value(payload, '$.b.c')]",
   ],
   ["list_item", ["fields", "2"], "fields[2]", "fields[safe_ordinal(2)]"],
+  [
+    "trim_ws",
+    ["upper(x)"],
+    "regexp_replace(upper(x), '^[\\s\\x0b\\x85\\p{Z}]+|[\\s\\x0b\\x85\\p{Z}]+$', '', 'g')",
+    "trim(upper(x))",
+  ],
 ];
 
 Deno.test("dialectMacros() renders every macro for DuckDB and BigQuery", async (t) => {
@@ -185,6 +217,7 @@ Deno.test("relations, identifiers and literals follow the dialect", async (t) =>
   await t.step("literals escape per dialect", () => {
     assert.equal(sqlLiteral("a\\b", "duckdb"), "'a\\b'");
     assert.equal(sqlLiteral("a\\b", "bigquery"), "'a\\\\b'");
+    assert.equal(sqlLiteral("a\r\nb", "bigquery"), "'a\\r\\nb'");
     assert.equal(sqlLiteral(null, "bigquery"), "null");
     assert.equal(sqlLiteral(12.5, "duckdb"), "12.5");
   });
@@ -319,6 +352,25 @@ Deno.test("the other DuckDB macros compute what their names say", async (t) => {
         1,
       );
     });
+    await t.step("datediff counts ISO week boundaries (Sunday to Monday is one week)", async () => {
+      const weeks = (a: string, b: string) =>
+        one(duck.datediff!("week", `timestamptz '${a}+00'`, `timestamptz '${b}+00'`));
+      assert.equal(await weeks("2026-01-04 23:00:00", "2026-01-05 01:00:00"), 1);
+      assert.equal(await weeks("2026-01-05 00:00:00", "2026-01-11 23:59:59"), 0);
+      assert.equal(await weeks("2026-01-11 12:00:00", "2026-01-04 12:00:00"), -1);
+    });
+    await t.step(
+      "trim_ws removes Unicode White_Space (tab, CR, LF, NEL, no-break space …)",
+      async () => {
+        const text = "chr(9) || chr(160) || ' x y ' || chr(13) || chr(10) || chr(133) || chr(8232)";
+        assert.equal(await one(duck.trim_ws!(text)), "x y");
+        assert.equal(
+          await one(duck.trim_ws!("chr(8203) || 'x'")),
+          "\u200bx",
+          "zero-width space stays",
+        );
+      },
+    );
     await t.step("count_if is a BIGINT count", async () => {
       const rows = await warehouse.query(
         `select ${duck.count_if!("x > 1")} as n, typeof(${
@@ -333,6 +385,20 @@ Deno.test("the other DuckDB macros compute what their names say", async (t) => {
       assert.equal(await one(duck.list_item!(`(${list})`, "1")), "1");
       assert.equal(await one(duck.list_item!(`(${list})`, "3")), null);
     });
+    await t.step(
+      "json_str and json_str_list give NULL for an object or an array, as BigQuery does",
+      async () => {
+        const doc = `'{"a": {"x": 1}, "b": [1], "c": "{not json}", "d": "[x]", "e": null}'::json`;
+        const list = duck.json_str_list!(doc, "$.a", "$.b", "$.c", "$.d", "$.e");
+        const values = [];
+        for (const n of ["1", "2", "3", "4", "5"]) {
+          values.push(await one(duck.list_item!(`(${list})`, n)));
+        }
+        assert.deepEqual(values, [null, null, "{not json}", "[x]", null]);
+        assert.equal(await one(duck.json_str!(doc, "$.a")), null);
+        assert.equal(await one(duck.json_str!(doc, "$.c")), "{not json}");
+      },
+    );
     await t.step("hash_md5, regexp_replace_all, regexp_matches, safe_divide, to_date", async () => {
       assert.equal(await one(duck.hash_md5!("'a'")), "0cc175b9c0f1b6a831c399e269772661");
       assert.equal(

@@ -10,7 +10,7 @@ import {
   showFigure,
   showFrame,
 } from "../../lib/notebook/mod.ts";
-import { PLOTLY_MIME } from "../../lib/charts/mod.ts";
+import { PLOTLY_MIME } from "../../lib/html/mod.ts";
 
 const FIGURE = {
   data: [{ type: "bar", x: ["NA", "</script><b>x</b>"], y: [3, 4] }],

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { browserTest, waitForExpression } from "../_browser.ts";
-import { ensureJupyterEnv, PROJECT_ROOT } from "../../lib/notebook/mod.ts";
+import { ensureJupyterEnv, PROJECT_ROOT } from "../../lib/jupyter/mod.ts";
 
 const KERNEL_IDLE = `(() => {
   const app = window.jupyterapp;

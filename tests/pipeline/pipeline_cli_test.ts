@@ -1,13 +1,22 @@
 // `deno task pipeline` as a user runs it: every stage, then a failing data test stops it.
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import {
+  DEFAULT_DAYS,
+  DEFAULT_SEED,
+  DEFAULT_START,
+  DEFAULT_USERS,
+} from "../../lib/generate/mod.ts";
+import { PIPELINE_DEFAULTS } from "../../lib/pipeline/mod.ts";
+import { cliEnv } from "../_env.ts";
 
 async function pipeline(cwd: string, ...args: string[]) {
   const script = new URL("../../cli/pipeline.ts", import.meta.url).pathname;
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", script, ...args],
     cwd,
-    env: { NO_COLOR: "1", TZ: "UTC" },
+    clearEnv: true,
+    env: cliEnv(),
   }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
@@ -68,6 +77,99 @@ Deno.test("deno task pipeline runs generate, load, models and report, then stops
         assert.match(stdout, /✘ pipeline/);
       },
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Runs a task entry point from the project root, without the caller's TERRALOOP_* settings. */
+async function task(file: string, args: string[], env: Record<string, string> = {}) {
+  const root = new URL("../../", import.meta.url).pathname;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(root, "cli", file), ...args],
+    cwd: root,
+    clearEnv: true,
+    env: cliEnv(env),
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("deno task pipeline --help takes every default from the constants the code uses", async () => {
+  const { code, stdout } = await task("pipeline.ts", ["--help"]);
+  assert.equal(code, 0);
+  const D = PIPELINE_DEFAULTS;
+  assert.equal(D.users, DEFAULT_USERS);
+  for (
+    const [flag, value] of [
+      ["--users N", DEFAULT_USERS],
+      ["--days D", DEFAULT_DAYS],
+      ["--start DATE", DEFAULT_START],
+      ["--seed S", DEFAULT_SEED],
+      ["--out DIR", D.rawDir],
+      ["--warehouse FILE", D.warehousePath],
+      ["--target-dir DIR", D.targetDir],
+      ["--report FILE", D.reportPath],
+    ] as const
+  ) {
+    const line = stdout.split("\n").find((l) => l.trimStart().startsWith(flag));
+    assert.ok(line, `no help line for ${flag}`);
+    assert.ok(line.includes(`(default ${value}`), `${flag}: ${line}`);
+  }
+});
+
+Deno.test("every task exits 2 on a wrong flag or setting and 1 when the run fails", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "tl-exit-codes-" });
+  try {
+    const usage: [string, string[], RegExp][] = [
+      ["pipeline.ts", ["--nope"], /Unknown flag "--nope"/],
+      ["pipeline.ts", ["--users", "many"], /--users must be a positive integer, got "many"/],
+      ["generate.ts", ["--days", "0"], /--days/],
+      ["load.ts", ["a", "b"], /Unexpected argument "b"/],
+      ["models.ts", ["frobnicate"], /unknown command "frobnicate"/],
+      ["models.ts", ["--target", "oracle"], /--target must be duckdb or bigquery/],
+      ["report.ts", ["--bogus"], /Unknown flag "--bogus"/],
+      ["notebooks.ts", ["--timeout", "0"], /Invalid --timeout "0"/],
+      ["lab.ts", ["--port", "70000"], /Invalid --port "70000"/],
+      ["check_notebooks.ts", ["--bogus"], /Unknown flag "--bogus"/],
+      ["docs.ts", ["--out"], /--out/],
+    ];
+    for (const [file, args, message] of usage) {
+      await t.step(`${file} ${args.join(" ")}: exit 2`, async () => {
+        const { code, stderr } = await task(file, args);
+        assert.equal(code, 2, stderr);
+        assert.match(stderr, message);
+        assert.match(stderr, /Run with --help for usage/);
+      });
+    }
+
+    await t.step("a bad warehouse setting stops the pipeline with 2 before any work", async () => {
+      const out = join(dir, "raw");
+      const { code, stderr } = await task("pipeline.ts", ["--out", out], {
+        TERRALOOP_WAREHOUSE: "oracle",
+      });
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, /TERRALOOP_WAREHOUSE must be "duckdb" or "bigquery", got "oracle"/);
+      await assert.rejects(() => Deno.stat(out), Deno.errors.NotFound);
+    });
+
+    await t.step("a missing dataset is a runtime failure: exit 1", async () => {
+      const missing = join(dir, "missing");
+      const warehouse = join(dir, "wh.duckdb");
+      const pipeline = await task("pipeline.ts", [
+        "--skip-generate",
+        "--out",
+        missing,
+        "--warehouse",
+        warehouse,
+      ]);
+      assert.equal(pipeline.code, 1, pipeline.stderr);
+      assert.match(pipeline.stderr, /Cannot load dataset ".*missing": directory not found/);
+      assert.match(pipeline.stdout, /✘ pipeline {2}failed/);
+      const load = await task("load.ts", [missing, "--warehouse", warehouse]);
+      assert.equal(load.code, 1, load.stderr);
+      assert.match(load.stderr, /^error: Cannot load dataset/m);
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

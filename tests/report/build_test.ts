@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { plotlyScriptTag, plotlySource } from "../../lib/charts/mod.ts";
+import { plotlyScriptTag, plotlySource } from "../../lib/html/mod.ts";
 import { buildReport, REPORT_CHART_IDS, type ReportData } from "../../lib/report/mod.ts";
 import { fixtureReport, XSS_IMG, XSS_SCRIPT } from "./_fixture.ts";
 

@@ -2,18 +2,26 @@
 // effects planted by the generator, and the numbers match truth.json's realised values.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runReportStage } from "../../cli/report.ts";
+import { runReportStage } from "../../lib/pipeline/mod.ts";
 import {
-  activationInsight,
-  affinityInsight,
+  CATEGORY_AFFINITY_COLUMNS,
+  ECO_IMPACT_COLUMNS,
+  FUNNEL_COLUMNS,
+  REGIONAL_DENSITY_COLUMNS,
+  RETENTION_COLUMNS,
+} from "../../lib/analytics/mod.ts";
+import {
   buildReport,
   collectReportData,
+  DEFAULT_FUNNEL_STEPS,
   MissingMartsError,
-  regionalInsight,
+  readFunnelEvents,
   type ReportData,
+  reportHeadlines,
 } from "../../lib/report/mod.ts";
-import { openDuckDb } from "../../lib/warehouse/mod.ts";
+import { openDuckDb, type Relation, type Warehouse } from "../../lib/warehouse/mod.ts";
 import { type SmallWarehouse, smallWarehouse } from "./_warehouse.ts";
+import { cliEnv } from "../_env.ts";
 
 Deno.test({
   name: "collectReportData() on generated data recovers the planted effects",
@@ -38,7 +46,7 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
   const realised = small.truth.effects.realised;
 
   await t.step("activation: Basic is the lowest tier and matches truth within its CI", () => {
-    const insight = activationInsight(data.activation);
+    const insight = reportHeadlines(data).activation;
     assert.equal(insight.lowest, "Basic");
     assert.ok(insight.separated, insight.sentence);
     assert.ok(insight.sentence.startsWith("Basic users start a listing after a session"));
@@ -56,12 +64,13 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
   });
 
   await t.step("regions: EMEA has the top density, NA the top eco impact", () => {
-    const insight = regionalInsight(data.regions);
+    const insight = reportHeadlines(data).regional;
     assert.equal(insight.topDensity, "EMEA");
     assert.equal(insight.topEco, "NA");
     assert.ok(insight.sentence.startsWith("EMEA has the highest listing density"));
     assert.ok(insight.sentence.includes("But NA listings avoid the most CO₂e each"));
-    for (const row of data.regions) {
+    assert.equal(data.regions.density.length, 4);
+    for (const row of data.regions.density) {
       const d = realised.published_listings_per_active_user_by_region[
         row.region as keyof typeof realised.published_listings_per_active_user_by_region
       ];
@@ -71,7 +80,7 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
   });
 
   await t.step("affinity: Pro over-indexes on Industrial and Electronics", () => {
-    const insight = affinityInsight(data.affinity, "Pro");
+    const insight = reportHeadlines(data, { focusTier: "Pro" }).affinity;
     assert.deepEqual([...insight.overIndexed].sort(), ["Electronics", "Industrial"]);
     assert.ok(insight.sentence.startsWith("Pro users over-index on"));
     const lift = realised.listing_category_mix_by_tier.lift.Pro.Industrial;
@@ -82,9 +91,10 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
   await t.step("retention: cohorts hold every active user; no week after the data", () => {
     const sizes = data.retention.rows.filter((r) => r.period === 0)
       .reduce((s, r) => s + r.cohort_size, 0);
-    const active = data.regions.reduce((s, r) => s + r.n_active_users, 0);
+    const active = data.regions.density.reduce((s, r) => s + r.n_active_users, 0);
     assert.equal(sizes, active);
     const end = Date.parse(`${small.truth.parameters.end}T00:00:00Z`);
+    assert.ok(data.retention.rows.length > 0, "retention has rows");
     for (const r of data.retention.rows) {
       assert.ok(r.cohort.getTime() + r.period * 7 * 86_400_000 < end, "week after the data");
     }
@@ -110,6 +120,47 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
     assert.equal(data.parameters.dataset?.users, 1500);
     assert.equal(data.timing.models.length, small.results.models.length);
     assert.ok(data.timing.parts.length >= 7);
+  });
+
+  await t.step("the report keeps analytics rows unchanged, under analytics' names", () => {
+    const keys = (rows: readonly object[]) => Object.keys(rows[0] ?? {});
+    assert.deepEqual(keys(data.activation.funnel), ["tier", ...FUNNEL_COLUMNS]);
+    assert.deepEqual(keys(data.regions.density), ["region", ...REGIONAL_DENSITY_COLUMNS]);
+    assert.deepEqual(keys(data.regions.ecoImpact), ["region", ...ECO_IMPACT_COLUMNS]);
+    assert.deepEqual(keys(data.affinity), ["tier", "category", ...CATEGORY_AFFINITY_COLUMNS]);
+    assert.deepEqual(keys(data.retention.rows), [...RETENTION_COLUMNS]);
+    assert.deepEqual(keys(data.rolling), ["date", "region", "value", "rolling_mean"]);
+  });
+
+  await t.step("the readers ask the warehouse for relation names", async () => {
+    // A warehouse that names marts.fct_events as a view holding Pro users' events only.
+    await small.wh.execute(
+      `create schema marts_pro;
+       create view marts_pro.fct_events as select * from marts.fct_events where tier = 'Pro'`,
+    );
+    const proOnly = new Proxy(small.wh, {
+      get(target, prop) {
+        if (prop === "relation") {
+          return (r: Relation) =>
+            r.schema === "marts" && r.name === "fct_events"
+              ? "marts_pro.fct_events"
+              : target.relation(r);
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    }) as Warehouse;
+    try {
+      const events = await readFunnelEvents(proOnly, DEFAULT_FUNNEL_STEPS);
+      assert.deepEqual([...new Set(events.getColumn("tier").toArray())], ["Pro"]);
+      const other = await collectReportData(proOnly, {
+        truthPath: small.truthPath,
+        runResultsPath: small.runResultsPath,
+      });
+      assert.deepEqual([...new Set(other.activation.funnel.map((r) => r.tier))], ["Pro"]);
+    } finally {
+      await small.wh.execute("drop schema marts_pro cascade");
+    }
   });
 
   await t.step("without run_results.json the audit table's latest run is used", async () => {
@@ -163,6 +214,8 @@ Deno.test("deno task report: clear errors for a missing warehouse or missing mar
   const run = async (...args: string[]) => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "cli/report.ts", ...args],
+      clearEnv: true,
+      env: cliEnv(),
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  formatBytes,
+  formatMemorySize,
   openWarehouse,
   parseMemorySize,
   relationNamingOf,
@@ -154,8 +154,8 @@ Deno.test("parseMemorySize() reads decimal and binary units and percentages", as
       });
     });
   }
-  assert.equal(formatBytes(3 * GIB), "3.0 GiB");
-  assert.equal(formatBytes(512 * 2 ** 20), "512 MiB");
+  assert.equal(formatMemorySize(3 * GIB), "3.0 GiB");
+  assert.equal(formatMemorySize(512 * 2 ** 20), "512 MiB");
 });
 
 Deno.test("warehouseConfigFromEnv() names the setting or flag that is wrong", async (t) => {
@@ -176,8 +176,69 @@ Deno.test("warehouseConfigFromEnv() names the setting or flag that is wrong", as
       "missing project",
       { TERRALOOP_WAREHOUSE: "bigquery" },
       {},
-      'TERRALOOP_BQ_PROJECT is required when TERRALOOP_WAREHOUSE is "bigquery": set it to ' +
-      "the Google Cloud project id that holds the datasets",
+      'TERRALOOP_BQ_PROJECT is required when TERRALOOP_WAREHOUSE is "bigquery": set it (or ' +
+      "GOOGLE_CLOUD_PROJECT, or --bigquery-project) to the Google Cloud project id that holds " +
+      "the datasets",
+    ],
+    [
+      "bad GOOGLE_CLOUD_PROJECT",
+      { TERRALOOP_WAREHOUSE: "bigquery", GOOGLE_CLOUD_PROJECT: "Bad Project" },
+      {},
+      "GOOGLE_CLOUD_PROJECT must be a Google Cloud project id (6-30 lower-case letters, " +
+      'digits or hyphens, starting with a letter), got "Bad Project"',
+    ],
+    [
+      "bad bytes billed",
+      {
+        TERRALOOP_WAREHOUSE: "bigquery",
+        TERRALOOP_BQ_PROJECT: "acme-analytics",
+        TERRALOOP_BQ_MAXIMUM_BYTES_BILLED: "10GB",
+      },
+      {},
+      "TERRALOOP_BQ_MAXIMUM_BYTES_BILLED must be a whole number of bytes greater than 0 " +
+      '(e.g. 10000000000 for 10 GB), got "10GB"',
+    ],
+    [
+      "bad bytes billed flag",
+      { TERRALOOP_WAREHOUSE: "bigquery", TERRALOOP_BQ_PROJECT: "acme-analytics" },
+      { maximumBytesBilled: "0" },
+      "--maximum-bytes-billed must be a whole number of bytes greater than 0 " +
+      '(e.g. 10000000000 for 10 GB), got "0"',
+    ],
+    [
+      "an endpoint with a password: refused, and the password not shown",
+      {
+        TERRALOOP_WAREHOUSE: "bigquery",
+        TERRALOOP_BQ_PROJECT: "acme-analytics",
+        TERRALOOP_BQ_API_ENDPOINT: "https://admin:s3cr3t-pw@bq.example.com",
+      },
+      {},
+      "TERRALOOP_BQ_API_ENDPOINT must not contain a user name or password (BigQuery " +
+      "credentials come from Application Default Credentials), got " +
+      '"https://[redacted]@bq.example.com"',
+    ],
+    [
+      "an invalid URL with a password: the password not shown",
+      {
+        TERRALOOP_WAREHOUSE: "bigquery",
+        TERRALOOP_BQ_PROJECT: "acme-analytics",
+        TERRALOOP_BQ_API_ENDPOINT: "http://admin:s3cr3t pw@[bad host",
+      },
+      {},
+      'TERRALOOP_BQ_API_ENDPOINT must be an http(s) URL such as "http://127.0.0.1:9050", ' +
+      'got "http://[redacted]@[bad host"',
+    ],
+    [
+      "a Cloud Storage endpoint with a password",
+      {
+        TERRALOOP_WAREHOUSE: "bigquery",
+        TERRALOOP_BQ_PROJECT: "acme-analytics",
+        TERRALOOP_GCS_API_ENDPOINT: "http://u:s3cr3t-pw@127.0.0.1:1",
+      },
+      {},
+      "TERRALOOP_GCS_API_ENDPOINT must not contain a user name or password (BigQuery " +
+      "credentials come from Application Default Credentials), got " +
+      '"http://[redacted]@127.0.0.1:1"',
     ],
     [
       "bad project",
@@ -229,6 +290,7 @@ Deno.test("warehouseConfigFromEnv() names the setting or flag that is wrong", as
   for (const [name, env, flags, message] of cases) {
     await t.step(name, () => {
       assert.throws(() => warehouseConfigFromEnv(env, flags), { name: "TypeError", message });
+      assert.doesNotMatch(message, /s3cr3t/);
     });
   }
 });
@@ -281,6 +343,72 @@ Deno.test("openWarehouse() gives DuckDB the configured memory limit and spill di
     await wh.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a read-only openWarehouse() keeps the memory limit but spills to its own scratch directory", async () => {
+  const dir = await Deno.makeTempDir();
+  const config = warehouseConfigFromEnv({
+    TERRALOOP_DUCKDB_PATH: `${dir}/w.duckdb`,
+    TERRALOOP_MEMORY_LIMIT: "300MiB",
+  });
+  await (await openWarehouse(config)).close();
+  const wh = await openWarehouse(config, { readOnly: true });
+  try {
+    assert.ok(wh instanceof DuckDbWarehouse);
+    const [row] = await wh.query<{ memory: string; temp: string }>(
+      "select current_setting('memory_limit') as memory, current_setting('temp_directory') as temp",
+    );
+    assert.equal(row?.memory, "300.0 MiB");
+    assert.notEqual(row?.temp, `${dir}/w.duckdb.tmp`, "nothing is written beside the file");
+    assert.equal(row?.temp, wh.limits.tempDirectory);
+    assert.ok(!wh.limits.tempDirectory.startsWith(dir), wh.limits.tempDirectory);
+  } finally {
+    await wh.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("warehouseConfigFromEnv() takes GOOGLE_CLOUD_PROJECT when TERRALOOP_BQ_PROJECT is unset", () => {
+  const env = { TERRALOOP_WAREHOUSE: "bigquery", GOOGLE_CLOUD_PROJECT: "gcloud-project" };
+  assert.equal(
+    (warehouseConfigFromEnv(env) as { projectId: string }).projectId,
+    "gcloud-project",
+  );
+  assert.equal(
+    (warehouseConfigFromEnv({ ...env, TERRALOOP_BQ_PROJECT: "terraloop-project" }) as {
+      projectId: string;
+    }).projectId,
+    "terraloop-project",
+    "TERRALOOP_BQ_PROJECT wins",
+  );
+  assert.equal(
+    (warehouseConfigFromEnv(env, { bigqueryProject: "flag-project" }) as { projectId: string })
+      .projectId,
+    "flag-project",
+    "the flag wins",
+  );
+});
+
+Deno.test("warehouseConfigFromEnv() reads the bytes-billed limit and the Cloud Storage endpoint", () => {
+  const env = {
+    TERRALOOP_WAREHOUSE: "bigquery",
+    TERRALOOP_BQ_PROJECT: "acme-analytics",
+    TERRALOOP_BQ_MAXIMUM_BYTES_BILLED: "10_000_000_000",
+    TERRALOOP_GCS_API_ENDPOINT: "http://127.0.0.1:4443",
+  };
+  assert.deepEqual(warehouseConfigFromEnv(env), {
+    kind: "bigquery",
+    projectId: "acme-analytics",
+    datasetPrefix: "terraloop",
+    location: "US",
+    storageEndpoint: "http://127.0.0.1:4443",
+    maximumBytesBilled: 10_000_000_000,
+  });
+  assert.equal(
+    (warehouseConfigFromEnv(env, { maximumBytesBilled: "5000" }) as { maximumBytesBilled: number })
+      .maximumBytesBilled,
+    5000,
+  );
 });
 
 Deno.test("relationNamingOf() gives the compiler the project and prefix for BigQuery only", () => {
@@ -344,6 +472,7 @@ Deno.test("openWarehouse() opens the adapter the config names", async () => {
           ["terraloop_staging", "EU"],
         ],
       );
+      assert.ok(fake.requests.length > 0);
       assert.ok(fake.requests.every((r) => r.path.includes("/projects/acme-analytics/")));
     } finally {
       await wh.close();

@@ -1,4 +1,4 @@
-declare incremental_partitions array<date>;
+declare incremental_partitions array<timestamp>;
 
 create temp table `fct_events__incremental` as
 -- One row per clean event, joined to the user dimension on the standardised id.
@@ -75,12 +75,12 @@ final as (
 select * from final;
 
 set incremental_partitions = (
-    select array_agg(distinct `event_date` ignore nulls) from `fct_events__incremental`
+    select array_agg(distinct timestamp_trunc(`event_at`, day) ignore nulls) from `fct_events__incremental`
 );
 
 merge into `terraloop_marts.fct_events` as target
 using `fct_events__incremental` as batch
-on target.`event_date` in unnest(incremental_partitions)
+on timestamp_trunc(target.`event_at`, day) in unnest(incremental_partitions)
     and target.`event_id` = batch.`event_id`
 when matched then update set
     `user_id` = batch.`user_id`,

@@ -27,7 +27,7 @@ events_parsed as (
     -- one parse of each payload for every field (see the json_str_list macro)
     select
         *,
-        json_extract_string(payload, ['$.event_id', '$.user_id', '$.event', '$.ts', '$.session_id', '$.platform', '$.properties.listing_id', '$.properties.category', '$.properties.weight_kg', '$.properties.eco_score_kg_co2e', '$.properties.query']) as payload_fields,
+        case when contains(array_to_string(json_extract_string(payload, ['$.event_id', '$.user_id', '$.event', '$.ts', '$.session_id', '$.platform', '$.properties.listing_id', '$.properties.category', '$.properties.weight_kg', '$.properties.eco_score_kg_co2e', '$.properties.query']), ''), '{') or contains(array_to_string(json_extract_string(payload, ['$.event_id', '$.user_id', '$.event', '$.ts', '$.session_id', '$.platform', '$.properties.listing_id', '$.properties.category', '$.properties.weight_kg', '$.properties.eco_score_kg_co2e', '$.properties.query']), ''), '[') then list_transform(list_zip(json_extract_string(payload, ['$.event_id', '$.user_id', '$.event', '$.ts', '$.session_id', '$.platform', '$.properties.listing_id', '$.properties.category', '$.properties.weight_kg', '$.properties.eco_score_kg_co2e', '$.properties.query']), json_type(payload, ['$.event_id', '$.user_id', '$.event', '$.ts', '$.session_id', '$.platform', '$.properties.listing_id', '$.properties.category', '$.properties.weight_kg', '$.properties.eco_score_kg_co2e', '$.properties.query'])), f -> case when f[2] in ('OBJECT', 'ARRAY') then null else f[1] end) else json_extract_string(payload, ['$.event_id', '$.user_id', '$.event', '$.ts', '$.session_id', '$.platform', '$.properties.listing_id', '$.properties.category', '$.properties.weight_kg', '$.properties.eco_score_kg_co2e', '$.properties.query']) end as payload_fields,
         case json_type(payload, '$.ts') when 'VARCHAR' then 'string' when 'BIGINT' then 'number' when 'UBIGINT' then 'number' when 'DOUBLE' then 'number' when 'HUGEINT' then 'number' else lower(json_type(payload, '$.ts')) end as ts_kind,
     from source_events
 
@@ -59,23 +59,23 @@ events_extracted as (
 events_standardised as (
 
     select
-        trim(event_id_raw) as event_id,
+        regexp_replace(event_id_raw, '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g') as event_id,
         user_id_raw,
-        trim(upper(user_id_raw)) as user_id,
+        regexp_replace(upper(user_id_raw), '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g') as user_id,
         event_name_raw,
-        replace(replace(lower(trim(event_name_raw)), ' ', '_'), '-', '_') as event_name,
+        replace(replace(lower(regexp_replace(event_name_raw, '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g')), ' ', '_'), '-', '_') as event_name,
         ts_raw,
         case when regexp_full_match(ts_raw, '[0-9]{1,13}') and (ts_kind = 'number' or length(ts_raw) >= 11) then timezone('UTC', epoch_ms(try_cast(ts_raw as BIGINT))) else coalesce(timezone('UTC', try_strptime(ts_raw, ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M:%S.%f'])), try_strptime(ts_raw, ['%Y-%m-%dT%H:%M:%S.%f%z', '%Y-%m-%dT%H:%M:%S%z'])) end as event_at,
-        nullif(trim(session_id), '') as session_id,
-        lower(trim(platform)) as platform,
-        trim(upper(listing_id_raw)) as listing_id,
-        trim(category_raw) as category,
+        nullif(regexp_replace(session_id, '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g'), '') as session_id,
+        lower(regexp_replace(platform, '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g')) as platform,
+        regexp_replace(upper(listing_id_raw), '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g') as listing_id,
+        regexp_replace(category_raw, '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g') as category,
         weight_kg_raw,
-        try_cast(weight_kg_raw as DOUBLE) as weight_kg,
+        case when regexp_full_match(cast(weight_kg_raw as VARCHAR), ' *[+-]?(([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:inf|infinity|nan)) *') then try_cast(weight_kg_raw as DOUBLE) end as weight_kg,
         eco_score_raw,
-        try_cast(eco_score_raw as DOUBLE) as eco_score_kg_co2e,
+        case when regexp_full_match(cast(eco_score_raw as VARCHAR), ' *[+-]?(([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:inf|infinity|nan)) *') then try_cast(eco_score_raw as DOUBLE) end as eco_score_kg_co2e,
         search_query,
-        try_cast(substr(_source_file, 8, 10) as DATE) as delivered_date,
+        case when regexp_full_match(cast(substr(_source_file, 8, 10) as VARCHAR), '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}') then try_cast(substr(_source_file, 8, 10) as DATE) end as delivered_date,
         _raw_id,
         _source_file,
         _line,

@@ -10,12 +10,12 @@ with source_users as (
 users_standardised as (
 
     select
-        trim(upper(user_id)) as user_id,
-        trim(full_name) as full_name,
-        lower(trim(email)) as email,
-        trim(company) as company,
-        trim(tier) as tier,
-        upper(trim(region)) as region,
+        regexp_replace(upper(user_id), '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g') as user_id,
+        regexp_replace(full_name, '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g') as full_name,
+        lower(regexp_replace(email, '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g')) as email,
+        regexp_replace(company, '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g') as company,
+        regexp_replace(tier, '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g') as tier,
+        upper(regexp_replace(region, '^[\s\x0b\x85\p{Z}]+|[\s\x0b\x85\p{Z}]+$', '', 'g')) as region,
         case when regexp_full_match(signup_at, '[0-9]{1,13}') and length(signup_at) >= 11 then timezone('UTC', epoch_ms(try_cast(signup_at as BIGINT))) else coalesce(timezone('UTC', try_strptime(signup_at, ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M:%S.%f'])), try_strptime(signup_at, ['%Y-%m-%dT%H:%M:%S.%f%z', '%Y-%m-%dT%H:%M:%S%z'])) end as signup_at,
         _source_file,
         _line,

@@ -1,0 +1,473 @@
+/**
+ * Notebook workspaces: the analyst notebooks keep their own dataset and DuckDB file under
+ * `data/notebooks/<key>/` (the key names scale, period and seed), so they never clobber the
+ * pipeline's `data/raw` and `data/warehouse.duckdb`. The `ensure*` steps run an earlier
+ * stage only when its output is missing or stale, so any notebook runs by itself on a fresh
+ * checkout and re-running one repeats no work.
+ *
+ * ```ts ignore
+ * // In a notebook: the default scale, kept in data/notebooks/u35000-d90-s42-2026-01-01/.
+ * const ws = notebookWorkspace({ users: 35_000, days: 90, seed: 42, start: "2026-01-01" });
+ * const wh = await openDuckDb(ws.duckdbPath);
+ * (await ensureModels(ws, wh)).message; // "Reused 12 models built … " or "Built 12 models …"
+ * ```
+ *
+ * @module
+ */
+
+import { join, resolve } from "node:path";
+import {
+  type GenerateProgress,
+  MESS_KINDS,
+  resolveOptions,
+  type TruthFile,
+} from "../generate/mod.ts";
+import { loadProject, type RunEvent, type RunResults } from "../models/mod.ts";
+import { LOAD_MANIFEST_RELATION, type Warehouse } from "../warehouse/mod.ts";
+import { PROJECT_ROOT } from "./defaults.ts";
+import { type GenerateStageSummary, runGenerateStage } from "./generate.ts";
+import { type LoadStageSummary, runLoadStage } from "./load.ts";
+import { runModelsStage } from "./models.ts";
+
+/** The generator parameters a workspace is keyed by; unset ones take the generator's defaults. */
+export interface WorkspaceParams {
+  /**
+   * Registry users.
+   * @default {35000}
+   */
+  users?: number;
+  /**
+   * Days in the period.
+   * @default {90}
+   */
+  days?: number;
+  /**
+   * Seed of every random draw.
+   * @default {42}
+   */
+  seed?: number;
+  /**
+   * First day of the period, `YYYY-MM-DD` (UTC).
+   * @default {"2026-01-01"}
+   */
+  start?: string;
+}
+
+/** Options for {@linkcode notebookWorkspace}. */
+export interface NotebookWorkspaceOptions {
+  /**
+   * Folder holding one sub-folder per workspace; relative paths resolve against the
+   * working directory (a kernel's is the notebook's folder).
+   * @default {"<project root>/data/notebooks"}
+   */
+  baseDir?: string;
+  /**
+   * The SQL models directory.
+   * @default {"<project root>/sql"}
+   */
+  modelsDir?: string;
+}
+
+/** Where one workspace keeps its files, and the parameters it stands for (all resolved). */
+export interface NotebookWorkspace {
+  /** Folder name: `u<users>-d<days>-s<seed>-<start>`, e.g. `u35000-d90-s42-2026-01-01`. */
+  key: string;
+  /** `<baseDir>/<key>` (absolute). */
+  dir: string;
+  /** The generated dataset directory, `<dir>/raw`. */
+  datasetDir: string;
+  /** `<datasetDir>/truth.json`. */
+  truthPath: string;
+  /** The workspace's DuckDB file, `<dir>/warehouse.duckdb`. */
+  duckdbPath: string;
+  /** Where `run_results.json` and compiled SQL go, `<dir>/target`. */
+  targetDir: string;
+  /** The SQL models directory (absolute). */
+  modelsDir: string;
+  /** Registry users. */
+  users: number;
+  /** Days in the period. */
+  days: number;
+  /** Seed. */
+  seed: number;
+  /** First day, `YYYY-MM-DD`. */
+  start: string;
+  /** 00:00 UTC of the first day. */
+  periodStart: Date;
+  /** 00:00 UTC of the day after the last day (exclusive end). */
+  periodEnd: Date;
+}
+
+/** Options for {@linkcode ensureDataset}. */
+export interface EnsureDatasetOptions {
+  /**
+   * Generate even when a matching dataset exists.
+   * @default {false}
+   */
+  force?: boolean;
+  /**
+   * Generator progress, when it runs.
+   * @default {undefined}
+   */
+  onProgress?: (progress: GenerateProgress) => void;
+}
+
+/** What {@linkcode ensureDataset} did. */
+export interface EnsureDatasetResult {
+  /** `generated`, or `reused` when truth.json and every file matched the parameters. */
+  action: "generated" | "reused";
+  /** The dataset's truth.json. */
+  truth: TruthFile;
+  /** The generator's summary; null when reused. */
+  summary: GenerateStageSummary | null;
+  /** One sentence saying what happened, for a notebook cell. */
+  message: string;
+}
+
+/** Options for {@linkcode ensureLoaded}. */
+export interface EnsureLoadedOptions {
+  /**
+   * Passed to {@linkcode ensureDataset}.
+   * @default {{}}
+   */
+  dataset?: EnsureDatasetOptions;
+}
+
+/** What {@linkcode ensureLoaded} did. */
+export interface EnsureLoadedResult {
+  /** `loaded` when rows were added or removed, `unchanged` when every file was loaded before. */
+  action: "loaded" | "unchanged";
+  /** What happened to the dataset first. */
+  dataset: EnsureDatasetResult;
+  /** The loader's summary (files skipped as unchanged count in `unchanged`). */
+  load: LoadStageSummary;
+  /** One sentence saying what happened. */
+  message: string;
+}
+
+/** Options for {@linkcode ensureModels}. */
+export interface EnsureModelsOptions {
+  /**
+   * Build even when the previous build is current.
+   * @default {false}
+   */
+  force?: boolean;
+  /**
+   * Progress of the models run, when it runs.
+   * @default {undefined}
+   */
+  onEvent?: (event: RunEvent) => void;
+}
+
+/** What {@linkcode ensureModels} did. */
+export interface EnsureModelsResult {
+  /** `built`, or `reused` when the last successful build is newer than the data and the SQL. */
+  action: "built" | "reused";
+  /** Why the models were (re)built; null when reused. */
+  reason: string | null;
+  /** What happened to the raw tables first. */
+  loaded: EnsureLoadedResult;
+  /** The build's results (read from `run_results.json` when reused). */
+  results: RunResults;
+  /** One sentence saying what happened. */
+  message: string;
+}
+
+/**
+ * Paths and resolved parameters of the workspace for these generator parameters. Pure
+ * (nothing is created); parameters are validated as the generator does.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const ws = notebookWorkspace({ users: 1500, days: 28 }, { baseDir: "/tmp/nb" });
+ * assert.equal(ws.key, "u1500-d28-s42-2026-01-01");
+ * assert.equal(ws.duckdbPath, "/tmp/nb/u1500-d28-s42-2026-01-01/warehouse.duckdb");
+ * ```
+ */
+export function notebookWorkspace(
+  params: WorkspaceParams = {},
+  options: NotebookWorkspaceOptions = {},
+): NotebookWorkspace {
+  const resolved = resolveOptions(_generateOptions(params));
+  const key = `u${resolved.users}-d${resolved.days}-s${resolved.seed}-${resolved.start}`;
+  const dir = resolve(options.baseDir ?? join(PROJECT_ROOT, "data", "notebooks"), key);
+  const datasetDir = join(dir, "raw");
+  return {
+    key,
+    dir,
+    datasetDir,
+    truthPath: join(datasetDir, "truth.json"),
+    duckdbPath: join(dir, "warehouse.duckdb"),
+    targetDir: join(dir, "target"),
+    modelsDir: resolve(options.modelsDir ?? join(PROJECT_ROOT, "sql")),
+    users: resolved.users,
+    days: resolved.days,
+    seed: resolved.seed,
+    start: resolved.start,
+    periodStart: new Date(resolved.startMs),
+    periodEnd: new Date(resolved.startMs + resolved.days * 86_400_000),
+  };
+}
+
+/**
+ * Generates the workspace's dataset unless one with the same parameters is already there:
+ * reused when `truth.json` names the same users, days, start, seed, planted effects and mess
+ * rates (the generator's defaults) and every file it lists exists with its recorded size.
+ * The same parameters give byte-identical files, so reuse is exact.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const baseDir = await Deno.makeTempDir();
+ * const ws = notebookWorkspace({ users: 60, days: 3 }, { baseDir });
+ * assert.equal((await ensureDataset(ws)).action, "generated");
+ * const again = await ensureDataset(ws);
+ * assert.equal(again.action, "reused");
+ * assert.ok(again.truth.counts.events > 0);
+ * await Deno.remove(baseDir, { recursive: true });
+ * ```
+ */
+export async function ensureDataset(
+  ws: NotebookWorkspace,
+  options: EnsureDatasetOptions = {},
+): Promise<EnsureDatasetResult> {
+  const existing = options.force ? null : await _matchingTruth(ws);
+  const where = `"${ws.datasetDir}"`;
+  if (existing) {
+    return {
+      action: "reused",
+      truth: existing,
+      summary: null,
+      message: `Reused the dataset in ${where}: ${_int(existing.counts.events)} events of ` +
+        `${_int(existing.counts.users)} users in ${_int(existing.counts.lines)} lines ` +
+        `(truth.json matches ${_paramText(ws)}).`,
+    };
+  }
+  const summary = await runGenerateStage({
+    ..._generateOptions(ws),
+    out: ws.datasetDir,
+    onProgress: options.onProgress,
+  });
+  const truth = JSON.parse(await Deno.readTextFile(ws.truthPath)) as TruthFile;
+  return {
+    action: "generated",
+    truth,
+    summary,
+    message: `Generated ${_int(summary.counts.events)} events of ${_int(summary.counts.users)} ` +
+      `users in ${_int(summary.counts.lines)} lines into ${where} (${_paramText(ws)}) in ` +
+      `${summary.seconds.toFixed(1)} s.`,
+  };
+}
+
+/**
+ * Makes sure the workspace's dataset exists ({@linkcode ensureDataset}) and is loaded into
+ * `warehouse`'s raw tables. The loader skips files whose bytes it loaded before, so a second
+ * call adds nothing; rows of files no longer in the dataset are pruned.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ * const baseDir = await Deno.makeTempDir();
+ * const ws = notebookWorkspace({ users: 60, days: 3 }, { baseDir });
+ * const wh = await openDuckDb(ws.duckdbPath);
+ * assert.equal((await ensureLoaded(ws, wh)).action, "loaded");
+ * assert.equal((await ensureLoaded(ws, wh)).action, "unchanged");
+ * await wh.close();
+ * await Deno.remove(baseDir, { recursive: true });
+ * ```
+ */
+export async function ensureLoaded(
+  ws: NotebookWorkspace,
+  warehouse: Warehouse,
+  options: EnsureLoadedOptions = {},
+): Promise<EnsureLoadedResult> {
+  const dataset = await ensureDataset(ws, options.dataset);
+  const load = await runLoadStage(warehouse, { dir: ws.datasetDir, prune: true });
+  const changed = load.files.some((f) => f.status !== "unchanged") || load.pruned.length > 0;
+  const message = changed
+    ? `Loaded ${_int(load.files.length - load.unchanged)} of ${_int(load.files.length)} files ` +
+      `into ${warehouse.description}: ${_int(load.rows)} rows, ${_int(load.rejected)} ` +
+      `rejected${load.pruned.length ? `, ${load.pruned.length} stale files pruned` : ""} ` +
+      `(${load.seconds.toFixed(1)} s).`
+    : `All ${_int(load.files.length)} files were already loaded into ` +
+      `${warehouse.description}; nothing added.`;
+  return { action: changed ? "loaded" : "unchanged", dataset, load, message };
+}
+
+/**
+ * Makes sure the raw tables are loaded ({@linkcode ensureLoaded}) and the models are built
+ * from them. The previous build (`<targetDir>/run_results.json`) is reused when it succeeded,
+ * built every model of the project in this warehouse, started after the last file was loaded
+ * and after the last change to the SQL files, and every model relation still exists;
+ * otherwise every model is built and tested with {@linkcode runModelsStage}. Throws when the
+ * build fails.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ * const baseDir = await Deno.makeTempDir();
+ * const ws = notebookWorkspace({ users: 60, days: 3 }, { baseDir });
+ * const wh = await openDuckDb(ws.duckdbPath);
+ * const models = await ensureModels(ws, wh); // generates, loads, then builds
+ * assert.equal(models.action, "built");
+ * assert.equal((await ensureModels(ws, wh)).action, "reused");
+ * await wh.close();
+ * await Deno.remove(baseDir, { recursive: true });
+ * ```
+ */
+export async function ensureModels(
+  ws: NotebookWorkspace,
+  warehouse: Warehouse,
+  options: EnsureModelsOptions = {},
+): Promise<EnsureModelsResult> {
+  const loaded = await ensureLoaded(ws, warehouse);
+  const project = await loadProject(ws.modelsDir);
+  const previous = await _readRunResults(join(ws.targetDir, "run_results.json"));
+  const reason = options.force
+    ? "a build was forced"
+    : !previous
+    ? "no previous build was found"
+    : loaded.action === "loaded"
+    ? "new raw data was loaded"
+    : await _staleReason(previous, project.order, ws.modelsDir, warehouse);
+  if (reason === null && previous) {
+    return {
+      action: "reused",
+      reason: null,
+      loaded,
+      results: previous,
+      message: `Reused the ${previous.models.length} models built at ${previous.generatedAt} ` +
+        `in ${warehouse.description} (${_testCounts(previous)}).`,
+    };
+  }
+  const { results } = await runModelsStage(warehouse, {
+    project,
+    targetDir: ws.targetDir,
+    onProgress: options.onEvent,
+  });
+  if (!results.success) {
+    throw new Error(
+      `Cannot build the notebook models in ${warehouse.description}: ${results.errors.join("; ")}`,
+    );
+  }
+  return {
+    action: "built",
+    reason,
+    loaded,
+    results,
+    message: `Built ${results.models.length} models in ${warehouse.description} because ` +
+      `${reason} (${_testCounts(results)}; ${results.elapsedSeconds.toFixed(1)} s).`,
+  };
+}
+
+function _generateOptions(params: WorkspaceParams) {
+  return { users: params.users, days: params.days, seed: params.seed, start: params.start };
+}
+
+function _paramText(ws: NotebookWorkspace): string {
+  return `users=${ws.users}, days=${ws.days}, start=${ws.start}, seed=${ws.seed}`;
+}
+
+async function _matchingTruth(ws: NotebookWorkspace): Promise<TruthFile | null> {
+  let truth: TruthFile;
+  try {
+    truth = JSON.parse(await Deno.readTextFile(ws.truthPath));
+  } catch {
+    return null;
+  }
+  const expected = resolveOptions(_generateOptions(ws));
+  const p = truth?.parameters;
+  if (
+    !p || p.users !== expected.users || p.days !== expected.days || p.seed !== expected.seed ||
+    p.start !== expected.start || p.gzip !== false
+  ) return null;
+  if (JSON.stringify(truth.effects?.planted) !== JSON.stringify(expected.effects)) return null;
+  if (!MESS_KINDS.every((kind) => truth.mess?.[kind]?.rate === expected.mess[kind])) return null;
+  if (!Array.isArray(truth.files) || truth.files.length === 0) return null;
+  for (const file of truth.files) {
+    const info = await Deno.stat(join(ws.datasetDir, file.name)).catch(() => null);
+    if (!info?.isFile || info.size !== file.bytes) return null;
+  }
+  return truth;
+}
+
+async function _readRunResults(path: string): Promise<RunResults | null> {
+  try {
+    const results = JSON.parse(await Deno.readTextFile(path)) as RunResults;
+    return Array.isArray(results?.models) && Array.isArray(results?.tests) ? results : null;
+  } catch {
+    return null;
+  }
+}
+
+async function _staleReason(
+  previous: RunResults,
+  models: string[],
+  modelsDir: string,
+  warehouse: Warehouse,
+): Promise<string | null> {
+  if (!previous.success) return "the previous build failed";
+  if (previous.mode !== "build" || previous.select !== null) {
+    return "the previous run did not build every model";
+  }
+  if (!_sameWarehouse(previous.warehouse, warehouse.description)) {
+    return `the previous build was for ${previous.warehouse}`;
+  }
+  const built = new Set(previous.selected);
+  const missing = models.filter((name) => !built.has(name));
+  if (missing.length) return `model(s) ${missing.join(", ")} were not in the previous build`;
+  const builtAt = Date.parse(previous.generatedAt);
+  const manifest = warehouse.relation(LOAD_MANIFEST_RELATION);
+  const [loaded] = await warehouse.query<{ last_loaded_at: unknown }>(
+    `select max(loaded_at) as last_loaded_at from ${manifest}`,
+  );
+  const lastLoad = _timeMs(loaded?.last_loaded_at);
+  if (!Number.isFinite(builtAt) || lastLoad > builtAt) {
+    return "raw data was loaded after the previous build";
+  }
+  if ((await _latestChangeMs(modelsDir)) > builtAt) {
+    return "model SQL changed after the previous build";
+  }
+  for (const model of previous.models) {
+    const [schema, name] = [model.schema, model.name];
+    if (!(await warehouse.exists({ schema, name }))) return `${schema}.${name} is missing`;
+  }
+  return null;
+}
+
+function _sameWarehouse(a: string, b: string): boolean {
+  const norm = (s: string) => {
+    const m = /^duckdb:(.*)$/.exec(s);
+    return m && m[1] !== ":memory:" ? `duckdb:${resolve(m[1]!)}` : s;
+  };
+  return norm(a) === norm(b);
+}
+
+function _timeMs(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === "string" || typeof value === "number") return new Date(value).getTime();
+  return -Infinity;
+}
+
+async function _latestChangeMs(dir: string): Promise<number> {
+  let latest = -Infinity;
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) latest = Math.max(latest, await _latestChangeMs(path));
+    else if (entry.isFile) latest = Math.max(latest, (await Deno.stat(path)).mtime?.getTime() ?? 0);
+  }
+  return latest;
+}
+
+function _testCounts(results: RunResults): string {
+  const s = results.summary.tests;
+  return `${results.tests.length} data tests: ${s.pass} passed, ${s.warn} warned, ` +
+    `${s.fail + s.error} failed`;
+}
+
+function _int(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}

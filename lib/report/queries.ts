@@ -1,0 +1,386 @@
+/**
+ * Readers of the marts: the SQL the report runs, as functions notebooks call too. Each asks
+ * the warehouse for its relation names (`warehouse.relation({ schema: "marts", name })`) and
+ * literals (`warehouse.literal`), so the same function reads DuckDB or BigQuery. Heavy
+ * aggregation (distinct users over every event) happens here, in SQL; metrics over the
+ * results come from `lib/analytics`.
+ *
+ * ```ts
+ * import { readActiveDays, readFunnelEvents } from "../report/mod.ts";
+ *
+ * const events = await readFunnelEvents(wh, ["session_start", "start_listing"]);
+ * const weekly = retention(await readActiveDays(wh), { period: "week" });
+ * ```
+ *
+ * @module
+ */
+import type pl from "nodejs-polars";
+import type { IdSyncRow, OutcomeRow } from "../insights/mod.ts";
+import type { Warehouse } from "../warehouse/types.ts";
+
+/** A published listing shown by name (titles come from users: always escaped). */
+export type ListingRow = {
+  /** Listing id. */
+  listing_id: string;
+  /** Title as the seller typed it. */
+  title: string;
+  /** Category. */
+  category: string;
+  /** Seller's region. */
+  region: string;
+  /** Seller's tier. */
+  tier: string;
+  /** Weight in kg. */
+  weight_kg: number | null;
+  /** Eco-score, kg CO2e avoided. */
+  eco_score_kg_co2e: number | null;
+};
+
+/** Registry users of one region. */
+export type RegionUsersRow = {
+  /** Region name. */
+  region: string;
+  /** Users in the registry (`dim_users`) from the region. */
+  n_users: number;
+};
+
+/** Row count of one warehouse table. */
+export type TableCountRow = {
+  /** `raw`, `staging` or `marts`. */
+  layer: string;
+  /** Table name. */
+  table: string;
+  /** Rows. */
+  rows: number;
+};
+
+/** One data test outcome from the audit table. */
+export type AuditTestRow = {
+  /** Run id. */
+  run_id: string;
+  /** When the run started (ISO-8601 UTC), or null. */
+  run_at: string | null;
+  /** Test name. */
+  name: string;
+  /** Model it is attached to, if any. */
+  model: string | null;
+  /** `error` or `warn`. */
+  severity: string;
+  /** `pass`, `warn`, `fail`, `error` or `skipped`. */
+  status: string;
+  /** Failing rows (null when the test did not run). */
+  failures: number | null;
+};
+
+/** The first and last clean event of registry users (ISO-8601 UTC), null without events. */
+export interface EventRange {
+  /** First clean event time. */
+  first: string | null;
+  /** Last clean event time. */
+  last: string | null;
+}
+
+function _marts(warehouse: Warehouse, name: string): string {
+  return warehouse.relation({ schema: "marts", name });
+}
+
+/**
+ * Funnel events of registry users (orphans left out) as an event frame for `funnel()`:
+ * `user_id`, `event`, `ts` and `tier`, only the events named in `steps`.
+ *
+ * @example
+ * ```ts
+ * const events = await readFunnelEvents(wh, ["session_start", "view_listing", "start_listing"]);
+ * funnel(events, { steps: ["session_start", "view_listing", "start_listing"], breakdown: "tier" });
+ * ```
+ */
+export function readFunnelEvents(
+  warehouse: Warehouse,
+  steps: readonly string[],
+): Promise<pl.DataFrame> {
+  if (steps.length === 0) {
+    throw new RangeError("Cannot read funnel events: no steps given");
+  }
+  const names = steps.map((s) => warehouse.literal(s)).join(", ");
+  return warehouse.queryFrame(
+    `select user_id, event_name as event, event_at as ts, tier
+     from ${_marts(warehouse, "fct_events")}
+     where not is_orphan and event_name in (${names})`,
+  );
+}
+
+/**
+ * One row per registry user and active day (`user_id`, `event` = `"active"`, `ts` = the
+ * day's first event): enough to place users in retention periods, with far fewer rows than
+ * events.
+ *
+ * @example
+ * ```ts
+ * const weekly = retention(await readActiveDays(wh), { period: "week", intervals: 8 });
+ * ```
+ */
+export function readActiveDays(warehouse: Warehouse): Promise<pl.DataFrame> {
+  return warehouse.queryFrame(
+    `select user_id, 'active' as event, min(event_at) as ts
+     from ${_marts(warehouse, "fct_events")} where not is_orphan
+     group by user_id, event_date`,
+  );
+}
+
+/**
+ * Daily active users per region (`activity_date`, `region`, `n_active_users`) from the daily
+ * activity mart, summed over its other breakdowns.
+ *
+ * @example
+ * ```ts
+ * rollingAverage(await readDailyActivity(wh), { value: "n_active_users", by: "region", ts: "activity_date" });
+ * ```
+ */
+export function readDailyActivity(warehouse: Warehouse): Promise<pl.DataFrame> {
+  return warehouse.queryFrame(
+    `select activity_date, region, sum(n_active_users) as n_active_users
+     from ${_marts(warehouse, "mart_daily_activity")}
+     group by activity_date, region`,
+  );
+}
+
+/**
+ * Every listing (`listing_id`, `region`, `tier`, `category`, `is_published`,
+ * `eco_score_kg_co2e`), published or not: the input of `regionalDensity()`,
+ * `ecoImpactByRegion()` and `categoryAffinity()`.
+ *
+ * @example
+ * ```ts
+ * const listings = await readListings(wh);
+ * categoryAffinity(listings, { by: "tier", category: "category" });
+ * ```
+ */
+export function readListings(warehouse: Warehouse): Promise<pl.DataFrame> {
+  return warehouse.queryFrame(
+    `select listing_id, region, tier, category, is_published, eco_score_kg_co2e
+     from ${_marts(warehouse, "dim_listings")}`,
+  );
+}
+
+/**
+ * Distinct registry users with at least one clean event, per region (`region`,
+ * `n_active_users`): the denominator of `regionalDensity()`. A distinct count over every
+ * event is SQL's job.
+ *
+ * @example
+ * ```ts
+ * regionalDensity(await readListings(wh), await readActiveUsersByRegion(wh));
+ * ```
+ */
+export function readActiveUsersByRegion(warehouse: Warehouse): Promise<pl.DataFrame> {
+  return warehouse.queryFrame(
+    `select region, count(distinct user_id) as n_active_users
+     from ${_marts(warehouse, "fct_events")} where not is_orphan group by region`,
+  );
+}
+
+/**
+ * Registry users per region.
+ *
+ * @example
+ * ```ts
+ * (await readRegistryUsersByRegion(wh)).find((r) => r.region === "EMEA")?.n_users;
+ * ```
+ */
+export async function readRegistryUsersByRegion(warehouse: Warehouse): Promise<RegionUsersRow[]> {
+  const rows = await warehouse.query<{ region: unknown; n_users: unknown }>(
+    `select region, count(*) as n_users from ${_marts(warehouse, "dim_users")}
+     group by region order by region`,
+  );
+  return rows.map((r) => ({ region: String(r.region), n_users: _num(r.n_users) }));
+}
+
+/**
+ * The first and last clean event of registry users.
+ *
+ * @example
+ * ```ts
+ * (await readEventRange(wh)).last; // "2026-03-31T23:58:12.000Z"
+ * ```
+ */
+export async function readEventRange(warehouse: Warehouse): Promise<EventRange> {
+  const [range] = await warehouse.query<{ first_at: unknown; last_at: unknown }>(
+    `select min(event_at) as first_at, max(event_at) as last_at
+     from ${_marts(warehouse, "fct_events")} where not is_orphan`,
+  );
+  return { first: _iso(range?.first_at), last: _iso(range?.last_at) };
+}
+
+/**
+ * The `limit` published listings with the largest eco-score (ties by listing id).
+ *
+ * @example
+ * ```ts
+ * (await readTopListings(wh, 10)).length; // 10
+ * ```
+ */
+export async function readTopListings(warehouse: Warehouse, limit: number): Promise<ListingRow[]> {
+  if (!Number.isInteger(limit) || limit < 0) {
+    throw new RangeError(`Cannot read top listings: limit ${limit} is not an integer ≥ 0`);
+  }
+  if (limit === 0) return [];
+  const rows = await warehouse.query(
+    `select listing_id, title, category, region, tier, weight_kg, eco_score_kg_co2e
+     from ${_marts(warehouse, "dim_listings")}
+     where is_published
+     order by eco_score_kg_co2e desc nulls last, listing_id
+     limit ${limit}`,
+  );
+  return rows.map((r) => ({
+    listing_id: String(r.listing_id),
+    title: String(r.title ?? ""),
+    category: String(r.category ?? ""),
+    region: String(r.region ?? ""),
+    tier: String(r.tier ?? ""),
+    weight_kg: _numOrNull(r.weight_kg),
+    eco_score_kg_co2e: _numOrNull(r.eco_score_kg_co2e),
+  }));
+}
+
+/**
+ * The rows of the pipeline-health mart (where every event line went), load first, then
+ * staging, then marts; empty when the mart is missing.
+ *
+ * @example
+ * ```ts
+ * flowSentence(await readPipelineOutcomes(wh));
+ * ```
+ */
+export async function readPipelineOutcomes(warehouse: Warehouse): Promise<OutcomeRow[]> {
+  const relation = { schema: "marts", name: "mart_pipeline_health" };
+  if (!(await warehouse.exists(relation))) return [];
+  const rows = await warehouse.query(
+    `select stage, outcome, reason, n_rows from ${warehouse.relation(relation)}
+     order by case stage when 'load' then 1 when 'staging' then 2 else 3 end, outcome, reason`,
+  );
+  return rows.map((r) => ({
+    stage: String(r.stage),
+    outcome: String(r.outcome),
+    reason: String(r.reason ?? ""),
+    n_rows: _num(r.n_rows),
+  }));
+}
+
+/**
+ * The id-sync mart's one row (user-id match before and after standardisation), or null when
+ * the mart is missing or empty.
+ *
+ * @example
+ * ```ts
+ * idSyncSentence(await readIdSync(wh));
+ * ```
+ */
+export async function readIdSync(warehouse: Warehouse): Promise<IdSyncRow | null> {
+  const relation = { schema: "marts", name: "mart_id_sync" };
+  if (!(await warehouse.exists(relation))) return null;
+  const [r] = await warehouse.query(
+    `select n_events, n_matched_before, n_matched_after, n_orphan_events,
+       match_before_pct, match_after_pct, match_after_non_orphan_pct
+     from ${warehouse.relation(relation)}`,
+  );
+  if (!r) return null;
+  return {
+    n_events: _num(r.n_events),
+    n_matched_before: _num(r.n_matched_before),
+    n_matched_after: _num(r.n_matched_after),
+    n_orphan_events: _num(r.n_orphan_events),
+    match_before_pct: _numOrNull(r.match_before_pct),
+    match_after_pct: _numOrNull(r.match_after_pct),
+    match_after_non_orphan_pct: _numOrNull(r.match_after_non_orphan_pct),
+  };
+}
+
+/**
+ * The data test outcomes of the latest run recorded in the audit table, by test name;
+ * empty when the table is missing or holds no run.
+ *
+ * @example
+ * ```ts
+ * (await readLatestDataTests(wh)).filter((t) => t.status === "fail");
+ * ```
+ */
+export async function readLatestDataTests(warehouse: Warehouse): Promise<AuditTestRow[]> {
+  const relation = { schema: "audit", name: "data_test_results" };
+  if (!(await warehouse.exists(relation))) return [];
+  const table = warehouse.relation(relation);
+  const rows = await warehouse.query(
+    `with latest as (
+       select run_id from ${table} order by run_at desc limit 1
+     )
+     select run_id, run_at, test, model, severity, status, failures
+     from ${table}
+     where run_id in (select run_id from latest)
+     order by test`,
+  );
+  return rows.map((r) => ({
+    run_id: String(r.run_id),
+    run_at: _iso(r.run_at),
+    name: String(r.test),
+    model: r.model === null || r.model === undefined ? null : String(r.model),
+    severity: String(r.severity),
+    status: String(r.status),
+    failures: _numOrNull(r.failures),
+  }));
+}
+
+/**
+ * Row counts of every table and view in the raw, staging and marts layers, in layer order.
+ * The names come from the warehouse's catalogue (`listRelations`: DuckDB's
+ * information_schema, BigQuery's tables.list).
+ *
+ * @example
+ * ```ts
+ * (await readTableCounts(wh)).find((t) => t.layer === "raw" && t.table === "events")?.rows;
+ * ```
+ */
+export async function readTableCounts(warehouse: Warehouse): Promise<TableCountRow[]> {
+  const names: { table_schema: string; table_name: string }[] = [];
+  for (const layer of ["raw", "staging", "marts"]) {
+    for (const name of await warehouse.listRelations(layer)) {
+      names.push({ table_schema: layer, table_name: name });
+    }
+  }
+  if (names.length === 0) return [];
+  const counts = await warehouse.query<{ layer: string; table_name: string; n: number }>(
+    names.map((t) =>
+      `select ${warehouse.literal(t.table_schema)} as layer, ` +
+      `${warehouse.literal(t.table_name)} as table_name, count(*) as n from ` +
+      warehouse.relation({ schema: t.table_schema, name: t.table_name })
+    ).join("\nunion all\n"),
+  );
+  const byKey = new Map(counts.map((c) => [`${c.layer}.${c.table_name}`, _num(c.n)]));
+  return names.map((t) => ({
+    layer: t.table_schema,
+    table: t.table_name,
+    rows: byKey.get(`${t.table_schema}.${t.table_name}`) ?? 0,
+  }));
+}
+
+function _num(value: unknown): number {
+  const n = _numOrNull(value);
+  return n === null ? 0 : n;
+}
+
+function _numOrNull(value: unknown): number | null {
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "string" && value.trim() !== "") {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
+}
+
+function _iso(value: unknown): string | null {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "string" && value !== "") {
+    const d = new Date(value);
+    return Number.isNaN(d.getTime()) ? value : d.toISOString();
+  }
+  return null;
+}

@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { join, resolve } from "node:path";
+import {
+  ensureDataset,
+  ensureLoaded,
+  ensureModels,
+  notebookWorkspace,
+  PROJECT_ROOT,
+} from "../../lib/pipeline/mod.ts";
+import { openDuckDb } from "../../lib/warehouse/mod.ts";
+
+// Small enough to generate, load and build in a few seconds.
+const SMALL = { users: 150, days: 6, seed: 7, start: "2026-02-02" };
+
+Deno.test("notebookWorkspace() keys its folder by users, days, seed and start", async (t) => {
+  await t.step("defaults are the pipeline's default scale, under data/notebooks", () => {
+    const ws = notebookWorkspace();
+    assert.equal(ws.key, "u35000-d90-s42-2026-01-01");
+    assert.equal(ws.dir, join(PROJECT_ROOT, "data", "notebooks", ws.key));
+    assert.equal(ws.datasetDir, join(ws.dir, "raw"));
+    assert.equal(ws.truthPath, join(ws.dir, "raw", "truth.json"));
+    assert.equal(ws.duckdbPath, join(ws.dir, "warehouse.duckdb"));
+    assert.equal(ws.targetDir, join(ws.dir, "target"));
+    assert.equal(ws.modelsDir, join(PROJECT_ROOT, "sql"));
+    // Never the pipeline's own dataset or warehouse.
+    assert.notEqual(ws.datasetDir, join(PROJECT_ROOT, "data", "raw"));
+    assert.notEqual(ws.duckdbPath, join(PROJECT_ROOT, "data", "warehouse.duckdb"));
+  });
+
+  await t.step("every parameter changes the folder; equal parameters give equal paths", () => {
+    const base = notebookWorkspace(SMALL, { baseDir: "/tmp/x" });
+    assert.equal(base.dir, "/tmp/x/u150-d6-s7-2026-02-02");
+    assert.deepEqual(notebookWorkspace({ ...SMALL }, { baseDir: "/tmp/x" }), base);
+    const variants = [
+      { ...SMALL, users: 151 },
+      { ...SMALL, days: 7 },
+      { ...SMALL, seed: 8 },
+      { ...SMALL, start: "2026-02-03" },
+    ].map((params) => notebookWorkspace(params, { baseDir: "/tmp/x" }).dir);
+    assert.equal(new Set([base.dir, ...variants]).size, 5);
+  });
+
+  await t.step("a relative base folder resolves against the working directory", () => {
+    const ws = notebookWorkspace(SMALL, { baseDir: "../data/notebooks" });
+    assert.equal(ws.dir, resolve("../data/notebooks", ws.key));
+  });
+
+  await t.step("the period runs from start to the day after the last day", () => {
+    const ws = notebookWorkspace(SMALL);
+    assert.equal(ws.periodStart.toISOString(), "2026-02-02T00:00:00.000Z");
+    assert.equal(ws.periodEnd.toISOString(), "2026-02-08T00:00:00.000Z");
+  });
+
+  await t.step("invalid parameters are refused, naming the parameter", () => {
+    assert.throws(() => notebookWorkspace({ users: 0 }), /users/);
+    assert.throws(() => notebookWorkspace({ start: "2026-13-01" }), /start/);
+  });
+});
+
+Deno.test({
+  name: "ensureDataset(), ensureLoaded() and ensureModels() do their stage once, then reuse it",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async (t) => {
+    const base = await Deno.makeTempDir({ prefix: "tl-nbws-" });
+    const ws = notebookWorkspace(SMALL, { baseDir: base });
+    const wh = await openDuckDb(ws.duckdbPath);
+    try {
+      await t.step("ensureDataset() generates the first time and reuses afterwards", async () => {
+        const first = await ensureDataset(ws);
+        assert.equal(first.action, "generated");
+        assert.ok(first.summary);
+        assert.equal(first.truth.parameters.users, SMALL.users);
+        const stamp = (await Deno.stat(ws.truthPath)).mtime?.getTime();
+        const second = await ensureDataset(ws);
+        assert.equal(second.action, "reused");
+        assert.equal(second.summary, null);
+        assert.deepEqual(second.truth, first.truth);
+        assert.match(second.message, /Reused the dataset/);
+        assert.equal((await Deno.stat(ws.truthPath)).mtime?.getTime(), stamp);
+      });
+
+      await t.step("a damaged or forced dataset is generated again, byte for byte", async () => {
+        const events = (await ensureDataset(ws)).truth.files.find((f) =>
+          f.name.startsWith("events-")
+        )!;
+        const path = join(ws.datasetDir, events.name);
+        const original = await Deno.readFile(path);
+        await Deno.writeFile(path, original.slice(0, 10));
+        const again = await ensureDataset(ws);
+        assert.equal(again.action, "generated");
+        assert.deepEqual(await Deno.readFile(path), original);
+        assert.equal((await ensureDataset(ws, { force: true })).action, "generated");
+      });
+
+      await t.step("ensureLoaded() loads every line once; a second call adds nothing", async () => {
+        const first = await ensureLoaded(ws, wh);
+        assert.equal(first.action, "loaded");
+        assert.equal(first.dataset.action, "reused");
+        const counts = first.dataset.truth.counts;
+        const [raw] = await wh.query<{ events: number; rejected: number }>(
+          `select (select count(*) from raw.events) as events,
+                  (select count(*) from raw.events_rejected) as rejected`,
+        );
+        assert.equal(raw!.events + raw!.rejected, counts.lines);
+        assert.equal(raw!.rejected, counts.malformed);
+        const second = await ensureLoaded(ws, wh);
+        assert.equal(second.action, "unchanged");
+        assert.equal(second.load.rows + second.load.rejected, 0);
+        assert.equal(second.load.unchanged, second.load.files.length);
+        assert.match(second.message, /already loaded/);
+      });
+
+      await t.step("ensureModels() builds once, then reuses the build", async () => {
+        const first = await ensureModels(ws, wh);
+        assert.equal(first.action, "built");
+        assert.equal(first.reason, "no previous build was found");
+        assert.ok(first.results.success);
+        assert.ok(await wh.exists({ schema: "marts", name: "fct_events" }));
+        const second = await ensureModels(ws, wh);
+        assert.equal(second.action, "reused");
+        assert.equal(second.results.runId, first.results.runId);
+        assert.equal(second.loaded.action, "unchanged");
+      });
+
+      await t.step("a missing model or force rebuilds", async () => {
+        await wh.execute("drop table marts.dim_users");
+        const rebuilt = await ensureModels(ws, wh);
+        assert.equal(rebuilt.action, "built");
+        assert.equal(rebuilt.reason, "marts.dim_users is missing");
+        assert.ok(await wh.exists({ schema: "marts", name: "dim_users" }));
+        const forced = await ensureModels(ws, wh, { force: true });
+        assert.equal(forced.action, "built");
+        assert.notEqual(forced.results.runId, rebuilt.results.runId);
+      });
+
+      await t.step("a build for another warehouse file is not reused", async () => {
+        const other = await openDuckDb(join(base, "other.duckdb"));
+        try {
+          assert.equal((await ensureLoaded(ws, other)).action, "loaded");
+          const result = await ensureModels(ws, other);
+          assert.equal(result.action, "built");
+          assert.match(result.reason ?? "", /previous build was for duckdb:/);
+        } finally {
+          await other.close();
+        }
+      });
+    } finally {
+      await wh.close();
+      await Deno.remove(base, { recursive: true });
+    }
+  },
+});
