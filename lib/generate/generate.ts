@@ -264,9 +264,6 @@ async function _generateInto(
       files.push(info);
       progress({ stage: "write", file: info.name, done: files.length, total: filesTotal });
     };
-    wrote(await _writeUsersCsv(outDir, world, fmt));
-    wrote(await _writeListingsCsv(outDir, world, fmt));
-
     const perDay = routeByDay(world, spillDir);
     // Volume anomalies change one day's events each: plant them before the mess planner is
     // sized, since extra event ids are numbered after the (planted) true events.
@@ -279,6 +276,8 @@ async function _generateInto(
       days,
     });
     progress({ stage: "mess", done: 1, total: 1 });
+    wrote(await _writeUsersCsv(outDir, world, fmt));
+    wrote(await _writeListingsCsv(outDir, world, fmt));
     const meter = new EffectsMeter(world.users);
     const buckets = new DeliveryBuckets(days);
     const malformedLines: MalformedLine[] = [];
