@@ -21,7 +21,7 @@ export interface ModelEstimate {
   name: string;
   /** The relation as the warehouse spells it. */
   relation: string;
-  /** `table` or `view`. */
+  /** `table`, `view` or `incremental` (estimated as the table a full build makes). */
   materialized: Materialization;
   /**
    * Bytes the model's `select` would process: what building a table costs, or what every
@@ -117,7 +117,8 @@ export async function dryRunModels(
         const { bytesProcessed } = estimated;
         const max = options.maximumBytesBilled ?? estimated.maximumBytesBilled;
         limit = max;
-        const overLimit = max !== null && model.materialized === "table" && bytesProcessed > max;
+        // An incremental model is a table; its full build is what is estimated here.
+        const overLimit = max !== null && model.materialized !== "view" && bytesProcessed > max;
         const message = overLimit
           ? `would process ${formatBytes(bytesProcessed)}, over the maximum bytes billed of ` +
             `${formatBytes(max)}`
@@ -132,7 +133,7 @@ export async function dryRunModels(
     }
   });
   const totalBytes = models
-    .filter((m) => m.materialized === "table")
+    .filter((m) => m.materialized !== "view")
     .reduce((sum, m) => sum + (m.bytesProcessed ?? 0), 0);
   return { models, totalBytes, limit, success: errors.length === 0, errors };
 }

@@ -47,10 +47,9 @@ export interface ConfiguredWarehouseOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.deepEqual(configuredWarehouse({ env: {}, duckdbPath: "ws/warehouse.duckdb" }), {
- *   kind: "duckdb",
- *   path: "ws/warehouse.duckdb",
- * });
+ * const config = configuredWarehouse({ env: {}, duckdbPath: "ws/warehouse.duckdb" });
+ * assert.equal(config.kind, "duckdb");
+ * assert.equal(config.kind === "duckdb" && config.path, "ws/warehouse.duckdb");
  * ```
  */
 export function configuredWarehouse(options: ConfiguredWarehouseOptions = {}): WarehouseConfig {

@@ -20,11 +20,14 @@ import type {
   LoadFileResult,
   Materialization,
   MaterializeOptions,
+  MergeOptions,
+  MergeResult,
   QueryEstimate,
   RawFile,
   Relation,
   Warehouse,
 } from "./types.ts";
+import { FullRefreshNeeded, incrementalSql } from "./incremental.ts";
 import {
   type BigQueryField,
   type BigQueryResult,
@@ -436,6 +439,42 @@ export class BigQueryWarehouse implements Warehouse {
       result = await this.run(`${swap}${count}`);
     }
     return Number(result.rows[0]?.f[0]?.v ?? 0);
+  }
+
+  /**
+   * Merge an incremental model's batch into its table with one script: the batch in a
+   * temporary table, then one `MERGE` (atomic), restricted to the batch's partitions when the
+   * table is partitioned (see `lib/warehouse/incremental.ts`).
+   */
+  async merge(relation: Relation, selectSql: string, options: MergeOptions): Promise<MergeResult> {
+    const target = this.relation(relation);
+    const table = await this.#getTable(relation);
+    if (table?.type !== "TABLE") {
+      throw new FullRefreshNeeded(
+        table === undefined ? `no table ${target} yet` : `${target} is a view, not a table`,
+      );
+    }
+    // Clustering only orders storage; a different partitioning would make the MERGE's
+    // partition filter wrong, so the table is rebuilt (by `materialize`) instead.
+    const partitionOnly = { clusterBy: table.clustering?.fields, partitionBy: options.partitionBy };
+    if (!layoutMatches(table, partitionOnly)) {
+      const want = options.partitionBy;
+      throw new FullRefreshNeeded(
+        `${target} is not partitioned by ${
+          want ? `${want.granularity} of ${want.field}` : "nothing"
+        }`,
+      );
+    }
+    const statements = incrementalSql("bigquery", {
+      ...options,
+      target,
+      batch: `${relation.name}__incremental`,
+      select: selectSql,
+      columns: (table.schema?.fields ?? []).map((field) => field.name),
+    });
+    const result = await this.run(statements.map((s) => `${s};`).join("\n\n"));
+    const cells = result.rows[0]?.f ?? [];
+    return { batchRows: Number(cells[0]?.v ?? 0), rows: Number(cells[1]?.v ?? 0) };
   }
 
   async loadFile(file: RawFile): Promise<LoadFileResult> {

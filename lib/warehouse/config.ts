@@ -1,6 +1,14 @@
 import type { Warehouse } from "./types.ts";
 import { bigQueryDataset, DEFAULT_DATASET_PREFIX, type RelationNaming } from "./dialect.ts";
 import { openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
+import {
+  defaultMemoryLimitBytes,
+  formatMemorySize,
+  MEMORY_LIMIT_DEFAULT,
+  parseMemorySize,
+} from "./_memory.ts";
+
+export { formatMemorySize, parseMemorySize } from "./_memory.ts";
 import { openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
 import { redactSecrets } from "./_secrets.ts";
 
@@ -11,6 +19,16 @@ export type WarehouseConfig =
     kind: "duckdb";
     /** Database file (`:memory:` for a throwaway one). */
     path: string;
+    /**
+     * DuckDB `memory_limit` in bytes: larger sorts, joins and aggregates spill to disk
+     * (always set by `warehouseConfigFromEnv`; unset means the default share of the machine).
+     */
+    memoryLimit?: number;
+    /**
+     * Where DuckDB spills (`temp_directory`); `undefined` for `:memory:` (a scratch
+     * directory removed on close).
+     */
+    tempDirectory?: string;
   }
   | {
     /** Google BigQuery. */
@@ -62,6 +80,17 @@ export interface WarehouseFlags {
    */
   apiEndpoint?: string;
   /**
+   * `--memory-limit`: DuckDB memory limit (`4GB`, `512MiB`, `40%`); overrides
+   * `TERRALOOP_MEMORY_LIMIT`.
+   * @default {undefined}
+   */
+  memoryLimit?: string;
+  /**
+   * `--temp-directory`: where DuckDB spills; overrides `TERRALOOP_DUCKDB_TEMP_DIR`.
+   * @default {undefined}
+   */
+  tempDirectory?: string;
+  /**
    * `--maximum-bytes-billed`; overrides `TERRALOOP_BQ_MAXIMUM_BYTES_BILLED`.
    * @default {undefined}
    */
@@ -74,6 +103,11 @@ export const WAREHOUSE_DEFAULTS = {
   duckdbPath: "data/warehouse.duckdb",
   datasetPrefix: DEFAULT_DATASET_PREFIX,
   location: "US",
+  /** Memory limit: this share of the machine's memory, at most `memoryCapBytes`. */
+  memoryShare: MEMORY_LIMIT_DEFAULT.share,
+  memoryCapBytes: MEMORY_LIMIT_DEFAULT.capBytes,
+  /** DuckDB spills next to its file: `<warehouse>.tmp` (`data/warehouse.duckdb.tmp`). */
+  tempDirectorySuffix: ".tmp",
 } as const;
 
 // Google Cloud project ids: 6-30 characters, optionally domain-scoped (`example.com:proj`).
@@ -92,6 +126,8 @@ const LOCATION = /^[A-Za-z]+(?:-[A-Za-z0-9]+)*$/;
  * | --- | --- | --- |
  * | `TERRALOOP_WAREHOUSE` | `duckdb` or `bigquery` | `duckdb` |
  * | `TERRALOOP_DUCKDB_PATH` | DuckDB file | `data/warehouse.duckdb` |
+ * | `TERRALOOP_MEMORY_LIMIT` | DuckDB memory limit (`4GB`, `40%`) | 40% of the machine, ≤ 3 GiB |
+ * | `TERRALOOP_DUCKDB_TEMP_DIR` | where DuckDB spills | `<DuckDB file>.tmp` |
  * | `TERRALOOP_BQ_PROJECT` | Google Cloud project (required for BigQuery) | `GOOGLE_CLOUD_PROJECT` |
  * | `TERRALOOP_BQ_DATASET_PREFIX` | dataset prefix | `terraloop` |
  * | `TERRALOOP_BQ_LOCATION` | dataset and job location | `US` |
@@ -106,7 +142,10 @@ const LOCATION = /^[A-Za-z]+(?:-[A-Za-z0-9]+)*$/;
  * ```ts
  * import assert from "node:assert/strict";
  *
- * assert.deepEqual(warehouseConfigFromEnv({}), { kind: "duckdb", path: "data/warehouse.duckdb" });
+ * const local = warehouseConfigFromEnv({});
+ * assert.equal(local.kind, "duckdb");
+ * assert.equal(local.kind === "duckdb" && local.path, "data/warehouse.duckdb");
+ * assert.equal(local.kind === "duckdb" && local.tempDirectory, "data/warehouse.duckdb.tmp");
  * const env = { TERRALOOP_WAREHOUSE: "bigquery", TERRALOOP_BQ_PROJECT: "acme-analytics" };
  * assert.deepEqual(warehouseConfigFromEnv(env), {
  *   kind: "bigquery",
@@ -116,10 +155,8 @@ const LOCATION = /^[A-Za-z]+(?:-[A-Za-z0-9]+)*$/;
  * });
  * // flags win over the environment
  * const flags = { warehouse: "b.duckdb" };
- * assert.deepEqual(warehouseConfigFromEnv({ TERRALOOP_DUCKDB_PATH: "a.duckdb" }, flags), {
- *   kind: "duckdb",
- *   path: "b.duckdb",
- * });
+ * const chosen = warehouseConfigFromEnv({ TERRALOOP_DUCKDB_PATH: "a.duckdb" }, flags);
+ * assert.equal(chosen.kind === "duckdb" && chosen.path, "b.duckdb");
  * const wrong = { TERRALOOP_WAREHOUSE: "postgres" };
  * assert.throws(() => warehouseConfigFromEnv(wrong), /TERRALOOP_WAREHOUSE must be "duckdb" or/);
  * ```
@@ -141,8 +178,19 @@ export function warehouseConfigFromEnv(
     throw new TypeError(`${kindSetting.name} must be "duckdb" or "bigquery", got "${kind}"`);
   }
   if (kind === "duckdb") {
-    const path = setting("warehouse", "--warehouse", "TERRALOOP_DUCKDB_PATH").value;
-    return { kind, path: path ?? WAREHOUSE_DEFAULTS.duckdbPath };
+    const path = setting("warehouse", "--warehouse", "TERRALOOP_DUCKDB_PATH").value ??
+      WAREHOUSE_DEFAULTS.duckdbPath;
+    const memory = setting("memoryLimit", "--memory-limit", "TERRALOOP_MEMORY_LIMIT");
+    const temp = setting("tempDirectory", "--temp-directory", "TERRALOOP_DUCKDB_TEMP_DIR").value ??
+      (path === ":memory:" ? undefined : `${path}${WAREHOUSE_DEFAULTS.tempDirectorySuffix}`);
+    return {
+      kind,
+      path,
+      memoryLimit: memory.value === undefined
+        ? defaultMemoryLimitBytes()
+        : parseMemorySize(memory.value, memory.name),
+      ...(temp !== undefined ? { tempDirectory: temp } : {}),
+    };
   }
 
   let project = setting("bigqueryProject", "--bigquery-project", "TERRALOOP_BQ_PROJECT");
@@ -253,6 +301,11 @@ export async function openWarehouse(
 ): Promise<Warehouse> {
   if (config.kind === "duckdb") {
     return await openDuckDb(config.path, {
+      ...(config.memoryLimit !== undefined ? { memoryLimit: config.memoryLimit } : {}),
+      // A read-only open writes nothing next to the file: no spill directory of its own.
+      ...(config.tempDirectory !== undefined && !options.readOnly
+        ? { tempDirectory: config.tempDirectory }
+        : {}),
       ...options.duckdb,
       ...(options.readOnly ? { readOnly: true } : {}),
     });
@@ -318,6 +371,23 @@ export function warehouseLabel(config: WarehouseConfig): string {
   if (config.kind === "duckdb") return config.path;
   const datasets = bigQueryDataset("*", { datasetPrefix: config.datasetPrefix });
   return `bigquery:${config.projectId} (${datasets}, ${config.location})`;
+}
+
+/**
+ * The memory settings of a config, for run summaries: DuckDB's memory limit and where it
+ * spills; `null` for BigQuery (the service manages memory).
+ *
+ * @example
+ * ```ts
+ * warehouseMemoryLabel(warehouseConfigFromEnv({ TERRALOOP_MEMORY_LIMIT: "2GiB" }));
+ * // "memory limit 2.0 GiB, spills to data/warehouse.duckdb.tmp"
+ * ```
+ */
+export function warehouseMemoryLabel(config: WarehouseConfig): string | null {
+  if (config.kind !== "duckdb") return null;
+  return `memory limit ${
+    formatMemorySize(config.memoryLimit ?? defaultMemoryLimitBytes())
+  }, spills to ${config.tempDirectory ?? "a scratch directory"}`;
 }
 
 /**

@@ -11,14 +11,19 @@ import type {
   ColumnInfo,
   LoadFileResult,
   Materialization,
+  MaterializeOptions,
+  MergeOptions,
+  MergeResult,
   RawFile,
   Relation,
   Warehouse,
 } from "./types.ts";
+import { FullRefreshNeeded, incrementalSql } from "./incremental.ts";
 import { DuckDbSession } from "./_duckdb_session.ts";
 import { stageRawFiles } from "./_raw_duckdb.ts";
 import { RAW_SCHEMA_SQL } from "./_raw_duckdb_ddl.ts";
 import { quoteIdentifier, type RelationNaming, renderRelation, sqlLiteral } from "./dialect.ts";
+import { defaultMemoryLimitBytes, duckDbMemorySetting, parseMemorySize } from "./_memory.ts";
 
 export { DuckDbSession };
 
@@ -35,6 +40,18 @@ export interface OpenDuckDbOptions {
    */
   scratchDir?: string;
   /**
+   * DuckDB's `memory_limit`: bytes, or a size such as `"4GB"`, `"512MiB"`, `"40%"`. Sorts,
+   * joins and aggregates larger than this spill to `tempDirectory` instead of growing.
+   * @default {40% of the machine's memory, at most 3 GiB}
+   */
+  memoryLimit?: number | string;
+  /**
+   * Where DuckDB spills when a query exceeds `memoryLimit`.
+   * @default {`<path>.tmp` next to the database file; for `:memory:` and read-only opens,
+   * inside `scratchDir`}
+   */
+  tempDirectory?: string;
+  /**
    * Create the file (with the raw schema) when it does not exist. Stages that need loaded
    * data pass `false`, so a mistyped path is an error, not a new empty warehouse.
    * @default {true}
@@ -47,6 +64,14 @@ export interface OpenDuckDbOptions {
    * @default {false}
    */
   readOnly?: boolean;
+}
+
+/** The memory settings a DuckDB warehouse was opened with. */
+export interface DuckDbLimits {
+  /** `memory_limit` in bytes. */
+  memoryLimit: number;
+  /** `temp_directory`: where larger-than-memory work spills. */
+  tempDirectory: string;
 }
 
 /**
@@ -78,6 +103,9 @@ export async function openDuckDb(
   if (options.threads) config.threads = String(options.threads);
   if (readOnly) config.access_mode = "READ_ONLY";
   const opening = `Cannot open DuckDB warehouse "${path}"${readOnly ? " read-only" : ""}`;
+  const memoryLimit = typeof options.memoryLimit === "string"
+    ? parseMemorySize(options.memoryLimit, "memoryLimit")
+    : options.memoryLimit ?? defaultMemoryLimitBytes();
   if (path !== ":memory:") {
     const state = await _fileState(path);
     if (state === "other") {
@@ -96,10 +124,20 @@ export async function openDuckDb(
       await _createWarehouseFile(path, state === "empty", config);
     }
   }
+  const scratchDir = options.scratchDir ?? await Deno.makeTempDir({ prefix: "terraloop-" });
+  const limits: DuckDbLimits = {
+    memoryLimit,
+    // A read-only open may lack write access next to the file: it spills to its scratch dir.
+    tempDirectory: options.tempDirectory ??
+      (path === ":memory:" || readOnly ? join(scratchDir, "spill") : `${path}.tmp`),
+  };
+  config.memory_limit = duckDbMemorySetting(limits.memoryLimit);
+  config.temp_directory = limits.tempDirectory;
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(path, config);
   } catch (error) {
+    if (!options.scratchDir) await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
     const message = messageOf(error);
     const hint = /lock/i.test(message)
       ? readOnly
@@ -112,8 +150,7 @@ export async function openDuckDb(
     throw new Error(`${opening}: ${message}${hint}`, { cause: error });
   }
   const connection = await instance.connect();
-  const scratchDir = options.scratchDir ?? await Deno.makeTempDir({ prefix: "terraloop-" });
-  const warehouse = new DuckDbWarehouse(instance, connection, path, scratchDir);
+  const warehouse = new DuckDbWarehouse(instance, connection, path, scratchDir, limits);
   // ICU is loaded on first use, so the zone is set per connection rather than in the config.
   await warehouse.execute("set TimeZone = 'UTC'");
   if (!readOnly) await warehouse.execute(RAW_SCHEMA_SQL);
@@ -209,6 +246,8 @@ export class DuckDbWarehouse implements Warehouse {
   readonly dialect = "duckdb" as const;
   readonly description: string;
   readonly naming: RelationNaming = {};
+  /** Memory limit and spill directory this warehouse was opened with. */
+  readonly limits: DuckDbLimits;
   #instance: DuckDBInstance;
   #connection: DuckDBConnection;
   #session: DuckDbSession;
@@ -221,7 +260,9 @@ export class DuckDbWarehouse implements Warehouse {
     connection: DuckDBConnection,
     path: string,
     scratchDir: string,
+    limits: DuckDbLimits,
   ) {
+    this.limits = limits;
     this.#instance = instance;
     this.#connection = connection;
     this.#session = new DuckDbSession(connection);
@@ -289,6 +330,8 @@ export class DuckDbWarehouse implements Warehouse {
     relation: Relation,
     selectSql: string,
     how: Materialization,
+    // Partitioning is BigQuery's; DuckDB prunes by its zone maps.
+    _options: MaterializeOptions = {},
   ): Promise<number | null> {
     const schema = quoteIdentifier(relation.schema, "duckdb", true);
     const target = `${schema}.${quoteIdentifier(relation.name, "duckdb", true)}`;
@@ -320,6 +363,60 @@ export class DuckDbWarehouse implements Warehouse {
     if (how === "view") return null;
     const rows = await this.query<{ n: number }>(`select count(*) as n from ${target}`);
     return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Merge an incremental model's batch into its table in one transaction: the batch goes to
+   * a temporary table, rows it replaces are deleted (by key, or by partition for
+   * `insert_overwrite`), and it is inserted. A failure leaves the table as it was.
+   */
+  async merge(relation: Relation, selectSql: string, options: MergeOptions): Promise<MergeResult> {
+    const target = renderRelation(relation, "duckdb");
+    const existing = await this.query<{ table_type: string }>(
+      `select table_type from information_schema.tables
+       where table_schema = ${this.literal(relation.schema)}
+         and table_name = ${this.literal(relation.name)}`,
+    );
+    if (existing[0]?.table_type !== "BASE TABLE") {
+      throw new FullRefreshNeeded(
+        existing.length === 0 ? `no table ${target} yet` : `${target} is a view, not a table`,
+      );
+    }
+    const columns = (await this.describe(relation)).map((c) => c.name);
+    const batch = `${relation.name}__incremental`;
+    const [create, remove, insert, drop] = incrementalSql("duckdb", {
+      ...options,
+      target,
+      batch,
+      select: selectSql,
+      columns,
+    });
+    return await this.transaction(async () => {
+      await this.execute(create!);
+      const batchColumns = (await this.query<{ column_name: string }>(
+        `select column_name from (describe ${quoteIdentifier(batch, "duckdb", true)})`,
+      )).map((row) => row.column_name);
+      const added = batchColumns.filter((c) => !columns.includes(c));
+      const removed = columns.filter((c) => !batchColumns.includes(c));
+      if (added.length > 0 || removed.length > 0) {
+        throw new FullRefreshNeeded(
+          `the columns of ${target} changed (${
+            [
+              ...added.map((c) => `+${c}`),
+              ...removed.map((c) => `-${c}`),
+            ].join(", ")
+          })`,
+        );
+      }
+      const [counted] = await this.query<{ n: number }>(
+        `select count(*) as n from ${quoteIdentifier(batch, "duckdb", true)}`,
+      );
+      await this.execute(remove!);
+      await this.execute(insert!);
+      await this.execute(drop!);
+      const [total] = await this.query<{ n: number }>(`select count(*) as n from ${target}`);
+      return { rows: total?.n ?? 0, batchRows: counted?.n ?? 0 };
+    });
   }
 
   async loadFile(file: RawFile): Promise<LoadFileResult> {

@@ -26,7 +26,13 @@
 export * from "./types.ts";
 export * from "./raw_tables.ts";
 export * from "./dialect.ts";
-export { DuckDbWarehouse, openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
+export * from "./incremental.ts";
+export {
+  type DuckDbLimits,
+  DuckDbWarehouse,
+  openDuckDb,
+  type OpenDuckDbOptions,
+} from "./duckdb.ts";
 export {
   BigQueryWarehouse,
   CredentialsError,
@@ -37,11 +43,14 @@ export {
 export { currentJobLabels, labelKey, labelValue, withJobLabels } from "./job_labels.ts";
 export { materializeOptionsOf } from "./materialize_options.ts";
 export {
+  formatMemorySize,
   missingWarehouseProblem,
   openWarehouse,
+  parseMemorySize,
   relationNamingOf,
   WAREHOUSE_DEFAULTS,
   warehouseConfigFromEnv,
   warehouseLabel,
+  warehouseMemoryLabel,
 } from "./config.ts";
 export type { OpenWarehouseOptions, WarehouseConfig, WarehouseFlags } from "./config.ts";

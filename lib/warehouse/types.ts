@@ -43,8 +43,43 @@ export interface Relation {
   name: string;
 }
 
-/** How a model is persisted. */
-export type Materialization = "table" | "view";
+/**
+ * How a model is persisted. `incremental` is a table built in full the first time and then
+ * merged with each new batch (`Warehouse.merge`); `materialize` builds it as a table.
+ */
+export type Materialization = "table" | "view" | "incremental";
+
+/** How an incremental model's batch is merged into its table. */
+export type IncrementalStrategy = "merge" | "insert_overwrite";
+
+/** How to merge a batch into an existing table (see `Warehouse.merge`). */
+export interface MergeOptions {
+  /**
+   * `merge` (by `uniqueKey`) or `insert_overwrite` (by `partitionBy`).
+   * @default {"merge"}
+   */
+  strategy?: IncrementalStrategy;
+  /**
+   * Key column(s) of `merge`.
+   * @default {[]}
+   */
+  uniqueKey?: string[];
+  /**
+   * How the table is partitioned (the model's `partition_by`, as `materialize` got it); the
+   * partitions `insert_overwrite` replaces, and on BigQuery the partitions a `merge` touches.
+   * Required by `insert_overwrite`.
+   * @default {undefined}
+   */
+  partitionBy?: PartitionSpec;
+}
+
+/** What a merge did. */
+export interface MergeResult {
+  /** Rows in the table afterwards. */
+  rows: number;
+  /** Rows in the batch that was merged. */
+  batchRows: number;
+}
 
 /** Time-unit column partitioning of a table (BigQuery's `partition by`). */
 export interface PartitionSpec {
@@ -159,7 +194,7 @@ export interface Warehouse {
   /**
    * Build `relation` from a `select`, atomically: on failure the previous version stays, and
    * the name is never missing, even when the materialisation or partitioning changes.
-   * Returns the row count for tables (null for views).
+   * Returns the row count for tables (null for views). `incremental` builds a table.
    */
   materialize(
     relation: Relation,
@@ -167,6 +202,13 @@ export interface Warehouse {
     how: Materialization,
     options?: MaterializeOptions,
   ): Promise<number | null>;
+  /**
+   * Merge the rows of `selectSql` (an incremental model's batch) into the existing table
+   * `relation`, atomically (see `lib/warehouse/incremental.ts`). Throws `FullRefreshNeeded`
+   * when there is no table to merge into or the columns changed. Optional: without it, the
+   * model runner builds incremental models in full.
+   */
+  merge?(relation: Relation, selectSql: string, options: MergeOptions): Promise<MergeResult>;
   /**
    * Estimate what a query would process without running it (a BigQuery dry run); only
    * warehouses that bill by the byte have it.

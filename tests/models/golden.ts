@@ -1,5 +1,6 @@
 // Golden files for compiled SQL: compile a project for every dialect and compare each
-// model and test with `<goldenDir>/<dialect>/<model>.sql` and `<goldenDir>/<dialect>/tests/<test>.sql`.
+// model and test with `<goldenDir>/<dialect>/<model>.sql` (plus `<model>.incremental.sql`,
+// the merge of an incremental model) and `<goldenDir>/<dialect>/tests/<test>.sql`.
 // `UPDATE_GOLDEN=1 deno test -A tests/models/` rewrites them. Reusable for the real `sql/`:
 //   await assertGoldenCompiled("sql", "tests/testdata/sql_golden");
 import assert from "node:assert/strict";
@@ -45,7 +46,10 @@ export async function compiledFiles(
 ): Promise<Map<string, string>> {
   const compiled = await compileProject(project, options);
   const files = new Map<string, string>();
-  for (const model of compiled.models) files.set(`${model.name}.sql`, model.sql);
+  for (const model of compiled.models) {
+    files.set(`${model.name}.sql`, model.sql);
+    if (model.incremental) files.set(`${model.name}.incremental.sql`, model.incremental.script);
+  }
   for (const test of compiled.tests) files.set(`tests/${test.name}.sql`, test.sql);
   return files;
 }

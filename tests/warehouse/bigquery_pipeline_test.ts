@@ -20,6 +20,7 @@ import {
 } from "../../lib/pipeline/mod.ts";
 import { BigQueryWarehouse, openBigQuery } from "../../lib/warehouse/bigquery.ts";
 import { DuckDbWarehouse } from "../../lib/warehouse/duckdb.ts";
+import type { WarehouseConfig } from "../../lib/warehouse/config.ts";
 import { writeServiceAccountKey } from "./_credentials.ts";
 import {
   fakeAuthClient,
@@ -326,11 +327,11 @@ Deno.test("deno task models --target bigquery --dry-run prints bytes per model a
         assert.match(run.stdout, /dry run on bigquery:terraloop-test\/terraloop_\* \(US\)/);
         assert.match(
           run.stdout,
-          /✔ `terraloop-test\.terraloop_staging\.base_events`\s+table\s+50,000,000 bytes \(47\.7 MiB\)\n/,
+          /✔ `terraloop-test\.terraloop_staging\.base_events`\s+incremental\s+50,000,000 bytes \(47\.7 MiB\)\n/,
         );
         assert.match(
           run.stdout,
-          /✔ `terraloop-test\.terraloop_marts\.fct_events`\s+table\s+20,000,000 bytes/,
+          /✔ `terraloop-test\.terraloop_marts\.fct_events`\s+incremental\s+20,000,000 bytes/,
         );
         assert.match(
           run.stdout,
@@ -565,16 +566,23 @@ Deno.test("a model that BigQuery refuses fails naming the model and BigQuery's m
 
 Deno.test("openConfiguredWarehouse() opens what the settings say: BigQuery, TERRALOOP_DUCKDB_PATH, or the notebook's own file", async (t) => {
   await t.step("DuckDB: the notebook's file unless TERRALOOP_DUCKDB_PATH names one", () => {
-    assert.deepEqual(configuredWarehouse({ env: {}, duckdbPath: "ws/warehouse.duckdb" }), {
-      kind: "duckdb",
-      path: "ws/warehouse.duckdb",
-    });
+    // The memory limit's default depends on the machine; the rest is exact.
+    const withoutLimit = (config: WarehouseConfig) => {
+      assert.equal(config.kind, "duckdb");
+      const { memoryLimit, ...rest } = config as Extract<WarehouseConfig, { kind: "duckdb" }>;
+      assert.ok(typeof memoryLimit === "number" && memoryLimit > 0);
+      return rest;
+    };
     assert.deepEqual(
-      configuredWarehouse({
+      withoutLimit(configuredWarehouse({ env: {}, duckdbPath: "ws/warehouse.duckdb" })),
+      { kind: "duckdb", path: "ws/warehouse.duckdb", tempDirectory: "ws/warehouse.duckdb.tmp" },
+    );
+    assert.deepEqual(
+      withoutLimit(configuredWarehouse({
         env: { TERRALOOP_DUCKDB_PATH: "data/warehouse.duckdb" },
         duckdbPath: "ws/warehouse.duckdb",
-      }),
-      { kind: "duckdb", path: "data/warehouse.duckdb" },
+      })),
+      { kind: "duckdb", path: "data/warehouse.duckdb", tempDirectory: "data/warehouse.duckdb.tmp" },
     );
   });
   await t.step("DuckDB opened", async () => {

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { type BigQueryWarehouse, openBigQuery } from "../../lib/warehouse/bigquery.ts";
 import { openDuckDb } from "../../lib/warehouse/duckdb.ts";
+import { FullRefreshNeeded } from "../../lib/warehouse/incremental.ts";
+import { withJobLabels } from "../../lib/warehouse/job_labels.ts";
 import {
   fakeAuthClient,
   type FakeBigQuery,
@@ -388,6 +390,128 @@ Deno.test("materialize() sends create or replace table … as <select> and retur
       "create or replace view `terraloop-test.terraloop_staging.stg_x` as\n" +
         "with final as (\n    select 1 as n\n)\nselect * from final\n",
     );
+  });
+});
+
+const DAILY_EVENT_DATE = { field: "event_date", dataType: "date", granularity: "day" } as const;
+
+Deno.test("merge() sends one script: batch table, partition list, MERGE by key, counts", async () => {
+  const fields = ["event_id", "event_date", "tier"].map((name) => ({ name, type: "STRING" }));
+  await withFake({
+    tables: {
+      "terraloop_marts.fct": {
+        type: "TABLE",
+        schema: { fields },
+        timePartitioning: { type: "DAY", field: "event_date" },
+      },
+      "terraloop_marts.plain": { type: "TABLE", schema: { fields } },
+    },
+    onQuery: () => ({
+      fields: [{ name: "batch_rows", type: "INTEGER" }, { name: "n", type: "INTEGER" }],
+      rows: [["3", "42"]],
+    }),
+  }, async (fake, wh) => {
+    const result = await wh.merge(
+      { schema: "marts", name: "fct" },
+      "select * from new_rows;\n",
+      { uniqueKey: ["event_id"], partitionBy: DAILY_EVENT_DATE },
+    );
+    assert.deepEqual(result, { batchRows: 3, rows: 42 });
+    const target = "`terraloop-test.terraloop_marts.fct`";
+    assert.equal(
+      fake.queries()[0],
+      [
+        "declare incremental_partitions array<date>;",
+        "create temp table `fct__incremental` as\nselect * from new_rows;",
+        "set incremental_partitions = (\n" +
+        "    select array_agg(distinct `event_date` ignore nulls) from `fct__incremental`\n);",
+        `merge into ${target} as target\nusing \`fct__incremental\` as batch\n` +
+        "on target.`event_date` in unnest(incremental_partitions)\n" +
+        "    and target.`event_id` = batch.`event_id`\n" +
+        "when matched then update set\n" +
+        "    `event_date` = batch.`event_date`,\n    `tier` = batch.`tier`\n" +
+        "when not matched then insert (`event_id`, `event_date`, `tier`)\n" +
+        "    values (batch.`event_id`, batch.`event_date`, batch.`tier`);",
+        "select\n    (select count(*) from `fct__incremental`) as batch_rows,\n" +
+        `    (select count(*) from ${target}) as n;`,
+      ].join("\n\n"),
+    );
+    await assert.rejects(
+      wh.merge({ schema: "marts", name: "plain" }, "select 1", {
+        uniqueKey: ["event_id"],
+        partitionBy: DAILY_EVENT_DATE,
+      }),
+      (error) =>
+        error instanceof FullRefreshNeeded &&
+        /not partitioned by day of event_date/.test(error.message),
+    );
+    await assert.rejects(
+      wh.merge({ schema: "marts", name: "missing" }, "select 1", { uniqueKey: ["event_id"] }),
+      (error) =>
+        error instanceof FullRefreshNeeded && /no table .*missing` yet/.test(error.message),
+    );
+    assert.equal(fake.queries().length, 1, "nothing runs when the merge cannot happen");
+  });
+});
+
+Deno.test("merge() with insert_overwrite replaces the batch's partitions in one MERGE", async () => {
+  const fields = ["activity_date", "n"].map((name) => ({ name, type: "STRING" }));
+  await withFake({
+    tables: {
+      "terraloop_marts.daily": {
+        type: "TABLE",
+        schema: { fields },
+        timePartitioning: { type: "DAY", field: "activity_date" },
+      },
+    },
+    onQuery: () => ({ fields: [{ name: "batch_rows", type: "INTEGER" }], rows: [["1", "9"]] }),
+  }, async (fake, wh) => {
+    await wh.merge({ schema: "marts", name: "daily" }, "select 1", {
+      strategy: "insert_overwrite",
+      partitionBy: { field: "activity_date", dataType: "date", granularity: "day" },
+    });
+    const sql = fake.queries()[0]!;
+    assert.match(
+      sql,
+      /on false\nwhen not matched by source and target\.`activity_date` in unnest\(incremental_partitions\) then delete\nwhen not matched then insert \(`activity_date`, `n`\)/,
+    );
+    assert.doesNotMatch(sql, /when matched then update/);
+  });
+});
+
+Deno.test("merge() on a timestamp-partitioned table truncates to the partition and runs as a labelled job", async () => {
+  const fields = ["event_id", "event_at"].map((name) => ({ name, type: "STRING" }));
+  await withFake({
+    tables: {
+      "terraloop_marts.fct": {
+        type: "TABLE",
+        schema: { fields },
+        timePartitioning: { type: "DAY", field: "event_at" },
+        clustering: { fields: ["user_id"] },
+      },
+    },
+    onQuery: () => ({
+      fields: [{ name: "batch_rows", type: "INTEGER" }, { name: "n", type: "INTEGER" }],
+      rows: [["1", "2"]],
+    }),
+  }, async (fake, wh) => {
+    await withJobLabels(
+      { model: "fct_events" },
+      () =>
+        wh.merge({ schema: "marts", name: "fct" }, "select 1", {
+          uniqueKey: ["event_id"],
+          partitionBy: { field: "event_at", dataType: "timestamp", granularity: "day" },
+        }),
+    );
+    const sql = fake.queries()[0]!;
+    assert.match(sql, /^declare incremental_partitions array<timestamp>;/);
+    assert.match(sql, /array_agg\(distinct timestamp_trunc\(`event_at`, day\) ignore nulls\)/);
+    assert.match(
+      sql,
+      /on timestamp_trunc\(target\.`event_at`, day\) in unnest\(incremental_partitions\)/,
+    );
+    const job = fake.jobs().find((j) => j.configuration.query?.query === sql);
+    assert.equal(job?.configuration.labels?.model, "fct_events");
   });
 });
 
