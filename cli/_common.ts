@@ -17,6 +17,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import {
   CredentialsError,
   openWarehouse,
+  type OpenWarehouseOptions,
   type Warehouse,
   type WarehouseConfig,
   warehouseConfigFromEnv,
@@ -143,10 +144,13 @@ export function taskWarehouseConfig(flags: WarehouseFlags): WarehouseConfig {
  * Open the warehouse chosen by flags and environment (see {@linkcode taskWarehouseConfig}).
  * Missing or unusable credentials are a {@linkcode UsageError} too (a setting to fix).
  */
-export async function openTaskWarehouse(flags: WarehouseFlags): Promise<Warehouse> {
+export async function openTaskWarehouse(
+  flags: WarehouseFlags,
+  options: OpenWarehouseOptions = {},
+): Promise<Warehouse> {
   const config = taskWarehouseConfig(flags);
   try {
-    return await openWarehouse(config);
+    return await openWarehouse(config, options);
   } catch (error) {
     if (error instanceof CredentialsError) throw new UsageError(error.message, { cause: error });
     throw error;

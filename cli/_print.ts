@@ -38,7 +38,10 @@ export function loadTicker(): (progress: LoadProgress) => void {
   return (p) => tick(p.done, p.total, p.file.sourceFile);
 }
 
-/** Rejected lines by table, pruned files, and the one-line outcome of the load stage. */
+/**
+ * Rejected lines by table, pruned files, warnings (e.g. a CSV whose previous rows were kept),
+ * and the one-line outcome of the load stage.
+ */
 export function printLoadDone(summary: LoadStageSummary): void {
   for (const { table, lines, files } of summary.rejectedLines) {
     const where = files.length <= 3
@@ -51,8 +54,18 @@ export function printLoadDone(summary: LoadStageSummary): void {
   if (summary.pruned.length > 0) {
     console.log(`  removed rows of ${summary.pruned.length} files no longer in ${summary.dir}`);
   }
+  for (const warning of summary.warnings) console.warn(`  warning: ${warning}`);
+  const kept = summary.files.filter((file) => file.status === "kept");
+  if (kept.length > 0) {
+    console.log(
+      `  kept the previous rows of ${kept.map((file) => file.sourceFile).join(", ")} ` +
+        "(nothing new could be loaded from it)",
+    );
+  }
   stageLine("load", [
-    `${summary.files.length} files (${summary.unchanged} unchanged)`,
+    `${summary.files.length} files (${summary.unchanged} unchanged${
+      kept.length > 0 ? `, ${kept.length} kept` : ""
+    })`,
     `${formatCount(summary.rows)} rows`,
     `${formatCount(summary.rejected)} rejected`,
     formatRate(summary.rows + summary.rejected, summary.seconds),

@@ -10,6 +10,7 @@ import {
   type Project,
   type RelationNaming,
   selectModels,
+  sourcesProblem,
   untestedKeys,
   writeCompiled,
 } from "../lib/models/mod.ts";
@@ -19,7 +20,12 @@ import {
   PIPELINE_DEFAULTS,
   runModelsStage,
 } from "../lib/pipeline/mod.ts";
-import { type Dialect, DIALECTS, formatBytes } from "../lib/warehouse/mod.ts";
+import {
+  type Dialect,
+  DIALECTS,
+  formatBytes,
+  missingWarehouseProblem,
+} from "../lib/warehouse/mod.ts";
 import {
   asUsage,
   BIGQUERY_FLAGS,
@@ -29,6 +35,7 @@ import {
   openTaskWarehouse,
   parseTaskArgs,
   runTask,
+  taskWarehouseConfig,
   UsageError,
 } from "./_common.ts";
 import { printModelsEvent, printModelsResults } from "./_print.ts";
@@ -61,8 +68,8 @@ ${BIGQUERY_USAGE}
                           --dataset-prefix the compiled names)
   -h, --help              this help
 
-Exit codes: 0 success; 1 a model failed, an error-severity test failed, or the project is
-invalid; 2 a wrong command, flag, selection or setting.
+Exit codes: 0 success; 1 a model failed, an error-severity test failed, the project is
+invalid, or nothing was loaded (no raw tables: run load first); 2 a wrong command, flag, selection or setting.
 `;
 
 const COMMANDS = ["run", "build", "compile", "test", "list"] as const;
@@ -115,7 +122,18 @@ async function main(): Promise<number> {
     throw new UsageError(`--dry-run goes with the run command, not "${command}"`);
   }
   const flags = { ...bigQueryFlags(values), warehouse: values.warehouse };
-  const warehouse = await openTaskWarehouse(flags);
+  // A missing DuckDB file is not created: nothing was loaded there.
+  // (A dry run on DuckDB is a usage error, said below once the warehouse is open.)
+  const problem = values["dry-run"]
+    ? null
+    : await missingWarehouseProblem(taskWarehouseConfig(flags));
+  if (problem) {
+    throw new Error(`Cannot ${command} models: no raw tables: run load first (${problem})`);
+  }
+  const warehouse = await openTaskWarehouse(
+    flags,
+    values["dry-run"] ? {} : { duckdb: { create: false } },
+  );
   if (values["dry-run"]) {
     try {
       if (!warehouse.estimate) {
@@ -132,6 +150,8 @@ async function main(): Promise<number> {
     }
   }
   try {
+    const empty = await sourcesProblem(warehouse, project);
+    if (empty) throw new Error(`Cannot ${command} models: ${empty}`);
     const summary = await runModelsStage(warehouse, {
       modelsDir,
       project,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { dirname } from "node:path";
+import { writeTextFileAtomic } from "../html/mod.ts";
 import {
   missingWarehouseProblem,
   openWarehouse,
@@ -140,8 +140,7 @@ export async function writeDocs(options: WriteDocsOptions = {}): Promise<WriteDo
     });
     const lineageSvg = await renderLineageSvg(lineageDot(catalog));
     const page = buildDocsPage(catalog, { lineageSvg });
-    await Deno.mkdir(dirname(out), { recursive: true });
-    await Deno.writeTextFile(out, page);
+    await writeTextFileAtomic(out, page);
     return {
       path: out,
       bytes: new TextEncoder().encode(page).length,

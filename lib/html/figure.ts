@@ -39,6 +39,21 @@ export interface FigureHtmlOptions {
 const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
 let _counter = 0;
 let _plotlySource: string | undefined;
+// Texts of the chart scripts figureToHtml() made in this process: page() allows these.
+const _figureScripts = new Set<string>();
+
+/**
+ * True when `text` is exactly the script of a chart that {@linkcode figureToHtml} made in
+ * this process. `page()` allows such scripts (by hash) in its CSP and no other body script.
+ *
+ * @example
+ * ```ts
+ * isFigureScript("alert(1)"); // false
+ * ```
+ */
+export function isFigureScript(text: string): boolean {
+  return _figureScripts.has(text);
+}
 
 /**
  * JSON that is safe inside an HTML `<script>` element: `<`, `>`, `&`, U+2028 and U+2029
@@ -157,7 +172,9 @@ export function figureToHtml(fig: Figure, options: FigureHtmlOptions = {}): RawH
   const label = _attr(_titleText(fig));
   const div =
     `<div id="${id}" class="tl-chart" ${CHART_MARKER} role="figure" aria-label="${label}"></div>`;
-  const script = `<script>(${_DRAW})(${JSON.stringify(id)}, ${scriptSafeJson(payload)});</script>`;
+  const code = `(${_DRAW})(${JSON.stringify(id)}, ${scriptSafeJson(payload)});`;
+  _figureScripts.add(code);
+  const script = `<script>${code}</script>`;
   const prefix = options.includePlotly ? plotlyScriptTag().value : "";
   return new RawHtml(`${prefix}${div}\n${script}`);
 }

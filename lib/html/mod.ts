@@ -26,3 +26,4 @@ export * from "./escape.ts";
 export * from "./table.ts";
 export * from "./figure.ts";
 export * from "./page.ts";
+export * from "./write.ts";

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { writeTextFileAtomic } from "../html/mod.ts";
 import { buildReport, collectReportData, reportHeadlines } from "../report/mod.ts";
 import type { Warehouse } from "../warehouse/mod.ts";
 import { PIPELINE_DEFAULTS } from "./defaults.ts";
@@ -88,8 +89,7 @@ export async function runReportStage(
         join(PIPELINE_DEFAULTS.targetDir, "run_results.json"),
     }));
   const html = buildReport(data);
-  await Deno.mkdir(dirname(out), { recursive: true });
-  await Deno.writeTextFile(out, html);
+  await writeTextFileAtomic(out, html);
   const bytes = (await Deno.stat(out)).size;
   const problem = data.parameters.datasetProblem;
   return {

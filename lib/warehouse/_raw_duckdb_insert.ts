@@ -87,6 +87,52 @@ async function _markInvalidLines(
   }
 }
 
+/**
+ * Lines DuckDB parsed that may still not be strict JSON (RFC 8259), as BigQuery's PARSE_JSON
+ * wants it: DuckDB accepts `NaN`, `Infinity`, trailing commas and numbers beyond double
+ * range. Cheap substring tests first; the regular expression runs only on lines with a comma
+ * before a closing bracket or a number with a 3-digit exponent or 309+ digits, which is rare.
+ * A match is only a candidate: {@linkcode _rejectLaxJson} checks it strictly.
+ */
+const LAX_JSON_CANDIDATE = `(
+    contains(line, 'NaN') or contains(line, 'Infinity')
+    or regexp_matches(line, ',[ \t\r\n]*[]}]|[0-9][eE][+-]?[0-9]{3}|[0-9]{309}')
+)`;
+
+/** True when `text` (a line DuckDB parsed as JSON) is strict JSON with finite numbers. */
+function _isStrictJson(text: string): boolean {
+  try {
+    JSON.parse(text.startsWith("\uFEFF") ? text.slice(1) : text, (_key, value) => {
+      if (typeof value === "number" && !Number.isFinite(value)) throw new RangeError("range");
+      return value;
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reject, as `invalid JSON` (before any other reason, as BigQuery does), the candidate lines
+ * of `table` (flag column `lax`) that are not strict JSON.
+ */
+async function _rejectLaxJson(wh: DuckDbStatements, table: string): Promise<void> {
+  const candidates = await wh.query<{ source_file: string; line_number: number; line: string }>(
+    `select source_file, line_number, line from ${table} where lax`,
+  );
+  const bad = candidates.filter((c) => !_isStrictJson(c.line));
+  for (let at = 0; at < bad.length; at += 500) {
+    const rows = bad.slice(at, at + 500).map((c) =>
+      `(${_literal(c.source_file)}, ${Number(c.line_number)})`
+    );
+    await wh.execute(`
+      update ${table} set reason = 'invalid JSON', payload = null
+      from (values ${rows.join(", ")}) as fix(source_file, line_number)
+      where ${table}.source_file = fix.source_file and ${table}.line_number = fix.line_number
+    `);
+  }
+}
+
 /** A line without the JSON whitespace (space, tab, LF, CR) and BOM before its first value. */
 const OPENING = "ltrim(line, ' ' || chr(9) || chr(10) || chr(13) || chr(65279))";
 
@@ -163,7 +209,7 @@ export async function insertEvents(
         from lines_parsed
     ),
     lines_classified as (
-        select source_file, line_number, line, payload,
+        select source_file, line_number, line, payload, is_json,
         case
             when not is_json and trim(line, ' ' || chr(9) || chr(13)) = '' then 'empty line'
             when not is_json then 'invalid JSON'
@@ -171,13 +217,19 @@ export async function insertEvents(
             ${missingChecks}
         end as reason
         from lines_with_fields
+    ),
+    lines_flagged as (
+        -- a line BigQuery finds invalid is "invalid JSON" before any other reason
+        select *, is_json and ${LAX_JSON_CANDIDATE} as lax
+        from lines_classified
     )
-    -- the text is kept only where it is needed: for rejected lines
-    select source_file, line_number, reason,
+    -- the text is kept only where it is needed: for rejected lines and strict-JSON candidates
+    select source_file, line_number, reason, lax,
         case when reason is null then payload end as payload,
-        case when reason is not null then line end as line
-    from lines_classified;
+        case when reason is not null or lax then line end as line
+    from lines_flagged;
   `);
+  await _rejectLaxJson(wh, "_lines");
   await _markInvalidLines(wh, "_lines", files, {
     file: "source_file",
     text: "line",

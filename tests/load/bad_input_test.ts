@@ -389,3 +389,41 @@ Deno.test("the same day as .ndjson and .ndjson.gz is refused, naming both files"
     });
   });
 });
+
+Deno.test("strict JSON as BigQuery reads it: NaN, Infinity, trailing commas, 1e400 are invalid", async () => {
+  await withWarehouse(async (root, wh) => {
+    const base = '"user_id":"U000001","event":"search","ts":"2026-01-05T10:00:00Z"';
+    const lines = [
+      `{"event_id":"E1",${base},"properties":{"w":NaN}}`, // 1 rejected
+      `{"event_id":"E2",${base},"properties":{"w":-Infinity}}`, // 2 rejected
+      `{"event_id":"E3",${base},}`, // 3 rejected
+      `{"event_id":"E4",${base},"tags":[1, 2 ,\t]}`, // 4 rejected
+      `{"event_id":"E5",${base},"n":1e400}`, // 5 rejected
+      `{"event_id":"E6",${base},"n":-1E+309}`, // 6 rejected
+      `{"user_id":"U1","properties":{"w":NaN}}`, // 7 rejected as invalid JSON, not as missing
+      // Look-alikes that are strict JSON load: the words in strings, commas in strings,
+      // a 3-digit exponent in range, large but finite numbers.
+      `{"event_id":"E8",${base},"properties":{"q":"NaN Infinity ,] ,}","n":1e300,"m":1e-300}}`,
+      `{"event_id":"E9",${base},"n":1.7976931348623157e308}`,
+      `\uFEFF{"event_id":"E10",${base},"q":"a ,}"}`,
+    ];
+    const dir = await writeDataset(join(root, "raw"), {
+      "users.csv": USERS,
+      "listings.csv": LISTINGS,
+      "events-2026-01-01.ndjson": lines.join("\n") + "\n",
+    });
+    await loadDataset(dir, wh);
+    const rejected = await wh.query<{ line: number; reason: string }>(
+      "select _line as line, reason from raw.events_rejected order by _line",
+    );
+    assert.deepEqual(
+      rejected.map((r) => [Number(r.line), r.reason]),
+      [1, 2, 3, 4, 5, 6, 7].map((n) => [n, "invalid JSON"]),
+    );
+    const loaded = await wh.query<{ line: number }>(
+      "select _line as line from raw.events order by 1",
+    );
+    assert.deepEqual(loaded.map((r) => Number(r.line)), [8, 9, 10]);
+    assert.deepEqual(await perFile(wh, "events"), { "events-2026-01-01.ndjson": [3, 7] });
+  });
+});

@@ -89,3 +89,37 @@ Deno.test("deno task models: run prints one line per model and exits 0; bigquery
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task models: nothing loaded says run load first, exits 1 and creates no file", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "models-cli-empty-" });
+  try {
+    const args = (file: string) => [
+      "--models-dir",
+      FIXTURE_DIR,
+      "--warehouse",
+      file,
+      "--target-dir",
+      join(dir, "target"),
+    ];
+    await t.step("a warehouse path that does not exist stays absent", async () => {
+      const file = join(dir, "missing.duckdb");
+      const { code, stderr } = await cli(...args(file));
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /no raw tables: run load first/);
+      assert.match(stderr, /missing\.duckdb" does not exist/);
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), []);
+    });
+    await t.step("a warehouse with no raw rows builds nothing", async () => {
+      const file = join(dir, "empty.duckdb");
+      const warehouse = await openDuckDb(file, { threads: 1 });
+      await warehouse.close();
+      const { code, stdout, stderr } = await cli(...args(file));
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /Cannot run models: no raw tables: run load first \(raw\./);
+      assert.doesNotMatch(stdout, /\[1\/5\]/, "a model was built");
+      await assert.rejects(() => Deno.stat(join(dir, "target", "run_results.json")));
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
