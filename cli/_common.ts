@@ -164,6 +164,8 @@ export const BIGQUERY_FLAGS = {
   "dataset-prefix": { type: "string" },
   location: { type: "string" },
   "maximum-bytes-billed": { type: "string" },
+  "memory-limit": { type: "string" },
+  "temp-directory": { type: "string" },
 } as const;
 
 /** Help lines of {@linkcode BIGQUERY_FLAGS}. */
@@ -176,7 +178,11 @@ export const BIGQUERY_USAGE = `
                           default US)
   --maximum-bytes-billed N  BigQuery: bytes billed limit of every query job; a table model
                           estimated over it fails before it runs (or
-                          TERRALOOP_BQ_MAXIMUM_BYTES_BILLED; default none)`.slice(1);
+                          TERRALOOP_BQ_MAXIMUM_BYTES_BILLED; default none)
+  --memory-limit SIZE     DuckDB memory limit, e.g. 2GB; larger sorts spill to disk (or
+                          TERRALOOP_MEMORY_LIMIT; default 40% of RAM, at most 3 GiB)
+  --temp-directory DIR    where DuckDB spills (or TERRALOOP_DUCKDB_TEMP_DIR; default
+                          <warehouse>.tmp)`.slice(1);
 
 /** The warehouse flags of {@linkcode BIGQUERY_FLAGS} as `WarehouseFlags`. */
 export function bigQueryFlags(values: {
@@ -185,6 +191,8 @@ export function bigQueryFlags(values: {
   "dataset-prefix"?: string;
   location?: string;
   "maximum-bytes-billed"?: string;
+  "memory-limit"?: string;
+  "temp-directory"?: string;
 }): WarehouseFlags {
   return {
     target: values.target,
@@ -192,6 +200,8 @@ export function bigQueryFlags(values: {
     datasetPrefix: values["dataset-prefix"],
     location: values.location,
     maximumBytesBilled: values["maximum-bytes-billed"],
+    memoryLimit: values["memory-limit"],
+    tempDirectory: values["temp-directory"],
   };
 }
 

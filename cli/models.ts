@@ -60,6 +60,7 @@ usage: deno task models [run|compile|test|list] [options]
   --dry-run               with run on BigQuery: build nothing; print the bytes each
                           selected model would process (dry-run jobs) and the total; fails
                           when a table is over --maximum-bytes-billed
+  --full-refresh          rebuild incremental models in full instead of merging new rows
   --warehouse FILE        DuckDB file (default ${D.warehousePath}, or TERRALOOP_DUCKDB_PATH)
   --models-dir DIR        models directory (default ${D.modelsDir})
   --target-dir DIR        where run_results.json and compiled SQL go (default ${D.targetDir})
@@ -82,6 +83,7 @@ async function main(): Promise<number> {
       select: { type: "string", short: "s" },
       ...BIGQUERY_FLAGS,
       "dry-run": { type: "boolean", default: false },
+      "full-refresh": { type: "boolean", default: false },
       warehouse: { type: "string" },
       "models-dir": { type: "string", default: D.modelsDir },
       "target-dir": { type: "string", default: D.targetDir },
@@ -158,6 +160,7 @@ async function main(): Promise<number> {
       select: values.select,
       mode: command === "test" ? "test" : "build",
       targetDir,
+      fullRefresh: values["full-refresh"],
       onProgress: printModelsEvent,
     });
     printModelsResults(summary);

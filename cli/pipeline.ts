@@ -10,7 +10,7 @@ import { formatSeconds } from "../lib/format/mod.ts";
 import { GENERATE_FLAGS, generateArgsFromValues } from "../lib/generate/mod.ts";
 import { isRemoteDataset } from "../lib/load/mod.ts";
 import { PIPELINE_DEFAULTS, type PipelineEvent, runPipeline } from "../lib/pipeline/mod.ts";
-import { warehouseLabel } from "../lib/warehouse/mod.ts";
+import { warehouseLabel, warehouseMemoryLabel } from "../lib/warehouse/mod.ts";
 import {
   asUsage,
   BIGQUERY_FLAGS,
@@ -164,7 +164,9 @@ async function main(): Promise<number> {
   console.log(
     `${ok ? "✔" : "✘"} pipeline  ${ok ? "done" : "failed"} — ${
       formatSeconds((performance.now() - started) / 1000)
-    } (warehouse ${warehouseLabel(warehouseConfig)})`,
+    } (warehouse ${warehouseLabel(warehouseConfig)}${
+      warehouseMemoryLabel(warehouseConfig) ? `, ${warehouseMemoryLabel(warehouseConfig)}` : ""
+    })`,
   );
   return ok ? EXIT.ok : EXIT.failure;
 }
