@@ -65,5 +65,7 @@ export function cliEnv(
     const value = from[name];
     if (value !== undefined) env[name] = value;
   }
-  return { ...env, NO_COLOR: "1", TZ: "UTC", ...extra };
+  // A task that looks for Google credentials must never probe the link-local metadata
+  // server from a test: point it at a closed loopback port unless the test says otherwise.
+  return { ...env, NO_COLOR: "1", TZ: "UTC", GCE_METADATA_HOST: "127.0.0.1:9", ...extra };
 }

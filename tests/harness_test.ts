@@ -47,6 +47,7 @@ Deno.test("cliEnv() never passes the caller's TERRALOOP_* settings on", () => {
     HOME: "/root",
     NO_COLOR: "1",
     TZ: "UTC",
+    GCE_METADATA_HOST: "127.0.0.1:9",
     TERRALOOP_DUCKDB_PATH: "/tmp/mine.duckdb",
   });
 });

@@ -97,14 +97,20 @@ export async function resolveAuthClient(options: ResolveAuthOptions = {}): Promi
   }
   const timeoutMs = options.metadataTimeoutMs ?? 1500;
   const host = env.GCE_METADATA_HOST?.trim() || "169.254.169.254";
-  if (await _metadataServerAnswers(host, timeoutMs)) {
+  // As Google's client libraries: METADATA_SERVER_DETECTION=none means "not on Google Cloud".
+  const probe = env.METADATA_SERVER_DETECTION?.trim().toLowerCase() !== "none";
+  if (probe && await _metadataServerAnswers(host, timeoutMs)) {
     const auth = new GoogleAuth({ scopes: [...GOOGLE_SCOPES] });
     return await _checked(() => auth.getClient());
   }
   throw new CredentialsError(
     `Cannot find Google Cloud credentials for BigQuery: ${HELP}. Looked for ` +
       `GOOGLE_APPLICATION_CREDENTIALS (not set), ${wellKnown ?? "gcloud's well-known file"} ` +
-      `(not found) and a metadata server at ${host} (no answer within ${timeoutMs / 1000} s)`,
+      `(not found) and ${
+        probe
+          ? `a metadata server at ${host} (no answer within ${timeoutMs / 1000} s)`
+          : "no metadata server (METADATA_SERVER_DETECTION=none)"
+      }`,
   );
 }
 
