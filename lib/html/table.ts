@@ -63,6 +63,13 @@ export interface TableOptions {
    * @default 5000
    */
   maxRows?: number;
+  /**
+   * Write each cell's alignment (numbers right, text left) as an inline `style`, for hosts
+   * that style every cell themselves and strip `<style>` elements (JupyterLab right-aligns
+   * all cells, and drops `<style>` from untrusted outputs).
+   * @default false
+   */
+  inlineAlign?: boolean;
 }
 
 /** Rows as plain objects, e.g. `frame.toRecords()` or hand-made data. */
@@ -138,6 +145,8 @@ function _valuesOf(data: pl.DataFrame | TableRecords, key: string): unknown[] {
  */
 export function tableHtml(data: pl.DataFrame | TableRecords, options: TableOptions = {}): RawHtml {
   const { sortable = true, maxRows = 5000, formats = {}, labels = {} } = options;
+  const align = (numeric: boolean) =>
+    options.inlineAlign ? ` style="text-align:${numeric ? "right" : "left"}"` : "";
   const height = _isFrame(data) ? data.height : data.length;
   if (height > maxRows) {
     throw new RangeError(
@@ -176,7 +185,7 @@ export function tableHtml(data: pl.DataFrame | TableRecords, options: TableOptio
   });
 
   const head = columns.map((c) => {
-    const cls = c.numeric ? ' class="num"' : "";
+    const cls = (c.numeric ? ' class="num"' : "") + align(c.numeric);
     const label = escapeHtml(c.label);
     return sortable
       ? `<th scope="col"${cls} aria-sort="none"><button type="button" class="tl-sort">${label}</button></th>`
@@ -188,7 +197,7 @@ export function tableHtml(data: pl.DataFrame | TableRecords, options: TableOptio
       const value = c.values[r];
       const text = formatValue(value, c.format);
       const key = c.numeric ? _sortKey(value) : (value === null || value === undefined ? "" : null);
-      const attrs = (c.numeric ? ' class="num"' : "") +
+      const attrs = (c.numeric ? ' class="num"' : "") + align(c.numeric) +
         (key === null ? "" : ` data-sort="${escapeHtml(key)}"`);
       return `<td${attrs}>${
         text === "" ? '<span class="tl-null">—</span>' : escapeHtml(text)

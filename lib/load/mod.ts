@@ -12,3 +12,4 @@
  * @module
  */
 export * from "./load_dataset.ts";
+export * from "./plan.ts";

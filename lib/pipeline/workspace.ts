@@ -22,8 +22,9 @@ import {
   resolveOptions,
   type TruthFile,
 } from "../generate/mod.ts";
+import { type LoadPlan, planDatasetLoad } from "../load/mod.ts";
 import { loadProject, type RunEvent, type RunResults } from "../models/mod.ts";
-import { LOAD_MANIFEST_RELATION, type Warehouse } from "../warehouse/mod.ts";
+import { LOAD_MANIFEST_RELATION, openDuckDb, type Warehouse } from "../warehouse/mod.ts";
 import { PROJECT_ROOT } from "./defaults.ts";
 import { type GenerateStageSummary, runGenerateStage } from "./generate.ts";
 import { type LoadStageSummary, runLoadStage } from "./load.ts";
@@ -361,6 +362,161 @@ export async function ensureModels(
     message: `Built ${results.models.length} models in ${warehouse.description} because ` +
       `${reason} (${_testCounts(results)}; ${results.elapsedSeconds.toFixed(1)} s).`,
   };
+}
+
+/** Options for {@linkcode ensureWorkspace}. */
+export interface EnsureWorkspaceOptions {
+  /**
+   * The last stage to make current: `loaded` (dataset and raw tables) or `models` (and the
+   * models built and tested).
+   * @default {"models"}
+   */
+  upTo?: "loaded" | "models";
+  /**
+   * Progress of the models run, when it runs.
+   * @default {undefined}
+   */
+  onEvent?: (event: RunEvent) => void;
+}
+
+/** What {@linkcode ensureWorkspace} did. */
+export interface EnsureWorkspaceResult {
+  /** `reused` when everything was current (the DuckDB file was only read), else `updated`. */
+  action: "reused" | "updated";
+  /** Why the DuckDB file was opened for writing; null when reused. */
+  reason: string | null;
+  /** What happened to the dataset. */
+  dataset: EnsureDatasetResult;
+  /** The raw tables against the dataset, read-only, before any write; null for a new file. */
+  plan: LoadPlan | null;
+  /** What the load did, when the raw tables were updated. */
+  loaded: EnsureLoadedResult | null;
+  /** The models build (or the reused one, read from `run_results.json`); null with `upTo: "loaded"`. */
+  results: RunResults | null;
+  /** One sentence per stage, for a notebook cell. */
+  messages: string[];
+}
+
+/**
+ * Makes the workspace current up to `upTo` and leaves its DuckDB file closed, so a notebook
+ * then opens it read-only (`openDuckDb(ws.duckdbPath, { readOnly: true })`) and any number of
+ * notebooks, kernels and `deno task notebooks` can read it at once. The file is opened
+ * read-only to check the raw tables ({@linkcode planDatasetLoad}) and the last build; only
+ * when something is missing or stale is it opened for writing (which needs it alone) to load
+ * and build with {@linkcode ensureLoaded} / {@linkcode ensureModels}, then closed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ * const baseDir = await Deno.makeTempDir();
+ * const ws = notebookWorkspace({ users: 60, days: 3 }, { baseDir });
+ * assert.equal((await ensureWorkspace(ws)).action, "updated"); // generated, loaded, built
+ * const reader = await openDuckDb(ws.duckdbPath, { readOnly: true });
+ * assert.equal((await ensureWorkspace(ws)).action, "reused"); // checked beside the reader
+ * await reader.close();
+ * await Deno.remove(baseDir, { recursive: true });
+ * ```
+ */
+export async function ensureWorkspace(
+  ws: NotebookWorkspace,
+  options: EnsureWorkspaceOptions = {},
+): Promise<EnsureWorkspaceResult> {
+  const upTo = options.upTo ?? "models";
+  const dataset = await ensureDataset(ws);
+  const exists = (await Deno.stat(ws.duckdbPath).catch(() => null))?.isFile === true;
+  let plan: LoadPlan | null = null;
+  let reason: string;
+  if (!exists) {
+    reason = `${ws.duckdbPath} does not exist yet`;
+  } else {
+    const reader = await openDuckDb(ws.duckdbPath, { readOnly: true });
+    try {
+      plan = await planDatasetLoad(ws.datasetDir, reader);
+      const stale = !plan.current
+        ? _planReason(plan)
+        : upTo === "loaded"
+        ? null
+        : await _modelsReason(ws, reader);
+      if (stale === null) {
+        const previous = upTo === "models"
+          ? await _readRunResults(join(ws.targetDir, "run_results.json"))
+          : null;
+        return {
+          action: "reused",
+          reason: null,
+          dataset,
+          plan,
+          loaded: null,
+          results: previous,
+          messages: [
+            dataset.message,
+            `All ${_int(plan.files.length)} files are loaded in ${reader.description} ` +
+            `(their SHA-256 are in the load manifest); nothing to load.`,
+            ...(previous
+              ? [
+                `Reused the ${previous.models.length} models built at ${previous.generatedAt} ` +
+                `(${_testCounts(previous)}).`,
+              ]
+              : []),
+          ],
+        };
+      }
+      reason = stale;
+    } finally {
+      await reader.close();
+    }
+  }
+  let writer: Warehouse;
+  try {
+    writer = await openDuckDb(ws.duckdbPath);
+  } catch (error) {
+    throw new Error(
+      `Cannot update the notebook workspace "${ws.dir}" (${reason}): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  try {
+    if (upTo === "loaded") {
+      const loaded = await ensureLoaded(ws, writer);
+      return {
+        action: "updated",
+        reason,
+        dataset,
+        plan,
+        loaded,
+        results: null,
+        messages: [dataset.message, loaded.message],
+      };
+    }
+    const models = await ensureModels(ws, writer, { onEvent: options.onEvent });
+    return {
+      action: "updated",
+      reason,
+      dataset,
+      plan,
+      loaded: models.loaded,
+      results: models.results,
+      messages: [dataset.message, models.loaded.message, models.message],
+    };
+  } finally {
+    await writer.close();
+  }
+}
+
+function _planReason(plan: LoadPlan): string {
+  const pending = plan.files.filter((f) => f.status !== "unchanged").length;
+  return [
+    ...(pending ? [`${_int(pending)} of ${_int(plan.files.length)} files are not loaded`] : []),
+    ...(plan.gone.length ? [`${_int(plan.gone.length)} loaded files left the dataset`] : []),
+  ].join(" and ");
+}
+
+async function _modelsReason(ws: NotebookWorkspace, warehouse: Warehouse): Promise<string | null> {
+  const previous = await _readRunResults(join(ws.targetDir, "run_results.json"));
+  if (!previous) return "no previous build was found";
+  const project = await loadProject(ws.modelsDir);
+  return await _staleReason(previous, project.order, ws.modelsDir, warehouse);
 }
 
 function _generateOptions(params: WorkspaceParams) {

@@ -14,6 +14,7 @@
 export * from "./types.ts";
 export * from "./raw_tables.ts";
 export * from "./dialect.ts";
+export { readRawBytes, sha256Hex } from "./_raw_files.ts";
 export { DuckDbWarehouse, openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
 export { BigQueryWarehouse, openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
 export {
