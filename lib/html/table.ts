@@ -64,7 +64,8 @@ export interface TableOptions {
    */
   maxRows?: number;
   /**
-   * Write each cell's alignment (numbers right, text left) as an inline `style`, for hosts
+   * Write each cell's alignment (numbers right, text left and wrapping anywhere, so a long
+   * token such as JSON cannot widen the table past the page) as an inline `style`, for hosts
    * that style every cell themselves and strip `<style>` elements (JupyterLab right-aligns
    * all cells, and drops `<style>` from untrusted outputs).
    * @default false
@@ -146,7 +147,9 @@ function _valuesOf(data: pl.DataFrame | TableRecords, key: string): unknown[] {
 export function tableHtml(data: pl.DataFrame | TableRecords, options: TableOptions = {}): RawHtml {
   const { sortable = true, maxRows = 5000, formats = {}, labels = {} } = options;
   const align = (numeric: boolean) =>
-    options.inlineAlign ? ` style="text-align:${numeric ? "right" : "left"}"` : "";
+    options.inlineAlign
+      ? ` style="text-align:${numeric ? "right" : "left;overflow-wrap:anywhere"}"`
+      : "";
   const height = _isFrame(data) ? data.height : data.length;
   if (height > maxRows) {
     throw new RangeError(

@@ -67,8 +67,9 @@ export interface FrameBundleOptions extends DisplayOptions {
   formats?: Readonly<Record<string, CellFormat>>;
   /**
    * Text longer than this many characters is cut with "…" (hashes such as `sha256` are cut
-   * at 12); objects show as JSON, cut the same way.
-   * @default {60}
+   * at 12); objects show as JSON, cut the same way. Text wraps within its column; pass
+   * `Infinity` to show it whole.
+   * @default {80}
    */
   maxChars?: number;
   /**
@@ -164,13 +165,15 @@ export function figureBundle(fig: Figure, options: FigureBundleOptions = {}): Mi
  */
 export function frameBundle(df: DataFrame, options: FrameBundleOptions = {}): MimeBundle {
   const maxRows = options.maxRows ?? 20;
-  const maxChars = options.maxChars ?? 60;
+  const maxChars = options.maxChars ?? 80;
   const head = df.height > maxRows ? df.head(maxRows) : df;
   const shown = df.height > head.height ? ` (first ${formatCount(head.height)} shown)` : "";
   const shape = frameShape(df) + shown;
   const columns = head.getColumns();
   const values = columns.map((series) => series.toArray() as unknown[]);
-  const formats: Record<string, CellFormat> = { ...frameFormats(head.columns) };
+  const formats: Record<string, CellFormat> = {
+    ...frameFormats(columns.map((series) => series.name)),
+  };
   columns.forEach((series, i) => {
     const texty = values[i]!.every((v) =>
       v === null || v === undefined || typeof v === "string" ||

@@ -24,7 +24,17 @@ import {
 } from "../generate/mod.ts";
 import { type LoadPlan, planDatasetLoad } from "../load/mod.ts";
 import { loadProject, type RunEvent, type RunResults } from "../models/mod.ts";
-import { LOAD_MANIFEST_RELATION, openDuckDb, type Warehouse } from "../warehouse/mod.ts";
+import { readEventRange } from "../report/mod.ts";
+import {
+  LOAD_MANIFEST_RELATION,
+  missingWarehouseProblem,
+  openDuckDb,
+  openWarehouse,
+  type Warehouse,
+  WAREHOUSE_DEFAULTS,
+  warehouseConfigFromEnv,
+  warehouseLabel,
+} from "../warehouse/mod.ts";
 import { PROJECT_ROOT } from "./defaults.ts";
 import { type GenerateStageSummary, runGenerateStage } from "./generate.ts";
 import { type LoadStageSummary, runLoadStage } from "./load.ts";
@@ -502,6 +512,122 @@ export async function ensureWorkspace(
   } finally {
     await writer.close();
   }
+}
+
+/** Where a notebook reads its marts: see {@linkcode openNotebookWarehouse}. */
+export type NotebookSource = "workspace" | "pipeline";
+
+/** The sources {@linkcode openNotebookWarehouse} accepts. */
+export const NOTEBOOK_SOURCES: readonly NotebookSource[] = ["workspace", "pipeline"];
+
+/** Options for {@linkcode openNotebookWarehouse}. */
+export interface OpenNotebookWarehouseOptions {
+  /**
+   * `workspace`: the notebook's own workspace, made current first ({@linkcode ensureWorkspace}).
+   * `pipeline`: the warehouse the tasks use, as configured by `TERRALOOP_WAREHOUSE`,
+   * `TERRALOOP_DUCKDB_PATH` (relative to the project root; default `data/warehouse.duckdb`,
+   * written by `deno task pipeline`) and the `TERRALOOP_BQ_*` settings for BigQuery; it is
+   * only read, never built.
+   * @default {"workspace"}
+   */
+  source?: string;
+  /**
+   * With `workspace`: the last stage to make current.
+   * @default {"models"}
+   */
+  upTo?: "loaded" | "models";
+  /**
+   * The environment the `pipeline` source reads its settings from.
+   * @default {Deno.env.toObject()}
+   */
+  env?: Record<string, string | undefined>;
+}
+
+/** An open, read-only warehouse for a notebook, and what was done to get it. */
+export interface NotebookWarehouse {
+  /** The warehouse, opened read-only (close it when done, or leave it to the kernel's exit). */
+  warehouse: Warehouse;
+  /** The source it came from. */
+  source: NotebookSource;
+  /** The period of the data: the workspace's, or first to last event day of the pipeline's. */
+  period: { start: Date; end: Date };
+  /** One sentence per step, for a notebook cell. */
+  messages: string[];
+  /** With `workspace`: what {@linkcode ensureWorkspace} did; null otherwise. */
+  workspace: EnsureWorkspaceResult | null;
+}
+
+/**
+ * Opens the warehouse a notebook reads, read-only, so any number of notebooks, kernels,
+ * `deno task notebooks` and the report can read it at once. By default it is the notebook's
+ * own workspace, made current first; `source: "pipeline"` reads the warehouse
+ * `deno task pipeline` wrote (or BigQuery, when `TERRALOOP_WAREHOUSE=bigquery`) instead.
+ *
+ * @example
+ * ```ts ignore
+ * const ws = notebookWorkspace({ users: 35_000, days: 90 });
+ * const { warehouse: wh, messages } = await openNotebookWarehouse(ws); // own workspace
+ * const pipeline = await openNotebookWarehouse(ws, { source: "pipeline" }); // data/warehouse.duckdb
+ * ```
+ */
+export async function openNotebookWarehouse(
+  ws: NotebookWorkspace,
+  options: OpenNotebookWarehouseOptions = {},
+): Promise<NotebookWarehouse> {
+  const source = options.source ?? "workspace";
+  if (source === "workspace") {
+    const workspace = await ensureWorkspace(ws, { upTo: options.upTo });
+    const warehouse = await openDuckDb(ws.duckdbPath, { readOnly: true });
+    return {
+      warehouse,
+      source,
+      period: { start: ws.periodStart, end: ws.periodEnd },
+      messages: [...workspace.messages, `Reading ${warehouse.description} read-only.`],
+      workspace,
+    };
+  }
+  if (source !== "pipeline") {
+    throw new TypeError(
+      `Cannot open the notebook's warehouse: source "${source}" is not one of ` +
+        `${NOTEBOOK_SOURCES.map((s) => `"${s}"`).join(", ")} (TERRALOOP_NOTEBOOK_SOURCE)`,
+    );
+  }
+  const env = options.env ?? Deno.env.toObject();
+  // Relative DuckDB paths are the project's, not the kernel's (notebooks/).
+  const duckdbPath = resolve(
+    PROJECT_ROOT,
+    env.TERRALOOP_DUCKDB_PATH?.trim() || WAREHOUSE_DEFAULTS.duckdbPath,
+  );
+  const config = warehouseConfigFromEnv(env, { warehouse: duckdbPath });
+  const problem = await missingWarehouseProblem(config);
+  if (problem) {
+    throw new Error(
+      `Cannot open the pipeline's warehouse: ${problem}; run \`deno task pipeline\` first, or ` +
+        `use the notebook's own workspace (source "workspace")`,
+    );
+  }
+  const warehouse = await openWarehouse(config, { readOnly: true });
+  const range = await readEventRange(warehouse);
+  if (!range.first || !range.last) {
+    await warehouse.close();
+    throw new Error(
+      `Cannot read the pipeline's warehouse ${warehouseLabel(config)}: it has no clean ` +
+        `events (run \`deno task pipeline\`)`,
+    );
+  }
+  const day = 86_400_000;
+  const start = new Date(Math.floor(new Date(range.first).getTime() / day) * day);
+  const end = new Date(Math.floor(new Date(range.last).getTime() / day) * day + day);
+  return {
+    warehouse,
+    source,
+    period: { start, end },
+    messages: [
+      `Reading the pipeline's warehouse ${warehouse.description} read-only: events from ` +
+      `${start.toISOString().slice(0, 10)} to ${range.last.slice(0, 10)}.`,
+    ],
+    workspace: null,
+  };
 }
 
 function _planReason(plan: LoadPlan): string {

@@ -138,9 +138,9 @@ Deno.test("frameBundle() shows intervals as percentages and p-values as the repo
 
 Deno.test("frameBundle() aligns text left and numbers right, inline", () => {
   const html = frameBundle(pl.DataFrame({ tier: ["Basic"], users: [1200] }))["text/html"] as string;
-  assert.match(html, /<th scope="col" style="text-align:left">tier<\/th>/);
+  assert.match(html, /<th scope="col" style="text-align:left;overflow-wrap:anywhere">tier<\/th>/);
   assert.match(html, /<th scope="col" class="num" style="text-align:right">users<\/th>/);
-  assert.match(html, /<td style="text-align:left">Basic<\/td>/);
+  assert.match(html, /<td style="text-align:left;overflow-wrap:anywhere">Basic<\/td>/);
   assert.match(html, /<td class="num" style="text-align:right" data-sort="1200">1,200<\/td>/);
 });
 
