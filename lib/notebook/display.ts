@@ -281,6 +281,22 @@ export async function showFrame(df: DataFrame, options: FrameBundleOptions = {})
 }
 
 /**
+ * Displays Markdown (a finding, a list of what was done). Prefer it to ending a cell with a
+ * `Deno.jupyter.md` value: Deno's kernel (2.9) may publish a cell's value after the cell
+ * ended, and during a Run All that output then lands in the next cell; a display sent and
+ * awaited inside the cell stays in it.
+ *
+ * @example
+ * ```ts
+ * await showMarkdown(`**Activation.** ${activation.sentence}`);
+ * ```
+ */
+export async function showMarkdown(text: string, options: DisplayOptions = {}): Promise<void> {
+  const display = options.display ?? _kernelDisplay("Markdown");
+  await display({ "text/markdown": text, "text/plain": text });
+}
+
+/**
  * Displays a long text (compiled SQL, a log) folded under a one-line summary.
  *
  * @example
