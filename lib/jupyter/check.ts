@@ -100,7 +100,7 @@ export interface CheckNotebooksOptions {
  *
  * @example
  * ```ts
- * const nb = await readNotebook("notebooks/00_smoke.ipynb");
+ * const nb = await readNotebook("notebooks/00_start_here.ipynb");
  * ```
  */
 export async function readNotebook(path: string): Promise<NotebookJson> {

@@ -7,8 +7,8 @@
  * ```ts
  * import { checkNotebooks, ensureJupyterEnv, runNotebooks } from "./lib/jupyter/mod.ts";
  * const env = await ensureJupyterEnv();
- * const results = await runNotebooks(["notebooks/00_smoke.ipynb"], { jupyterEnv: env });
- * const problems = await checkNotebooks(["notebooks/00_smoke.ipynb"]);
+ * const results = await runNotebooks(["notebooks/00_start_here.ipynb"], { jupyterEnv: env });
+ * const problems = await checkNotebooks(["notebooks/00_start_here.ipynb"]);
  * ```
  *
  * @module

@@ -98,7 +98,7 @@ const RUNNER = fileURLToPath(new URL("./_run_notebook.py", import.meta.url));
  *
  * @example
  * ```ts
- * const results = await runNotebooks(["notebooks/00_smoke.ipynb"]);
+ * const results = await runNotebooks(["notebooks/00_start_here.ipynb"]);
  * if (!results.every((r) => r.ok)) Deno.exitCode = 1;
  * ```
  */

@@ -4,7 +4,7 @@
  * stages and the benchmarks all run the stages through this module.
  *
  * ```ts ignore
- * import { ensureModels, notebookWorkspace, runLoadStage, runPipeline } from "./mod.ts";
+ * import { notebookWorkspace, openNotebookWarehouse, runLoadStage, runPipeline } from "./mod.ts";
  *
  * // Everything, as `deno task pipeline` does (here at a small scale):
  * const summary = await runPipeline({ generate: { users: 2000, days: 30 } });
@@ -13,9 +13,9 @@
  * // One stage on an open warehouse, with progress:
  * const load = await runLoadStage(wh, { dir: "data/raw", onProgress: (p) => tick(p.done) });
  *
- * // A notebook's own workspace, each stage done only when needed:
+ * // A notebook's own workspace, each stage done only when needed, then read-only:
  * const ws = notebookWorkspace({ users: 5000, days: 30 });
- * const models = await ensureModels(ws, await openDuckDb(ws.duckdbPath));
+ * const { warehouse: wh, messages } = await openNotebookWarehouse(ws);
  * ```
  *
  * @module

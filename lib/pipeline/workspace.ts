@@ -3,13 +3,16 @@
  * `data/notebooks/<key>/` (the key names scale, period and seed), so they never clobber the
  * pipeline's `data/raw` and `data/warehouse.duckdb`. The `ensure*` steps run an earlier
  * stage only when its output is missing or stale, so any notebook runs by itself on a fresh
- * checkout and re-running one repeats no work.
+ * checkout and re-running one repeats no work. {@linkcode ensureWorkspace} does that with the
+ * DuckDB file open for writing only while something is built, so notebooks then read it
+ * read-only, many at once; {@linkcode openNotebookWarehouse} also reads the pipeline's
+ * warehouse (or BigQuery) instead.
  *
  * ```ts ignore
  * // In a notebook: the default scale, kept in data/notebooks/u35000-d90-s42-2026-01-01/.
  * const ws = notebookWorkspace({ users: 35_000, days: 90, seed: 42, start: "2026-01-01" });
- * const wh = await openDuckDb(ws.duckdbPath);
- * (await ensureModels(ws, wh)).message; // "Reused 12 models built … " or "Built 12 models …"
+ * const { warehouse: wh, messages } = await openNotebookWarehouse(ws);
+ * messages; // ["Reused the dataset …", "All 92 files are loaded …", "Reused the 12 models …", …]
  * ```
  *
  * @module
