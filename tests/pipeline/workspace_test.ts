@@ -6,6 +6,7 @@ import {
   ensureModels,
   ensureWorkspace,
   notebookWorkspace,
+  openNotebookWarehouse,
   PROJECT_ROOT,
 } from "../../lib/pipeline/mod.ts";
 import { planDatasetLoad } from "../../lib/load/mod.ts";
@@ -159,10 +160,13 @@ Deno.test({
  * in this process would not stand in the way): it prints the marts' event count once open and
  * keeps the file until `release()`.
  */
-async function readerProcess(path: string): Promise<{ count: number; release(): Promise<void> }> {
+async function readerProcess(
+  path: string,
+  mode: "read" | "write" = "read",
+): Promise<{ count: number; release(): Promise<void> }> {
   const script = `
     import { openDuckDb } from "${new URL("../../lib/warehouse/mod.ts", import.meta.url).href}";
-    const wh = await openDuckDb(${JSON.stringify(path)}, { readOnly: true });
+    const wh = await openDuckDb(${JSON.stringify(path)}, { readOnly: ${mode === "read"} });
     const fct = wh.relation({ schema: "marts", name: "fct_events" });
     const [row] = await wh.query("select count(*) as n from " + fct);
     console.log(String(row.n));
@@ -236,6 +240,56 @@ Deno.test({
           await b.release();
         }
       });
+
+      await t.step("a writer elsewhere: the notebook's read fails saying what to do", async () => {
+        const writer = await readerProcess(ws.duckdbPath, "write");
+        try {
+          await assert.rejects(
+            () => openNotebookWarehouse(ws),
+            /read-only: .*lock.*\(another process is writing it, .*: wait until it finishes, then try again\)/s,
+          );
+        } finally {
+          await writer.release();
+        }
+      });
+
+      await t.step(
+        "source pipeline reads the tasks' warehouse read-only, never builds",
+        async () => {
+          const opened = await openNotebookWarehouse(ws, {
+            source: "pipeline",
+            env: { TERRALOOP_DUCKDB_PATH: ws.duckdbPath },
+          });
+          try {
+            assert.equal(opened.source, "pipeline");
+            assert.equal(opened.workspace, null);
+            assert.equal(opened.period.start.toISOString(), "2026-02-02T00:00:00.000Z");
+            assert.ok(opened.period.end.getTime() <= ws.periodEnd.getTime() + 86_400_000);
+            assert.match(
+              opened.messages[0]!,
+              /^Reading the pipeline's warehouse duckdb:.* read-only/,
+            );
+            await assert.rejects(
+              () => opened.warehouse.execute("create table x (a int)"),
+              /read-only/i,
+            );
+          } finally {
+            await opened.warehouse.close();
+          }
+          await assert.rejects(
+            () =>
+              openNotebookWarehouse(ws, {
+                source: "pipeline",
+                env: { TERRALOOP_DUCKDB_PATH: join(base, "nope.duckdb") },
+              }),
+            /Cannot open the pipeline's warehouse: warehouse ".*nope\.duckdb" does not exist; run `deno task pipeline` first/,
+          );
+          await assert.rejects(
+            () => openNotebookWarehouse(ws, { source: "lake" }),
+            /source "lake" is not one of "workspace", "pipeline" \(TERRALOOP_NOTEBOOK_SOURCE\)/,
+          );
+        },
+      );
 
       await t.step(
         "when a write is needed while a reader holds the file, the error says why and what to do",
