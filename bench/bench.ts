@@ -1,6 +1,6 @@
 // deno task bench: every stage at the default scale, one stage per process so each stage's
 // peak memory is its own. Results: console table and target/bench/results.json.
-// usage: deno task bench [--users N] [--only generate,load,models,analytics] [--analytics-events N]
+// usage: deno task bench [--users N] [--only generate,load,models,analytics,faults,scale]
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 
@@ -23,6 +23,10 @@ Runs each benchmark in its own process and prints rows/s and peak memory per sta
   models     building every SQL model with its data tests
   analytics  Polars vs DuckDB on the same definitions (funnel, retention, rolling) at 10M
              and 1M events (--analytics-events sets the large size)
+Only when asked (they take minutes):
+  faults     randomised crash points during loads and model builds; lines lost must be 0
+  scale      the whole pipeline at 1M and 10M events (bench/scale_bench.ts --help for
+             --sizes 1M,10M,30M), peak RSS and spill per stage, and an incremental day
 Results are also written to target/bench/results.json.`);
   Deno.exit(0);
 }
@@ -61,6 +65,8 @@ if (stages.includes("load") || stages.includes("models")) {
 }
 if (stages.includes("load")) await run("bench/load_bench.ts", [dataDir]);
 if (stages.includes("models")) await run("bench/models_bench.ts", [dataDir]);
+if (stages.includes("faults")) await run("bench/faults_bench.ts", []); // only when asked
+if (stages.includes("scale")) await run("bench/scale_bench.ts", []); // only when asked
 if (stages.includes("analytics")) {
   await run(
     "bench/analytics_bench.ts",

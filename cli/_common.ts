@@ -15,7 +15,9 @@
 import { formatSeconds } from "../lib/format/mod.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import {
+  CredentialsError,
   openWarehouse,
+  type OpenWarehouseOptions,
   type Warehouse,
   type WarehouseConfig,
   warehouseConfigFromEnv,
@@ -138,9 +140,69 @@ export function taskWarehouseConfig(flags: WarehouseFlags): WarehouseConfig {
   return asUsage(() => warehouseConfigFromEnv(Deno.env.toObject(), flags));
 }
 
-/** Open the warehouse chosen by flags and environment (see {@linkcode taskWarehouseConfig}). */
-export async function openTaskWarehouse(flags: WarehouseFlags): Promise<Warehouse> {
-  return await openWarehouse(taskWarehouseConfig(flags));
+/**
+ * Open the warehouse chosen by flags and environment (see {@linkcode taskWarehouseConfig}).
+ * Missing or unusable credentials are a {@linkcode UsageError} too (a setting to fix).
+ */
+export async function openTaskWarehouse(
+  flags: WarehouseFlags,
+  options: OpenWarehouseOptions = {},
+): Promise<Warehouse> {
+  const config = taskWarehouseConfig(flags);
+  try {
+    return await openWarehouse(config, options);
+  } catch (error) {
+    if (error instanceof CredentialsError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+/** The BigQuery flags every warehouse task takes (help text in {@linkcode BIGQUERY_USAGE}). */
+export const BIGQUERY_FLAGS = {
+  target: { type: "string" },
+  "bigquery-project": { type: "string" },
+  "dataset-prefix": { type: "string" },
+  location: { type: "string" },
+  "maximum-bytes-billed": { type: "string" },
+  "memory-limit": { type: "string" },
+  "temp-directory": { type: "string" },
+} as const;
+
+/** Help lines of {@linkcode BIGQUERY_FLAGS}. */
+export const BIGQUERY_USAGE = `
+  --target WAREHOUSE      duckdb (default) or bigquery (or TERRALOOP_WAREHOUSE)
+  --bigquery-project ID   BigQuery project (or TERRALOOP_BQ_PROJECT, GOOGLE_CLOUD_PROJECT)
+  --dataset-prefix P      BigQuery dataset prefix: schema marts -> P_marts (or
+                          TERRALOOP_BQ_DATASET_PREFIX; default terraloop)
+  --location LOC          BigQuery location of datasets and jobs (or TERRALOOP_BQ_LOCATION;
+                          default US)
+  --maximum-bytes-billed N  BigQuery: bytes billed limit of every query job; a table model
+                          estimated over it fails before it runs (or
+                          TERRALOOP_BQ_MAXIMUM_BYTES_BILLED; default none)
+  --memory-limit SIZE     DuckDB memory limit, e.g. 2GB; larger sorts spill to disk (or
+                          TERRALOOP_MEMORY_LIMIT; default 40% of RAM, at most 3 GiB)
+  --temp-directory DIR    where DuckDB spills (or TERRALOOP_DUCKDB_TEMP_DIR; default
+                          <warehouse>.tmp)`.slice(1);
+
+/** The warehouse flags of {@linkcode BIGQUERY_FLAGS} as `WarehouseFlags`. */
+export function bigQueryFlags(values: {
+  target?: string;
+  "bigquery-project"?: string;
+  "dataset-prefix"?: string;
+  location?: string;
+  "maximum-bytes-billed"?: string;
+  "memory-limit"?: string;
+  "temp-directory"?: string;
+}): WarehouseFlags {
+  return {
+    target: values.target,
+    bigqueryProject: values["bigquery-project"],
+    datasetPrefix: values["dataset-prefix"],
+    location: values.location,
+    maximumBytesBilled: values["maximum-bytes-billed"],
+    memoryLimit: values["memory-limit"],
+    tempDirectory: values["temp-directory"],
+  };
 }
 
 /** A progress line that rewrites itself on a terminal and prints sparsely otherwise. */

@@ -7,6 +7,9 @@
 import { formatCount, formatRate, formatSeconds } from "../lib/format/mod.ts";
 import type { ModelResult, RunEvent, RunResults, TestResult } from "../lib/models/mod.ts";
 import type {
+  AlertsStageSummary,
+  ChecksEvent,
+  ChecksStageSummary,
   GenerateStageSummary,
   LoadProgress,
   LoadStageSummary,
@@ -35,7 +38,10 @@ export function loadTicker(): (progress: LoadProgress) => void {
   return (p) => tick(p.done, p.total, p.file.sourceFile);
 }
 
-/** Rejected lines by table, pruned files, and the one-line outcome of the load stage. */
+/**
+ * Rejected lines by table, pruned files, warnings (e.g. a CSV whose previous rows were kept),
+ * and the one-line outcome of the load stage.
+ */
 export function printLoadDone(summary: LoadStageSummary): void {
   for (const { table, lines, files } of summary.rejectedLines) {
     const where = files.length <= 3
@@ -48,8 +54,18 @@ export function printLoadDone(summary: LoadStageSummary): void {
   if (summary.pruned.length > 0) {
     console.log(`  removed rows of ${summary.pruned.length} files no longer in ${summary.dir}`);
   }
+  for (const warning of summary.warnings) console.warn(`  warning: ${warning}`);
+  const kept = summary.files.filter((file) => file.status === "kept");
+  if (kept.length > 0) {
+    console.log(
+      `  kept the previous rows of ${kept.map((file) => file.sourceFile).join(", ")} ` +
+        "(nothing new could be loaded from it)",
+    );
+  }
   stageLine("load", [
-    `${summary.files.length} files (${summary.unchanged} unchanged)`,
+    `${summary.files.length} files (${summary.unchanged} unchanged${
+      kept.length > 0 ? `, ${kept.length} kept` : ""
+    })`,
     `${formatCount(summary.rows)} rows`,
     `${formatCount(summary.rejected)} rejected`,
     formatRate(summary.rows + summary.rejected, summary.seconds),
@@ -116,6 +132,71 @@ export function printReportDone(summary: ReportStageSummary): void {
     `${(summary.bytes / 1024 / 1024).toFixed(2)} MiB`,
     `queries and metrics ${formatSeconds(summary.collectSeconds)}`,
   ], summary.seconds);
+}
+
+/** One checks-stage event: the time compared with, a line per check that did not pass. */
+export function printChecksEvent(event: ChecksEvent): void {
+  switch (event.type) {
+    case "start":
+      console.log(
+        `Evaluating ${event.checks} checks against ${event.now.slice(0, 16).replace("T", " ")} UTC`,
+      );
+      break;
+    case "check_done": {
+      const r = event.result;
+      const label = {
+        pass: "pass",
+        warn: "WARN",
+        fail: "FAIL",
+        error: "ERROR",
+        skipped: "skip",
+        not_enough_data: "wait",
+      }[r.status];
+      console.log(`      ${label.padEnd(5)} ${r.name} (${r.target}): ${r.message}`);
+      break;
+    }
+    case "warning":
+      console.warn(`  warning: ${event.message}`);
+      break;
+  }
+}
+
+/** The one-line outcome of the checks stage. */
+export function printChecksDone(summary: ChecksStageSummary): void {
+  const c = summary.counts;
+  const parts = [
+    `${summary.results.length} checks`,
+    `${c.pass} pass`,
+    `${c.warn} warn`,
+    `${c.fail} failed`,
+  ];
+  if (c.error > 0) parts.push(`${c.error} could not run`);
+  if (c.skipped > 0) parts.push(`${c.skipped} skipped`);
+  if (c.not_enough_data > 0) parts.push(`${c.not_enough_data} not enough data`);
+  stageLine("checks", parts, summary.seconds);
+}
+
+/**
+ * The alerts stage: the message itself when it is for the console (no SLACK_WEBHOOK_URL),
+ * else what happened to it; a delivery problem is one warning line, never a failure.
+ */
+export function printAlertsDone(summary: AlertsStageSummary): void {
+  if (summary.channel === "console" && summary.text) {
+    console.log(indent(summary.text, 2));
+  }
+  if (summary.warning) console.warn(`  warning: ${summary.warning}`);
+  const said =
+    `${summary.alerts} alerted, ${summary.resolved} resolved, ${summary.suppressed} not repeated`;
+  const what = summary.channel === "none"
+    ? `nothing new to say (${summary.suppressed} unchanged failure${
+      summary.suppressed === 1 ? "" : "s"
+    } not repeated)`
+    : summary.channel === "console"
+    ? `printed above (SLACK_WEBHOOK_URL not set): ${said}`
+    : summary.delivered
+    ? `one message posted to Slack: ${said}`
+    : `Slack message NOT delivered (${summary.attempts} attempts): ${said}`;
+  stageLine("alerts", [what], summary.seconds);
 }
 
 /** `[3/9] staging.stg_events ........ table 998,123 rows 1.42s` */

@@ -10,12 +10,34 @@ import {
   type Project,
   type RelationNaming,
   selectModels,
+  sourcesProblem,
   untestedKeys,
   writeCompiled,
 } from "../lib/models/mod.ts";
-import { PIPELINE_DEFAULTS, runModelsStage } from "../lib/pipeline/mod.ts";
-import { type Dialect, DIALECTS, WAREHOUSE_DEFAULTS } from "../lib/warehouse/mod.ts";
-import { asUsage, EXIT, openTaskWarehouse, parseTaskArgs, runTask, UsageError } from "./_common.ts";
+import {
+  dryRunModels,
+  type DryRunSummary,
+  PIPELINE_DEFAULTS,
+  runModelsStage,
+} from "../lib/pipeline/mod.ts";
+import {
+  type Dialect,
+  DIALECTS,
+  formatBytes,
+  missingWarehouseProblem,
+} from "../lib/warehouse/mod.ts";
+import {
+  asUsage,
+  BIGQUERY_FLAGS,
+  BIGQUERY_USAGE,
+  bigQueryFlags,
+  EXIT,
+  openTaskWarehouse,
+  parseTaskArgs,
+  runTask,
+  taskWarehouseConfig,
+  UsageError,
+} from "./_common.ts";
 import { printModelsEvent, printModelsResults } from "./_print.ts";
 
 const D = PIPELINE_DEFAULTS;
@@ -35,17 +57,20 @@ usage: deno task models [run|compile|test|list] [options]
 
   --select SEL            models to act on: name, name+ (and downstream), +name (and
                           upstream), several separated by commas or spaces (default: all)
-  --target DIALECT        duckdb (default) or bigquery (default from TERRALOOP_WAREHOUSE);
-                          bigquery needs TERRALOOP_BQ_PROJECT (see README)
+  --dry-run               with run on BigQuery: build nothing; print the bytes each
+                          selected model would process (dry-run jobs) and the total; fails
+                          when a table is over --maximum-bytes-billed
+  --full-refresh          rebuild incremental models in full instead of merging new rows
   --warehouse FILE        DuckDB file (default ${D.warehousePath}, or TERRALOOP_DUCKDB_PATH)
   --models-dir DIR        models directory (default ${D.modelsDir})
   --target-dir DIR        where run_results.json and compiled SQL go (default ${D.targetDir})
-  --bigquery-project ID   BigQuery project in compiled names (default: none, the job's project)
-  --dataset-prefix P      BigQuery dataset prefix: schema marts -> P_marts (default ${WAREHOUSE_DEFAULTS.datasetPrefix})
+${BIGQUERY_USAGE}
+                          (compile: --target picks the dialect, --bigquery-project and
+                          --dataset-prefix the compiled names)
   -h, --help              this help
 
-Exit codes: 0 success; 1 a model failed, an error-severity test failed, or the project is
-invalid; 2 a wrong command, flag, selection or setting.
+Exit codes: 0 success; 1 a model failed, an error-severity test failed, the project is
+invalid, or nothing was loaded (no raw tables: run load first); 2 a wrong command, flag, selection or setting.
 `;
 
 const COMMANDS = ["run", "build", "compile", "test", "list"] as const;
@@ -56,12 +81,12 @@ async function main(): Promise<number> {
     Deno.args,
     {
       select: { type: "string", short: "s" },
-      target: { type: "string" },
+      ...BIGQUERY_FLAGS,
+      "dry-run": { type: "boolean", default: false },
+      "full-refresh": { type: "boolean", default: false },
       warehouse: { type: "string" },
       "models-dir": { type: "string", default: D.modelsDir },
       "target-dir": { type: "string", default: D.targetDir },
-      "bigquery-project": { type: "string" },
-      "dataset-prefix": { type: "string" },
     },
     USAGE,
     { maxPositionals: 1 },
@@ -95,19 +120,47 @@ async function main(): Promise<number> {
     listCommand(project, values.select);
     return EXIT.ok;
   }
-  const warehouse = await openTaskWarehouse({
-    target,
-    warehouse: values.warehouse,
-    bigqueryProject: values["bigquery-project"],
-    datasetPrefix: values["dataset-prefix"],
-  });
+  if (values["dry-run"] && command !== "run" && command !== "build") {
+    throw new UsageError(`--dry-run goes with the run command, not "${command}"`);
+  }
+  const flags = { ...bigQueryFlags(values), warehouse: values.warehouse };
+  // A missing DuckDB file is not created: nothing was loaded there.
+  // (A dry run on DuckDB is a usage error, said below once the warehouse is open.)
+  const problem = values["dry-run"]
+    ? null
+    : await missingWarehouseProblem(taskWarehouseConfig(flags));
+  if (problem) {
+    throw new Error(`Cannot ${command} models: no raw tables: run load first (${problem})`);
+  }
+  const warehouse = await openTaskWarehouse(
+    flags,
+    values["dry-run"] ? {} : { duckdb: { create: false } },
+  );
+  if (values["dry-run"]) {
+    try {
+      if (!warehouse.estimate) {
+        throw new UsageError(
+          "--dry-run needs BigQuery (--target bigquery or TERRALOOP_WAREHOUSE=bigquery): only " +
+            "it estimates the bytes a query processes",
+        );
+      }
+      const summary = await dryRunModels(warehouse, { project, select: values.select });
+      printDryRun(summary, warehouse.description);
+      return summary.success ? EXIT.ok : EXIT.failure;
+    } finally {
+      await warehouse.close();
+    }
+  }
   try {
+    const empty = await sourcesProblem(warehouse, project);
+    if (empty) throw new Error(`Cannot ${command} models: ${empty}`);
     const summary = await runModelsStage(warehouse, {
       modelsDir,
       project,
       select: values.select,
       mode: command === "test" ? "test" : "build",
       targetDir,
+      fullRefresh: values["full-refresh"],
       onProgress: printModelsEvent,
     });
     printModelsResults(summary);
@@ -131,6 +184,27 @@ async function compileCommand(
         `${dialect} -> ${targetDir}/compiled/${dialect}/ (${files.length} files)`,
     );
   }
+}
+
+function printDryRun(summary: DryRunSummary, warehouse: string): void {
+  console.log(`dry run on ${warehouse}: bytes each model would process (nothing is built)`);
+  const width = Math.max(...summary.models.map((m) => m.relation.length));
+  for (const model of summary.models) {
+    const bytes = model.bytesProcessed === null
+      ? "not estimated"
+      : formatBytes(model.bytesProcessed);
+    const note = model.materialized === "view" && model.bytesProcessed !== null
+      ? " (a view: processed each time it is read, 0 to build)"
+      : "";
+    const mark = model.message ? "✘" : "✔";
+    console.log(
+      `${mark} ${model.relation.padEnd(width)}  ${model.materialized.padEnd(5)}  ${bytes}${note}`,
+    );
+    if (model.message) console.log(`    ${model.message}`);
+  }
+  const limit = summary.limit === null ? "no limit" : `limit ${formatBytes(summary.limit)} per job`;
+  console.log(`total (tables): ${formatBytes(summary.totalBytes)}; ${limit}`);
+  for (const error of summary.errors) console.error(`error: ${error}`);
 }
 
 function listCommand(project: Project, select: string | undefined): void {

@@ -9,6 +9,7 @@
  */
 
 import { join, relative, sep as SEPARATOR } from "node:path";
+import { cliEnv } from "./_env.ts";
 
 /** One line of the layer table: folders that may import the lines below it. */
 export interface Layer {
@@ -40,8 +41,12 @@ export const LAYERS: readonly Layer[] = [
     role: "stages as functions: options in, typed summary out, progress by callback",
   },
   {
-    folders: ["lib/report", "lib/docs", "lib/alerts", "lib/observe", "lib/notebook"],
-    role: "report and docs pages, alerts, run history, notebook display helpers",
+    folders: ["lib/report", "lib/docs", "lib/alerts", "lib/notebook"],
+    role: "report and docs pages, alerts, notebook display helpers",
+  },
+  {
+    folders: ["lib/observe"],
+    role: "data checks and run history (audit tables), read by the report",
   },
   {
     folders: ["lib/jupyter"],
@@ -749,7 +754,8 @@ export async function readImportGraph(root: string, dirs: readonly string[]): Pr
       cwd: root,
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      clearEnv: true,
+      env: cliEnv(),
     }).output();
     if (!output.success) {
       throw new Error(

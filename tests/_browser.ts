@@ -11,13 +11,14 @@
  * ```
  *
  * Without Chromium, `browserTest` registers the test as ignored and prints a loud warning;
- * with `CI=true` a missing browser fails the test instead. Set `CHROMIUM_PATH` to use a
+ * under CI (any truthy `CI`: `true`, `1`, …) a missing browser fails the test instead. Set `CHROMIUM_PATH` to use a
  * browser that is not on PATH as `chromium`.
  *
  * @module
  */
 import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
+import { isCi } from "./_env.ts";
 
 /** Chromium flags: headless-friendly, and nothing that phones home. */
 export const CHROMIUM_ARGS: readonly string[] = [
@@ -250,8 +251,8 @@ export interface BrowserTestOptions extends WithBrowserOptions {
 
 /**
  * Register a `Deno.test` that runs `fn` inside {@linkcode withBrowser}. Without Chromium the
- * test is registered with `ignore: true` and a warning is printed, unless `CI=true`, where
- * it runs and fails with the reason. Playwright keeps its own timers and pipes, so the op and
+ * test is registered with `ignore: true` and a warning is printed, unless under CI (any
+ * truthy `CI`), where it runs and fails with the reason. Playwright keeps its own timers and pipes, so the op and
  * resource sanitizers are off for these tests.
  */
 export function browserTest(
@@ -260,7 +261,7 @@ export function browserTest(
   options: BrowserTestOptions = {},
 ): void {
   const available = browserAvailable();
-  const ci = Deno.env.get("CI") === "true";
+  const ci = isCi();
   if (!available && !ci) {
     console.warn(
       `\n%c!!! SKIPPING browser test "${name}": ${_missingMessage()}. ` +

@@ -56,8 +56,18 @@ export type DeliveryResult =
  *
  * @example
  * ```ts
- * const result = await sendSlackMessage(message, { webhookUrl: Deno.env.get("SLACK_WEBHOOK_URL") });
- * if (!result.delivered) console.warn(result.warning);
+ * import assert from "node:assert/strict";
+ *
+ * const message = { text: "TerraLoop pipeline: 1 failing", blocks: [] };
+ * const webhookUrl = "https://hooks.slack.com/services/T1/B2/abcdef123"; // SLACK_WEBHOOK_URL
+ * // Slack is busy once, then accepts (a stand-in for fetch, and no real waiting):
+ * const answers = [new Response("busy", { status: 503 }), new Response("ok")];
+ * const result = await sendSlackMessage(message, {
+ *   webhookUrl,
+ *   fetch: () => Promise.resolve(answers.shift()!),
+ *   sleep: () => Promise.resolve(),
+ * });
+ * assert.deepEqual(result, { delivered: true, attempts: 2, status: 200, waits: [1000] });
  * ```
  */
 export async function sendSlackMessage(
@@ -158,9 +168,13 @@ export async function sendSlackMessage(
  *
  * @example
  * ```ts
- * const delivery = await deliverAlert(message, text, { webhookUrl: Deno.env.get("SLACK_WEBHOOK_URL") });
- * if (delivery.channel === "console") console.log(delivery.text);
- * else if (!delivery.delivered) console.warn(delivery.warning);
+ * import assert from "node:assert/strict";
+ *
+ * const message = { text: "TerraLoop pipeline: 1 failing", blocks: [] };
+ * const text = "TerraLoop pipeline: 1 failing\nstg_events\n  ✗ not_null_stg_events_event_id";
+ * // webhookUrl: Deno.env.get("SLACK_WEBHOOK_URL"); unset here, so the text comes back
+ * const delivery = await deliverAlert(message, text, { webhookUrl: undefined });
+ * assert.deepEqual(delivery, { channel: "console", delivered: false, text });
  * ```
  */
 export async function deliverAlert(
@@ -180,9 +194,13 @@ export async function deliverAlert(
  *
  * @example
  * ```ts
- * redactSecret("error sending request for url (https://hooks.slack.com/services/T1/B2/abcdef123)",
- *   "https://hooks.slack.com/services/T1/B2/abcdef123");
- * // "error sending request for url ([redacted])"
+ * import assert from "node:assert/strict";
+ *
+ * const url = "https://hooks.slack.com/services/T1/B2/abcdef123";
+ * assert.equal(
+ *   redactSecret(`error sending request for url (${url})`, url),
+ *   "error sending request for url ([redacted])",
+ * );
  * ```
  */
 export function redactSecret(text: string, secret: string): string {

@@ -56,7 +56,9 @@ export interface AlertMessageOptions {
  *
  * @example
  * ```ts
- * escapeMrkdwn("<b>&</b>"); // "&lt;b&gt;&amp;&lt;/b&gt;"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(escapeMrkdwn("<b>&</b>"), "&lt;b&gt;&amp;&lt;/b&gt;");
  * ```
  */
 export function escapeMrkdwn(text: string): string {
@@ -117,6 +119,7 @@ function _sample(sample: string | undefined, max: number): string {
 }
 
 function _rows(result: AlertResult): string {
+  if (result.kind === "model") return "build failed";
   const unit = result.kind === "test" ? "failing row" : "failure";
   return `${result.failures} ${unit}${result.failures === 1 ? "" : "s"}`;
 }
@@ -174,8 +177,29 @@ function _when(iso: string): string {
  *
  * @example
  * ```ts
- * const message = buildSlackMessage(plan, { link: workflowRunUrl(Deno.env.toObject()) });
- * if (message) await sendSlackMessage(message, { webhookUrl });
+ * import assert from "node:assert/strict";
+ * import { planAlerts } from "./suppress.ts";
+ *
+ * const plan = planAlerts([{
+ *   key: "test:not_null_stg_events_event_id",
+ *   model: "stg_events",
+ *   name: "not_null_stg_events_event_id",
+ *   kind: "test",
+ *   severity: "error",
+ *   outcome: "fail",
+ *   failures: 3,
+ * }], []);
+ * const message = buildSlackMessage(plan, { link: "reports/terraloop-report.html" });
+ * assert.equal(message?.text, "TerraLoop pipeline: 1 failing");
+ * assert.deepEqual(message?.blocks[2], {
+ *   type: "section",
+ *   text: {
+ *     type: "mrkdwn",
+ *     text: "*`stg_events`*\n• :red_circle: `not_null_stg_events_event_id` — *error* — " +
+ *       "3 failing rows — see `reports/terraloop-report.html`",
+ *   },
+ * });
+ * // then: await sendSlackMessage(message, { webhookUrl })
  * ```
  */
 export function buildSlackMessage(
@@ -266,8 +290,25 @@ export function buildSlackMessage(
  *
  * @example
  * ```ts
- * const text = renderAlertText(plan, { link: "reports/terraloop-report.html" });
- * if (text) console.log(text);
+ * import assert from "node:assert/strict";
+ * import { planAlerts } from "./suppress.ts";
+ *
+ * const plan = planAlerts([{
+ *   key: "test:not_null_stg_events_event_id",
+ *   model: "stg_events",
+ *   name: "not_null_stg_events_event_id",
+ *   kind: "test",
+ *   severity: "error",
+ *   outcome: "fail",
+ *   failures: 3,
+ * }], []);
+ * assert.equal(
+ *   renderAlertText(plan, { link: "reports/terraloop-report.html" }),
+ *   `TerraLoop pipeline: 1 failing
+ * stg_events
+ *   ✗ not_null_stg_events_event_id (error): 3 failing rows
+ * Read more: reports/terraloop-report.html`,
+ * );
  * ```
  */
 export function renderAlertText(plan: AlertPlan, options: AlertMessageOptions = {}): string | null {
@@ -311,7 +352,15 @@ export function renderAlertText(plan: AlertPlan, options: AlertMessageOptions = 
  *
  * @example
  * ```ts
- * const link = workflowRunUrl(Deno.env.toObject()) ?? "reports/terraloop-report.html";
+ * import assert from "node:assert/strict";
+ *
+ * const env = {
+ *   GITHUB_SERVER_URL: "https://github.com",
+ *   GITHUB_REPOSITORY: "acme/terraloop",
+ *   GITHUB_RUN_ID: "42",
+ * }; // in a workflow: Deno.env.toObject()
+ * assert.equal(workflowRunUrl(env), "https://github.com/acme/terraloop/actions/runs/42");
+ * assert.equal(workflowRunUrl({}), undefined); // outside GitHub Actions
  * ```
  */
 export function workflowRunUrl(env: Record<string, string | undefined>): string | undefined {

@@ -21,8 +21,8 @@ export interface AlertResult {
   model: string;
   /** Test or check name as shown. */
   name: string;
-  /** `test` (a data test) or `check` (an observability check). */
-  kind: "test" | "check";
+  /** `test` (a data test), `check` (an observability check) or `model` (a model build). */
+  kind: "test" | "check" | "model";
   /** Declared severity. */
   severity: "warn" | "error";
   /** `fail` (error severity), `warn`, `pass`, or `skipped` (not evaluated this run: state kept). */
@@ -137,8 +137,23 @@ export interface PlanAlertsOptions {
  *
  * @example
  * ```ts
- * const plan = planAlerts(results, previousState, { now: new Date() });
- * // plan.alerts → the message; plan.state → save for the next run
+ * import assert from "node:assert/strict";
+ *
+ * const results: AlertResult[] = [{
+ *   key: "test:not_null_stg_events_event_id",
+ *   model: "stg_events",
+ *   name: "not_null_stg_events_event_id",
+ *   kind: "test",
+ *   severity: "error",
+ *   outcome: "fail",
+ *   failures: 3,
+ * }];
+ * const first = planAlerts(results, [], { now: new Date("2026-03-02T06:00:00Z") });
+ * assert.deepEqual(first.alerts.map((a) => a.reason), ["new"]); // first.alerts → the message
+ * // first.state is saved; six hours later the same failure is not repeated
+ * const later = planAlerts(results, first.state, { now: new Date("2026-03-02T12:00:00Z") });
+ * assert.equal(later.alerts.length, 0);
+ * assert.deepEqual(later.suppressed.map((s) => s.quietUntil), ["2026-03-03T06:00:00.000Z"]);
  * ```
  */
 export function planAlerts(

@@ -35,12 +35,14 @@ export const userKey: { of: (userId: Expr) => Expr } = {
  * With `exact: false` the user order comes from {@linkcode userKey} alone and the Boolean
  * column `_clash` is true on a row that starts a new user but not a new key: if any row has
  * it, the numbering is not valid and the caller must run again with `exact: true`, which
- * breaks key ties with `user_id` (and sets `_clash` false everywhere).
+ * breaks key ties with `user_id` (and sets `_clash` false everywhere). `ties` are further
+ * sort columns after the time key (e.g. an input row number, for a deterministic order).
  */
 export function sequence(
   frame: LazyDataFrame,
   withRank: boolean,
   exact: boolean,
+  ties: string[] = [],
 ): LazyDataFrame {
   const timeKey = withRank
     ? pl.col("_t").mul(int(64)).plus(pl.col("_r").cast(pl.Int64))
@@ -51,7 +53,7 @@ export function sequence(
     : newUser.and(pl.col("_h").eq(pl.col("_h").shift(1)).fillNull(false));
   return frame
     .withColumns(userKey.of(pl.col("user_id")).alias("_h"), timeKey.alias("_k"))
-    .sort(exact ? ["_h", "user_id", "_k"] : ["_h", "_k"])
+    .sort(exact ? ["_h", "user_id", "_k", ...ties] : ["_h", "_k", ...ties])
     .withRowIndex("_seq")
     .withColumns(
       pl.col("_seq").cast(pl.Int64),

@@ -90,7 +90,18 @@ export interface CategoryAffinityOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const listings = pl.DataFrame({
+ *   tier: ["Pro", "Pro", "Basic", "Basic"],
+ *   category: ["bikes", "bikes", "books", "bikes"],
+ * });
  * const affinity = categoryAffinity(listings, { by: "tier", category: "category" });
+ * // rows: Basic/bikes, Basic/books, Pro/bikes, Pro/books (never listed: n = 0)
+ * assert.deepEqual(affinity.getColumn("n").toArray(), [1, 1, 2, 0]);
+ * // Pro lists bikes only (share 1) where everyone lists them 3 times in 4: lift 4/3
+ * assert.deepEqual(affinity.getColumn("lift").round(3).toArray(), [0.667, 2, 1.333, 0]);
  * ```
  */
 export function categoryAffinity(

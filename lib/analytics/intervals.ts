@@ -29,7 +29,10 @@ function asExpr(value: Expr | string): Expr {
  *
  * @example
  * ```ts
- * wilsonInterval(8, 10); // { low: 0.4902, high: 0.9433 } (rounded)
+ * import assert from "node:assert/strict";
+ *
+ * const { low, high } = wilsonInterval(8, 10);
+ * assert.deepEqual([low.toFixed(4), high.toFixed(4)], ["0.4902", "0.9433"]);
  * ```
  */
 export function wilsonInterval(successes: number, trials: number, z: number = Z95): Interval {
@@ -64,7 +67,12 @@ function wilsonParts(successes: Expr | string, trials: Expr | string, z: number)
  *
  * @example
  * ```ts
- * frame.withColumns(wilsonLow("converted", "users").mul(100).alias("ci_low_pct"));
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const frame = pl.DataFrame({ converted: [8], users: [10] });
+ * const out = frame.withColumns(wilsonLow("converted", "users").mul(100).alias("ci_low_pct"));
+ * assert.deepEqual(out.getColumn("ci_low_pct").round(2).toArray(), [49.02]);
  * ```
  */
 export function wilsonLow(
@@ -84,7 +92,12 @@ export function wilsonLow(
  *
  * @example
  * ```ts
- * frame.withColumns(wilsonHigh("converted", "users").mul(100).alias("ci_high_pct"));
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const frame = pl.DataFrame({ converted: [8, 0], users: [10, 0] });
+ * const out = frame.withColumns(wilsonHigh("converted", "users").mul(100).alias("ci_high_pct"));
+ * assert.deepEqual(out.getColumn("ci_high_pct").round(2).toArray(), [94.33, null]);
  * ```
  */
 export function wilsonHigh(
@@ -106,7 +119,10 @@ export function wilsonHigh(
  *
  * @example
  * ```ts
- * poissonRateInterval(40, 100); // { low: 0.2938, high: 0.5446 } (rounded)
+ * import assert from "node:assert/strict";
+ *
+ * const { low, high } = poissonRateInterval(40, 100);
+ * assert.deepEqual([low.toFixed(4), high.toFixed(4)], ["0.2938", "0.5446"]);
  * ```
  */
 export function poissonRateInterval(count: number, exposure: number, z: number = Z95): Interval {
@@ -130,7 +146,14 @@ function poissonBound(count: Expr | string, exposure: Expr | string, z: number, 
  *
  * @example
  * ```ts
- * frame.withColumns(poissonRateLow("n_listings", "n_active_users").alias("rate_ci_low"));
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const frame = pl.DataFrame({ n_listings: [40], n_active_users: [100] });
+ * const out = frame.withColumns(
+ *   poissonRateLow("n_listings", "n_active_users").alias("rate_ci_low"),
+ * );
+ * assert.deepEqual(out.getColumn("rate_ci_low").round(4).toArray(), [0.2938]);
  * ```
  */
 export function poissonRateLow(
@@ -146,7 +169,14 @@ export function poissonRateLow(
  *
  * @example
  * ```ts
- * frame.withColumns(poissonRateHigh("n_listings", "n_active_users").alias("rate_ci_high"));
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const frame = pl.DataFrame({ n_listings: [40, 3], n_active_users: [100, 0] });
+ * const out = frame.withColumns(
+ *   poissonRateHigh("n_listings", "n_active_users").alias("rate_ci_high"),
+ * );
+ * assert.deepEqual(out.getColumn("rate_ci_high").round(4).toArray(), [0.5446, null]);
  * ```
  */
 export function poissonRateHigh(
@@ -205,7 +235,10 @@ const G4 = (79 * Z ** 9 + 776 * Z ** 7 + 1482 * Z ** 5 - 1920 * Z ** 3 - 945 * Z
  *
  * @example
  * ```ts
- * tCritical95(9); // 2.262157163
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(tCritical95(9), 2.262157163);
+ * assert.ok(Number.isNaN(tCritical95(0)));
  * ```
  */
 export function tCritical95(df: number): number {
@@ -219,7 +252,12 @@ export function tCritical95(df: number): number {
  *
  * @example
  * ```ts
- * frame.withColumns(tCritical95Expr(pl.col("n").minus(1)).alias("t"));
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const frame = pl.DataFrame({ n: [10, 1] });
+ * const out = frame.withColumns(tCritical95Expr(pl.col("n").minus(1)).alias("t"));
+ * assert.deepEqual(out.getColumn("t").toArray(), [2.262157163, null]);
  * ```
  */
 export function tCritical95Expr(df: Expr | string): Expr {
@@ -242,7 +280,10 @@ export function tCritical95Expr(df: Expr | string): Expr {
  *
  * @example
  * ```ts
- * erfc(0); // 1
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(Math.abs(erfc(0) - 1) < 1.2e-7);
+ * assert.ok(Math.abs(erfc(1) - 0.157299207) < 1.2e-7 * 0.16);
  * ```
  */
 export function erfc(x: number): number {
@@ -276,7 +317,9 @@ const ERFC_COEFFS = [
  *
  * @example
  * ```ts
- * twoSidedPValue(1.959963984540054); // 0.05 (to 1e-7)
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(Math.abs(twoSidedPValue(1.959963984540054) - 0.05) < 1e-7);
  * ```
  */
 export function twoSidedPValue(z: number): number {
@@ -288,7 +331,12 @@ export function twoSidedPValue(z: number): number {
  *
  * @example
  * ```ts
- * frame.withColumns(twoSidedPValueExpr("z").alias("p_value"));
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const frame = pl.DataFrame({ z: [1.959963984540054, null] });
+ * const out = frame.withColumns(twoSidedPValueExpr("z").alias("p_value"));
+ * assert.deepEqual(out.getColumn("p_value").round(4).toArray(), [0.05, null]);
  * ```
  */
 export function twoSidedPValueExpr(z: Expr | string): Expr {

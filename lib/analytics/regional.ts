@@ -118,7 +118,21 @@ export interface RegionalDensityOptions {
  *
  * @example
  * ```ts
- * const density = regionalDensity(listings, events); // events: user_id, region, …
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const listings = pl.DataFrame({
+ *   listing_id: ["l1", "l2", "l3"],
+ *   region: ["North", "North", "South"],
+ *   is_published: [true, true, false],
+ * });
+ * const events = pl.DataFrame({
+ *   user_id: ["a", "a", "b", "c", "d", "e"],
+ *   region: ["North", "North", "North", "North", "North", "South"],
+ * });
+ * const density = regionalDensity(listings, events); // 4 active users in North, 1 in South
+ * assert.deepEqual(density.getColumn("n_listings").toArray(), [2, 0]);
+ * assert.deepEqual(density.getColumn("listings_per_1000_users").toArray(), [500, 0]);
  * ```
  */
 export function regionalDensity(
@@ -204,7 +218,19 @@ export interface EcoImpactOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const listings = pl.DataFrame({
+ *   region: ["North", "North", "South", "South"],
+ *   eco_score_kg_co2e: [10, 20, 5, null],
+ *   is_published: [true, true, true, true],
+ * });
  * const impact = ecoImpactByRegion(listings);
+ * assert.deepEqual(impact.getColumn("mean_eco_score_kg_co2e").toArray(), [15, 5]);
+ * assert.deepEqual(impact.getColumn("n_listings_missing_score").toArray(), [0, 1]);
+ * // South has one score: no interval
+ * assert.equal(impact.getColumn("mean_ci_low_kg_co2e").toArray()[1], null);
  * ```
  */
 export function ecoImpactByRegion(listings: FrameLike, options: EcoImpactOptions = {}): DataFrame {

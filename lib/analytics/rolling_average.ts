@@ -82,8 +82,23 @@ export interface RollingAverageOptions {
  *
  * @example
  * ```ts
- * // daily active users per region (from a daily mart) and their 7-day mean
- * const dau = rollingAverage(mart, { value: "n_active_users", by: "region", ts: "activity_date" });
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * // daily active users per region (from a daily mart) and their 2-day mean; 3 March is missing
+ * const mart = pl.DataFrame({
+ *   activity_date: [new Date("2026-03-02"), new Date("2026-03-04"), new Date("2026-03-04")],
+ *   region: ["North", "North", "South"],
+ *   n_active_users: [10, 20, 4],
+ * });
+ * const dau = rollingAverage(mart, {
+ *   value: "n_active_users",
+ *   by: "region",
+ *   ts: "activity_date",
+ *   window: 2,
+ * });
+ * assert.deepEqual(dau.getColumn("value").toArray(), [10, 0, 20, 0, 0, 4]);
+ * assert.deepEqual(dau.getColumn("rolling_mean").toArray(), [10, 5, 10, 0, 0, 2]);
  * ```
  */
 export function rollingAverage(frame: FrameLike, options: RollingAverageOptions = {}): DataFrame {

@@ -26,8 +26,18 @@ function _isFrame(value: unknown): value is DataFrame {
  *
  * @example
  * ```ts
- * const rows = metricRows<FunnelRow>(funnel(events, { steps }));
- * rows[0]?.conversion_pct; // 100
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ * import { funnel, type FunnelRow } from "./funnel.ts";
+ *
+ * const events = pl.DataFrame([
+ *   { user_id: "a", event: "signup", ts: new Date("2026-03-02T10:00Z") },
+ *   { user_id: "a", event: "publish", ts: new Date("2026-03-02T10:30Z") },
+ *   { user_id: "b", event: "signup", ts: new Date("2026-03-02T11:00Z") },
+ * ]);
+ * const rows = metricRows<FunnelRow>(funnel(events, { steps: ["signup", "publish"] }));
+ * assert.equal(rows[0]?.conversion_pct, 100);
+ * assert.equal(rows[1]?.conversion_pct, 50);
  * ```
  */
 export function metricRows<T>(input: MetricInput<T>): T[] {
@@ -42,7 +52,12 @@ export function metricRows<T>(input: MetricInput<T>): T[] {
  *
  * @example
  * ```ts
- * keyColumnOf(funnel(events, { steps, breakdown: "tier" }), FUNNEL_COLUMNS); // "tier"
+ * import assert from "node:assert/strict";
+ * import { FUNNEL_COLUMNS } from "./funnel.ts";
+ *
+ * const rows = [{ tier: "Pro", step: 1, label: "signup", users: 3 }];
+ * assert.equal(keyColumnOf(rows, FUNNEL_COLUMNS), "tier");
+ * assert.equal(keyColumnOf([{ step: 1, users: 3 }], FUNNEL_COLUMNS), null);
  * ```
  */
 export function keyColumnOf(

@@ -75,10 +75,14 @@ const DEFAULT_COLUMNS: AffinityColumns = { row: "tier", column: "category", ...M
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const fig = affinityHeatmap([
- *   { tier: "Pro", category: "Metals", lift: 1.5, share: 0.3, overall_share: 0.2, n: 30, group_total: 100 },
+ *   { tier: "Pro", category: "Metals", lift: 1.5, share: 0.3, overall_share: 0.2, n: 30 },
+ *   { tier: "Basic", category: "Metals", lift: 0.8, share: 0.16, overall_share: 0.2, n: 16 },
  * ], { title: "Pro sellers over-index on metals" });
- * fig.data[0].zmid; // 1
+ * assert.equal(fig.data[0]?.zmid, 1); // lift 1 (no affinity) is the neutral colour
+ * assert.deepEqual(fig.data[0]?.z, [[1.5], [0.8]]); // rows in input order
  * ```
  */
 export function affinityHeatmap(frame: ChartInput, options: AffinityHeatmapOptions = {}): Figure {

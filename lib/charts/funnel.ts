@@ -70,14 +70,21 @@ const DEFAULT_COLUMNS = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
+ *
  * const frame = pl.DataFrame({
- *   tier: ["Pro", "Pro"], step: [1, 2], label: ["Session", "Publish"], users: [200, 50],
- *   conversion_pct: [100, 25], conversion_ci_low: [98.1, 19.5], conversion_ci_high: [100, 31.4],
- *   step_conversion_pct: [100, 25],
+ *   tier: ["Pro", "Pro"],
+ *   step: [1, 2],
+ *   label: ["Session", "Publish"],
+ *   users: [200, 50],
+ *   conversion_pct: [100, 25],
+ *   conversion_ci_low: [98.1, 19.5],
+ *   conversion_ci_high: [100, 31.4],
+ *   step_conversion_pct: [null, 25],
  * });
  * const fig = funnelChart(frame, { by: "tier", title: "A quarter of Pro users publish" });
- * fig.data[0].y; // [100, 25]
+ * assert.deepEqual(fig.data[0]?.y, [100, 25]);
  * ```
  */
 export function funnelChart(frame: ChartInput, options: FunnelChartOptions = {}): Figure {

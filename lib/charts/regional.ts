@@ -279,8 +279,13 @@ function _single(trace: Trace, spec: _BarSpec, options: RegionalChartOptions, ti
  *
  * @example
  * ```ts
- * const fig = densityChart(regionalDensity(listings, activeUsers), { title: "NA lists the most per user" });
- * fig.data[0].y; // listings per 1,000 active users, largest first
+ * import assert from "node:assert/strict";
+ *
+ * const fig = densityChart([
+ *   { region: "APAC", listings_per_1000_users: 80, n_listings: 40, n_active_users: 500 },
+ *   { region: "NA", listings_per_1000_users: 120, n_listings: 120, n_active_users: 1000 },
+ * ], { title: "NA lists the most per user" });
+ * assert.deepEqual(fig.data[0]?.y, [120, 80]); // largest first
  * ```
  */
 export function densityChart(frame: ChartInput, options: DensityChartOptions = {}): Figure {
@@ -296,8 +301,14 @@ export function densityChart(frame: ChartInput, options: DensityChartOptions = {
  *
  * @example
  * ```ts
- * const fig = ecoImpactChart(ecoImpactByRegion(listings), { title: "EMEA listings avoid the most CO₂e" });
- * fig.data[0].customdata; // ["<b>EMEA</b><br>…<br>Mean of 300 listings", …]
+ * import assert from "node:assert/strict";
+ *
+ * const fig = ecoImpactChart([
+ *   { region: "EMEA", mean_eco_score_kg_co2e: 12.5, n_listings: 300 },
+ *   { region: "NA", mean_eco_score_kg_co2e: 9.25, n_listings: 410 },
+ * ], { title: "EMEA listings avoid the most CO₂e" });
+ * assert.deepEqual(fig.data[0]?.y, [12.5, 9.25]);
+ * assert.match(String(fig.data[0]?.customdata?.[0]), /<b>EMEA<\/b>.*300 listings/);
  * ```
  */
 export function ecoImpactChart(frame: ChartInput, options: EcoImpactChartOptions = {}): Figure {
@@ -318,10 +329,15 @@ export function ecoImpactChart(frame: ChartInput, options: EcoImpactChartOptions
  *
  * @example
  * ```ts
- * const fig = regionalBars(regionalDensity(listings, activeUsers), ecoImpactByRegion(listings), {
+ * import assert from "node:assert/strict";
+ *
+ * const density = [{ region: "APAC", listings_per_1000_users: 80 }];
+ * const impact = [{ region: "APAC", mean_eco_score_kg_co2e: 14 }];
+ * const fig = regionalBars(density, impact, {
  *   title: "APAC lists less but each listing counts more",
  * });
- * fig.data.length; // 2 (density on x/y, eco impact on x2/y2)
+ * assert.equal(fig.data.length, 2); // density on x/y, eco impact on x2/y2
+ * assert.equal(fig.data[1]?.xaxis, "x2");
  * ```
  */
 export function regionalBars(

@@ -71,11 +71,13 @@ export const INCOMPLETE_MARK = "*";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const fig = retentionHeatmap([
  *   { cohort: "2026-03-02", period: 0, retention_pct: 100, users: 50, cohort_size: 50, is_complete: true },
  *   { cohort: "2026-03-02", period: 1, retention_pct: 40, users: 20, cohort_size: 50, is_complete: false },
  * ], { title: "Four in ten come back in week 1" });
- * fig.data[1].z; // [[null, 40]]
+ * assert.deepEqual(fig.data[1]?.z, [[null, 40]]);
  * ```
  */
 export function retentionHeatmap(

@@ -66,11 +66,13 @@ export interface RollingLinesOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const fig = rollingLines([
  *   { date: new Date("2026-03-01"), region: "NA", value: 10, rolling_mean: 10 },
  *   { date: new Date("2026-03-02"), region: "NA", value: 14, rolling_mean: 12 },
  * ], { by: "region", valueLabel: "Active users per day", title: "NA is growing" });
- * fig.data.filter((t) => t.mode === "lines").length; // 1
+ * assert.equal(fig.data.filter((t) => t.mode === "lines").length, 1);
  * ```
  */
 export function rollingLines(frame: ChartInput, options: RollingLinesOptions = {}): Figure {

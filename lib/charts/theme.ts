@@ -77,7 +77,9 @@ export const HOVER_TEMPLATE = "%{customdata}<extra></extra>";
  *
  * @example
  * ```ts
- * seriesColor(0); // "#0072B2"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(seriesColor(0), "#0072B2");
  * ```
  */
 export function seriesColor(index: number): string {
@@ -89,7 +91,11 @@ export function seriesColor(index: number): string {
  *
  * @example
  * ```ts
- * colorMap(["Basic", "Pro"], { Pro: "#000000" }).get("Pro"); // "#000000"
+ * import assert from "node:assert/strict";
+ *
+ * const colors = colorMap(["Basic", "Pro"], { Pro: "#000000" });
+ * assert.equal(colors.get("Pro"), "#000000");
+ * assert.equal(colors.get("Basic"), seriesColor(0));
  * ```
  */
 export function colorMap(
@@ -119,7 +125,12 @@ export interface BaseLayoutOptions {
  *
  * @example
  * ```ts
- * const layout = { ...baseLayout({ title: "Retention is flat" }), barmode: "group" };
+ * import assert from "node:assert/strict";
+ *
+ * const layout = baseLayout({ title: "Retention is flat", height: 300 });
+ * assert.equal(layout.height, 300);
+ * assert.equal(layout.paper_bgcolor, "rgba(0,0,0,0)");
+ * const grouped = { ...layout, barmode: "group" }; // add what one chart needs
  * ```
  */
 export function baseLayout(options: BaseLayoutOptions = {}): Layout {
@@ -153,7 +164,9 @@ export function baseLayout(options: BaseLayoutOptions = {}): Layout {
  *
  * @example
  * ```ts
- * axis("Users", { rangemode: "tozero" });
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(axis("Users", { rangemode: "tozero" }).rangemode, "tozero");
  * ```
  */
 export function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

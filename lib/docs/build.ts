@@ -5,9 +5,15 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { formatNumber } from "../format/mod.ts";
-import { escapeHtml, html, PAGE_CSS, raw, type RawHtml } from "../html/mod.ts";
+import {
+  escapeHtml,
+  hashedContentSecurityPolicy,
+  html,
+  PAGE_CSS,
+  raw,
+  type RawHtml,
+} from "../html/mod.ts";
 import type { ColumnDoc, DocsCatalog, ModelDoc, SourceDoc, TestDoc } from "./catalog.ts";
 import { modelAnchor, sourceAnchor } from "./lineage.ts";
 
@@ -122,40 +128,20 @@ summary { cursor: pointer; }
 @media print { .tl-docs { display: block; } .tl-docs-nav { display: none; } details > * { display: block; } }
 `;
 
-/** `'sha256-…'` of a script or style text, as CSP wants it. */
-export function cspHash(text: string): string {
-  return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
-}
-
-/**
- * The page's Content-Security-Policy: nothing may be fetched; the one inline script and the
- * one inline style run only because their hashes are listed; no `'unsafe-inline'`.
- *
- * @example
- * ```ts
- * docsContentSecurityPolicy("body{}", "void 0");
- * // "default-src 'none'; script-src 'sha256-…'; style-src 'sha256-…'; …"
- * ```
- */
-export function docsContentSecurityPolicy(css: string, script: string): string {
-  return [
-    "default-src 'none'",
-    `script-src ${cspHash(script)}`,
-    `style-src ${cspHash(css)}`,
-    "img-src data:",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join("; ");
-}
-
 /**
  * Build the docs page. Pure: the same catalog and SVG give the same page.
  *
  * @example
  * ```ts
- * const catalog = await collectDocs({ warehouse: wh });
+ * import assert from "node:assert/strict";
+ * import { collectDocs } from "./catalog.ts";
+ * import { lineageDot, renderLineageSvg } from "./lineage.ts";
+ *
+ * const catalog = await collectDocs({ modelsDir: "sql" }); // no warehouse: types from the YAML
  * const svg = await renderLineageSvg(lineageDot(catalog));
- * await Deno.writeTextFile("reports/docs.html", buildDocsPage(catalog, { lineageSvg: svg }));
+ * const page = buildDocsPage(catalog, { lineageSvg: svg }); // write it to reports/docs.html
+ * assert.ok(page.startsWith("<!DOCTYPE html>"));
+ * assert.ok(page.includes('id="model-fct_events"'));
  * ```
  */
 export function buildDocsPage(catalog: DocsCatalog, options: BuildDocsPageOptions = {}): string {
@@ -233,7 +219,7 @@ export function buildDocsPage(catalog: DocsCatalog, options: BuildDocsPageOption
     "<head>",
     '<meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${
-      docsContentSecurityPolicy(css, script)
+      hashedContentSecurityPolicy({ scripts: [script], styles: [css] })
     }">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="color-scheme" content="light dark">',
@@ -254,7 +240,9 @@ export function buildDocsPage(catalog: DocsCatalog, options: BuildDocsPageOption
  *
  * @example
  * ```ts
- * prose("`user_id` <b>").value; // "<code>user_id</code> &lt;b&gt;"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(prose("`user_id` <b>").value, "<code>user_id</code> &lt;b&gt;");
  * ```
  */
 export function prose(text: string): RawHtml {

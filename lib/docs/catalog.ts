@@ -191,8 +191,18 @@ export interface CollectDocsOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * // A warehouse where only dim_users is built (the pipeline's: data/warehouse.duckdb)
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute("create schema marts");
+ * await wh.execute("create table marts.dim_users as select 'U000001' as user_id");
  * const catalog = await collectDocs({ modelsDir: "sql", warehouse: wh });
- * catalog.models.find((m) => m.name === "fct_events")?.rowCount; // 1032117
+ * const dimUsers = catalog.models.find((m) => m.name === "dim_users");
+ * assert.equal(dimUsers?.rowCount, 1);
+ * assert.equal(catalog.models.find((m) => m.name === "fct_events")?.built, false);
+ * await wh.close();
  * ```
  */
 export async function collectDocs(options: CollectDocsOptions = {}): Promise<DocsCatalog> {
@@ -344,8 +354,13 @@ export async function collectDocs(options: CollectDocsOptions = {}): Promise<Doc
  *
  * @example
  * ```ts
- * const results = await readRunResults("target/run_results.json");
- * results?.tests.filter((t) => t.status === "fail").length; // 0
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir(); // `deno task models` writes target/run_results.json
+ * assert.equal(await readRunResults(`${dir}/run_results.json`), null); // no run yet
+ * await Deno.writeTextFile(`${dir}/run_results.json`, "[]");
+ * await assert.rejects(readRunResults(`${dir}/run_results.json`), SyntaxError);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readRunResults(path: string): Promise<RunResults | null> {

@@ -37,9 +37,14 @@ export class DictionaryError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const extras = await readDictionaryExtras("sql");
- * extras.dataTypes.get("fct_events")?.get("event_at"); // "timestamptz"
- * extras.sourceDescriptions.get("raw.events"); // "One row per accepted event line; …"
+ * assert.equal(extras.dataTypes.get("fct_events")?.get("event_at"), "timestamptz");
+ * assert.equal(
+ *   extras.sourceDescriptions.get("raw.events"),
+ *   "One row per accepted event line; payload is the JSON object as delivered.",
+ * );
  * ```
  */
 export async function readDictionaryExtras(dir = "sql"): Promise<DictionaryExtras> {
@@ -119,10 +124,29 @@ export interface DictionaryProblem {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadProject } from "../models/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * // dim_users as built, with one column the YAML does not describe
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute("create schema marts");
+ * await wh.execute(
+ *   `create table marts.dim_users (user_id varchar, full_name varchar, email varchar,
+ *      company varchar, tier varchar, region varchar, signup_at timestamptz, signup_date date,
+ *      signup_week date, is_vip boolean)`,
+ * );
+ * const actual = new Map([["dim_users", await wh.describe({ schema: "marts", name: "dim_users" })]]);
  * const project = await loadProject("sql");
- * const actual = new Map([["fct_events", await wh.describe({ schema: "marts", name: "fct_events" })]]);
- * checkDictionary(project, await readDictionaryExtras("sql"), actual);
- * // [{ kind: "undocumented_column", model: "fct_events", column: "is_orphan", message: "…" }]
+ * const problems = checkDictionary(project, await readDictionaryExtras("sql"), actual);
+ * assert.deepEqual(problems.filter((p) => p.model === "dim_users"), [{
+ *   kind: "undocumented_column",
+ *   model: "dim_users",
+ *   column: "is_vip",
+ *   message: 'column "dim_users.is_vip" (BOOLEAN) has no description in sql/marts/schema.yml',
+ * }]);
+ * assert.equal(problems.find((p) => p.model === "fct_events")?.kind, "not_built");
+ * await wh.close();
  * ```
  */
 export function checkDictionary(
@@ -209,8 +233,10 @@ const TYPE_ALIASES: Record<string, string> = {
  *
  * @example
  * ```ts
- * sameType("timestamptz", "TIMESTAMP WITH TIME ZONE"); // true
- * sameType("double", "BIGINT"); // false
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(sameType("timestamptz", "TIMESTAMP WITH TIME ZONE"), true);
+ * assert.equal(sameType("double", "BIGINT"), false);
  * ```
  */
 export function sameType(a: string, b: string): boolean {

@@ -30,7 +30,12 @@ export function nodeId(anchor: string): string {
  *
  * @example
  * ```ts
- * lineageDot(catalog); // 'digraph lineage {\n  graph [rankdir="LR", …'
+ * import assert from "node:assert/strict";
+ * import { collectDocs } from "./catalog.ts";
+ *
+ * const dot = lineageDot(await collectDocs({ modelsDir: "sql" }));
+ * assert.ok(dot.startsWith('digraph lineage {\n  graph [rankdir="LR", '));
+ * assert.ok(dot.includes('  "stg_events" -> "fct_events";\n'));
  * ```
  */
 export function lineageDot(catalog: DocsCatalog): string {
@@ -91,8 +96,12 @@ let _viz: Promise<Viz> | undefined;
  *
  * @example
  * ```ts
- * const svg = await renderLineageSvg(lineageDot(catalog));
- * svg.startsWith("<svg"); // true
+ * import assert from "node:assert/strict";
+ *
+ * const svg = await renderLineageSvg('digraph lineage { "stg_users" -> "dim_users"; }');
+ * assert.ok(svg.startsWith("<svg"));
+ * assert.ok(svg.includes(">dim_users</text>"));
+ * await assert.rejects(renderLineageSvg("digraph {"), /Cannot draw the lineage graph/);
  * ```
  */
 export async function renderLineageSvg(dot: string): Promise<string> {

@@ -5,13 +5,25 @@
  * Graphviz, as one self-contained offline HTML file.
  *
  * ```ts
- * import { checkDictionary, loadProjectForDocs, writeDocs } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { checkDictionary, readDictionaryExtras, writeDocs } from "./mod.ts";
+ * import { loadProject } from "../models/mod.ts";
  *
- * await writeDocs({ out: "reports/docs.html" });
+ * // `deno task docs` writes reports/docs.html from data/warehouse.duckdb and target/
+ * const dir = await Deno.makeTempDir();
+ * const summary = await writeDocs({
+ *   out: `${dir}/docs.html`,
+ *   warehouseConfig: null, // no warehouse: column types come from the YAML
+ *   runResultsPath: null,
+ * });
+ * assert.equal(summary.models, 12);
  *
- * // Gaps between the YAML and a built warehouse, naming model and column:
- * const { project, extras } = await loadProjectForDocs("sql");
- * checkDictionary(project, extras, new Map([["fct_events", await wh.describe(rel)]]));
+ * // Gaps between the YAML and a warehouse, naming model and column:
+ * const actual = new Map([["dim_users", [{ name: "user_id", type: "VARCHAR" }]]]);
+ * const project = await loadProject("sql");
+ * const problems = checkDictionary(project, await readDictionaryExtras("sql"), actual);
+ * assert.ok(problems.some((p) => p.kind === "unknown_column" && p.column === "tier"));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module

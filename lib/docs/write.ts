@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { dirname } from "node:path";
+import { writeTextFileAtomic } from "../html/mod.ts";
 import {
   missingWarehouseProblem,
   openWarehouse,
@@ -86,8 +86,19 @@ export interface WriteDocsSummary {
  *
  * @example
  * ```ts
- * const summary = await writeDocs({ warehouseConfig: { kind: "duckdb", path: "data/warehouse.duckdb" } });
- * summary.path; // "reports/docs.html"
+ * import assert from "node:assert/strict";
+ *
+ * // Default: reports/docs.html from data/warehouse.duckdb (read-only) and target/run_results.json
+ * const dir = await Deno.makeTempDir();
+ * const summary = await writeDocs({
+ *   warehouseConfig: { kind: "duckdb", path: `${dir}/missing.duckdb` },
+ *   runResultsPath: `${dir}/run_results.json`,
+ *   out: `${dir}/docs.html`,
+ * });
+ * assert.equal(summary.path, `${dir}/docs.html`);
+ * assert.equal(summary.builtModels, null); // no warehouse yet: said on the page
+ * assert.equal(summary.bytes, (await Deno.stat(`${dir}/docs.html`)).size);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeDocs(options: WriteDocsOptions = {}): Promise<WriteDocsSummary> {
@@ -129,8 +140,7 @@ export async function writeDocs(options: WriteDocsOptions = {}): Promise<WriteDo
     });
     const lineageSvg = await renderLineageSvg(lineageDot(catalog));
     const page = buildDocsPage(catalog, { lineageSvg });
-    await Deno.mkdir(dirname(out), { recursive: true });
-    await Deno.writeTextFile(out, page);
+    await writeTextFileAtomic(out, page);
     return {
       path: out,
       bytes: new TextEncoder().encode(page).length,

@@ -55,9 +55,11 @@ function _toNumber(value: unknown): number | bigint | null {
  *
  * @example
  * ```ts
- * formatValue(1234.5, "int"); // "1,235"
- * formatValue(0.1234, "share:1"); // "12.3%"
- * formatValue(new Date("2026-03-02T00:00:00Z"), "date"); // "2026-03-02"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatValue(1234.5, "int"), "1,235");
+ * assert.equal(formatValue(0.1234, "share:1"), "12.3%");
+ * assert.equal(formatValue(new Date("2026-03-02T00:00:00Z"), "date"), "2026-03-02");
  * ```
  */
 export function formatValue(value: unknown, format: CellFormat = "text"): string {

@@ -9,8 +9,10 @@
  *
  * @example
  * ```ts
- * formatDate(new Date("2026-03-02T00:00:00Z")); // "2026-03-02"
- * formatDate(new Date("2026-03-02T10:05:00Z")); // "2026-03-02 10:05:00"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatDate(new Date("2026-03-02T00:00:00Z")), "2026-03-02");
+ * assert.equal(formatDate(new Date("2026-03-02T10:05:00Z"), true), "2026-03-02 10:05:00");
  * ```
  */
 export function formatDate(value: Date, withTime?: boolean): string {

@@ -10,8 +10,10 @@ import { formatNumber } from "./number.ts";
  *
  * @example
  * ```ts
- * formatSeconds(1.234); // "1.23 s"
- * formatSeconds(95.25); // "95.3 s"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatSeconds(1.234), "1.23 s");
+ * assert.equal(formatSeconds(95.25), "95.3 s");
  * ```
  */
 export function formatSeconds(seconds: number): string {
@@ -24,8 +26,10 @@ export function formatSeconds(seconds: number): string {
  *
  * @example
  * ```ts
- * formatRate(1_024_000, 2); // "512k rows/s"
- * formatRate(2_500_000, 2); // "1.25M rows/s"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatRate(1_024_000, 2), "512k rows/s");
+ * assert.equal(formatRate(2_500_000, 2), "1.25M rows/s");
  * ```
  */
 export function formatRate(rows: number, seconds: number): string {

@@ -31,9 +31,11 @@ export interface IntervalFormatOptions {
  *
  * @example
  * ```ts
- * formatInterval(27.04, 29.38, { unit: "%" }); // "27.0–29.4%"
- * formatInterval(-1.66, 23.7); // "-1.7 to 23.7"
- * formatInterval(null, 3); // "interval n/a"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatInterval(27.04, 29.38, { unit: "%" }), "27.0–29.4%");
+ * assert.equal(formatInterval(-1.66, 23.7), "-1.7 to 23.7");
+ * assert.equal(formatInterval(null, 3), "interval n/a");
  * ```
  */
 export function formatInterval(

@@ -5,11 +5,15 @@
  * command line all format through it, so the same number reads the same everywhere.
  *
  * ```ts
- * import { formatCount, formatInterval, formatPercent, formatSeconds } from "../format/mod.ts";
+ * import assert from "node:assert/strict";
+ * import { formatCount, formatInterval, formatPercent, formatSeconds } from "./mod.ts";
  *
- * `${formatPercent(25.71)} (95% CI ${formatInterval(23.3, 28.4, { unit: "%" })}, n=${formatCount(1123)})`;
- * // "25.7% (95% CI 23.3–28.4%, n=1,123)"
- * formatSeconds(0.6412); // "0.64 s"
+ * const ci = formatInterval(23.3, 28.4, { unit: "%" });
+ * assert.equal(
+ *   `${formatPercent(25.71)} (95% CI ${ci}, n=${formatCount(1123)})`,
+ *   "25.7% (95% CI 23.3–28.4%, n=1,123)",
+ * );
+ * assert.equal(formatSeconds(0.6412), "0.64 s");
  * ```
  *
  * @module

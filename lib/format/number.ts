@@ -25,8 +25,10 @@ function _formatter(decimals: number): Intl.NumberFormat {
  *
  * @example
  * ```ts
- * formatNumber(1234567.891, 2); // "1,234,567.89"
- * formatNumber(12345); // "12,345"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatNumber(1234567.891, 2), "1,234,567.89");
+ * assert.equal(formatNumber(12345), "12,345");
  * ```
  */
 export function formatNumber(value: number | bigint, decimals = 0): string {
@@ -43,8 +45,10 @@ export function formatNumber(value: number | bigint, decimals = 0): string {
  *
  * @example
  * ```ts
- * formatCount(5120); // "5,120"
- * formatCount(1234.6); // "1,235"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatCount(5120), "5,120");
+ * assert.equal(formatCount(1234.6), "1,235");
  * ```
  */
 export function formatCount(value: number | bigint): string {
@@ -56,8 +60,10 @@ export function formatCount(value: number | bigint): string {
  *
  * @example
  * ```ts
- * formatPercent(42.567); // "42.6%"
- * formatPercent(0.4, 2); // "0.40%"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatPercent(42.567), "42.6%");
+ * assert.equal(formatPercent(0.4, 2), "0.40%");
  * ```
  */
 export function formatPercent(value: number, decimals = 1): string {
@@ -69,8 +75,10 @@ export function formatPercent(value: number, decimals = 1): string {
  *
  * @example
  * ```ts
- * formatShare(0.2814); // "28.1%"
- * formatShare(0.5, 0); // "50%"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatShare(0.2814), "28.1%");
+ * assert.equal(formatShare(0.5, 0), "50%");
  * ```
  */
 export function formatShare(fraction: number, decimals = 1): string {
@@ -83,8 +91,10 @@ export function formatShare(fraction: number, decimals = 1): string {
  *
  * @example
  * ```ts
- * formatPValue(0.04213); // "0.042"
- * formatPValue(1e-9); // "< 0.001"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatPValue(0.04213), "0.042");
+ * assert.equal(formatPValue(1e-9), "< 0.001");
  * ```
  */
 export function formatPValue(p: unknown): string {

@@ -124,159 +124,210 @@ function _nameVariants(name: string): string[] {
   return variants;
 }
 
-/**
- * Decide every mess instance (in event-id order, from the seed's "mess" stream).
- * True events keep their meaning; extra lines are planned with their delivery second.
- */
-export function planMess(world: World, rates: MessRates, seed: number): MessPlan {
-  const { events, endSec } = world;
-  const days = world.options.days;
-  const rng = new Prng(seed, "mess");
-  const n = events.n;
-  const lastDay = days - 1;
-  const plan: MessPlan = {
-    uidVariant: new Uint8Array(n),
-    nameVariant: new Uint8Array(n),
-    tsMode: new Uint8Array(n),
-    numberAsString: new Uint8Array(n),
-    extraField: new Uint8Array(n),
-    drop: new Uint8Array(n),
-    deliverySec: new Int32Array(0),
-    extraKind: [],
-    extraSource: [],
-    extraTs: [],
-    extraAux: [],
-    extraAux2: [],
-    extraEventId: [],
-    extraSession: [],
-    orphanPool: Array.from({ length: 200 }, () => padId("U9", rng.int(100_000), 5)),
-    mess: {} as MessPlan["mess"],
-    duplicates: 0,
-    orphans: 0,
-    unknownEvents: 0,
-    malformed: 0,
-  };
-  const count = new Int32Array(MESS_KINDS.length);
-  const K = Object.fromEntries(MESS_KINDS.map((k, i) => [k, i])) as Record<keyof MessRates, number>;
-  let numericEligible = 0;
-  let lateEligible = 0;
-  const delivery = new Int32Array(n);
-  const extraDelivery: number[] = [];
-  let nextEventId = n;
-  let nextSession = world.sessions;
-  const tsOffsetEnd = rates.ts_offset;
-  const tsEpochEnd = tsOffsetEnd + rates.ts_epoch_ms;
-  const tsNaiveEnd = tsEpochEnd + rates.ts_naive;
-  const addExtra = (kind: number, source: number, ts: number, at: number, aux: number) => {
-    plan.extraKind.push(kind);
-    plan.extraSource.push(source);
-    plan.extraTs.push(ts);
-    plan.extraAux.push(aux);
-    plan.extraAux2.push(0);
-    plan.extraEventId.push(0);
-    plan.extraSession.push(0);
-    extraDelivery.push(at);
-    return plan.extraKind.length - 1;
-  };
-
-  for (let e = 0; e < n; e++) {
-    const type = events.type[e]!;
-    const ts = events.tsSec[e]!;
-    if (rng.next() < rates.id_case_whitespace) {
-      count[K.id_case_whitespace]!++;
-      plan.uidVariant[e] = 1 + rng.int(4);
-    }
-    if (rng.next() < rates.event_name_variant) {
-      count[K.event_name_variant]!++;
-      plan.nameVariant[e] = 1 + rng.int(5);
-    }
-    const uTs = rng.next();
-    if (uTs < tsOffsetEnd) {
-      count[K.ts_offset]!++;
-      plan.tsMode[e] = 3 + rng.int(_OFFSETS.length);
-    } else if (uTs < tsEpochEnd) {
-      count[K.ts_epoch_ms]!++;
-      plan.tsMode[e] = 1;
-    } else if (uTs < tsNaiveEnd) {
-      count[K.ts_naive]!++;
-      plan.tsMode[e] = 2;
-    }
-    const numeric = type === EV_START_LISTING || type === EV_PUBLISH_LISTING ||
-      type === EV_COMPLETE_RECYCLING;
-    if (numeric) {
-      numericEligible++;
-      if (rng.next() < rates.number_as_string) {
-        count[K.number_as_string]!++;
-        plan.numberAsString[e] = 1 + rng.int(3);
-      }
-    }
-    if (rng.next() < rates.extra_field) {
-      count[K.extra_field]!++;
-      plan.extraField[e] = 1 + rng.int(_EXTRA_FIELDS.length);
-    }
-    if (rng.next() < rates.missing_optional) {
-      count[K.missing_optional]!++;
-      // properties may only go when it is empty: dropping it must not lose meaning.
-      plan.drop[e] = 1 + rng.int(_propsEmpty(world, e) ? 3 : 2);
-    }
-
-    const tsDay = Math.floor(ts / _DAY);
-    let delivered = ts;
-    if (tsDay < lastDay) {
-      lateEligible++;
-      if (rng.next() < rates.late_arrival) {
-        count[K.late_arrival]!++;
-        const lateDays = 1 + rng.int(Math.min(3, lastDay - tsDay));
-        delivered = (tsDay + lateDays) * _DAY + rng.int(_DAY);
-      }
-    }
-    delivery[e] = delivered;
-
-    if (rng.next() < rates.duplicate_delivery) {
-      count[K.duplicate_delivery]!++;
-      const room = Math.min(2 * _DAY, endSec - 1 - delivered);
-      addExtra(X_DUPLICATE, e, ts, delivered + rng.int(room + 1), 0);
-    }
-    if (rng.next() < rates.orphan_user) {
-      count[K.orphan_user]!++;
-      const at = Math.min(endSec - 1, ts + rng.int(600));
-      const x = addExtra(X_ORPHAN, e, at, at, rng.int(plan.orphanPool.length));
-      // Packed: event type (0..7), query index, platform.
-      const orphanType = _ORPHAN_TYPES[rng.int(_ORPHAN_TYPES.length)]!;
-      plan.extraAux2[x] = orphanType + 8 * rng.int(3) + 32 * rng.int(SEARCH_QUERIES.length);
-      plan.extraEventId[x] = ++nextEventId;
-      plan.extraSession[x] = ++nextSession;
-    }
-    if (rng.next() < rates.unknown_event) {
-      count[K.unknown_event]!++;
-      const at = Math.min(endSec - 1, ts + rng.int(300));
-      const x = addExtra(X_UNKNOWN, e, at, at, rng.int(UNKNOWN_EVENT_NAMES.length));
-      plan.extraEventId[x] = ++nextEventId;
-    }
-    if (rng.next() < rates.malformed) {
-      count[K.malformed]!++;
-      if (rng.next() < 0.7) addExtra(X_TRUNCATED, e, ts, delivered, rng.next());
-      else addExtra(X_NOT_JSON, e, ts, delivered, rng.int(_NOT_JSON.length));
-    }
-  }
-
-  plan.deliverySec = new Int32Array(n + extraDelivery.length);
-  plan.deliverySec.set(delivery);
-  plan.deliverySec.set(extraDelivery, n);
-  for (const kind of MESS_KINDS) {
-    const eligible = kind === "number_as_string"
-      ? numericEligible
-      : kind === "late_arrival"
-      ? lateEligible
-      : n;
-    plan.mess[kind] = { rate: rates[kind], eligible, count: count[K[kind]]! };
-  }
-  plan.duplicates = count[K.duplicate_delivery]!;
-  plan.orphans = count[K.orphan_user]!;
-  plan.unknownEvents = count[K.unknown_event]!;
-  plan.malformed = count[K.malformed]!;
-  return plan;
+/** The whole dataset's sizes a {@linkcode MessPlanner} numbers extra events and sessions after. */
+export interface MessTotals {
+  /** True events in the whole dataset (extra event ids start after them). */
+  events: number;
+  /** Sessions in the whole dataset (orphan sessions are numbered after them). */
+  sessions: number;
+  /** Period length in seconds. */
+  endSec: number;
+  /** Days in the period. */
+  days: number;
 }
+
+/**
+ * Decides every mess instance, in event-id order, from the seed's "mess" stream: true events
+ * keep their meaning; extra lines are planned with their delivery second. Works over
+ * consecutive slices of the event-id order (one day at a time): the stream, counters and
+ * extra ids carry over, so planning day by day decides what planning all at once would.
+ */
+export class MessPlanner {
+  readonly #rates: MessRates;
+  readonly #rng: Prng;
+  readonly #totals: MessTotals;
+  readonly #orphanPool: string[];
+  readonly #count = new Int32Array(MESS_KINDS.length);
+  #numericEligible = 0;
+  #lateEligible = 0;
+  #nextEventId: number;
+  #nextSession: number;
+
+  constructor(rates: MessRates, seed: number, totals: MessTotals) {
+    this.#rates = rates;
+    this.#rng = new Prng(seed, "mess");
+    this.#totals = totals;
+    this.#orphanPool = Array.from({ length: 200 }, () => padId("U9", this.#rng.int(100_000), 5));
+    this.#nextEventId = totals.events;
+    this.#nextSession = totals.sessions;
+  }
+
+  /**
+   * Plan the events of `world` (the next slice of the event-id order; index 0 is the slice's
+   * first event). Extra lines of the plan are those derived from these events.
+   */
+  plan(world: World): MessPlan {
+    const { events } = world;
+    const rates = this.#rates;
+    const rng = this.#rng;
+    const { endSec } = this.#totals;
+    const n = events.n;
+    const lastDay = this.#totals.days - 1;
+    const plan: MessPlan = {
+      uidVariant: new Uint8Array(n),
+      nameVariant: new Uint8Array(n),
+      tsMode: new Uint8Array(n),
+      numberAsString: new Uint8Array(n),
+      extraField: new Uint8Array(n),
+      drop: new Uint8Array(n),
+      deliverySec: new Int32Array(0),
+      extraKind: [],
+      extraSource: [],
+      extraTs: [],
+      extraAux: [],
+      extraAux2: [],
+      extraEventId: [],
+      extraSession: [],
+      orphanPool: this.#orphanPool,
+      mess: {} as MessPlan["mess"],
+      duplicates: 0,
+      orphans: 0,
+      unknownEvents: 0,
+      malformed: 0,
+    };
+    const count = this.#count;
+    const K = _KIND_INDEX;
+    const delivery = new Int32Array(n);
+    const extraDelivery: number[] = [];
+    const tsOffsetEnd = rates.ts_offset;
+    const tsEpochEnd = tsOffsetEnd + rates.ts_epoch_ms;
+    const tsNaiveEnd = tsEpochEnd + rates.ts_naive;
+    const addExtra = (kind: number, source: number, ts: number, at: number, aux: number) => {
+      plan.extraKind.push(kind);
+      plan.extraSource.push(source);
+      plan.extraTs.push(ts);
+      plan.extraAux.push(aux);
+      plan.extraAux2.push(0);
+      plan.extraEventId.push(0);
+      plan.extraSession.push(0);
+      extraDelivery.push(at);
+      return plan.extraKind.length - 1;
+    };
+
+    for (let e = 0; e < n; e++) {
+      const type = events.type[e]!;
+      const ts = events.tsSec[e]!;
+      if (rng.next() < rates.id_case_whitespace) {
+        count[K.id_case_whitespace]!++;
+        plan.uidVariant[e] = 1 + rng.int(4);
+      }
+      if (rng.next() < rates.event_name_variant) {
+        count[K.event_name_variant]!++;
+        plan.nameVariant[e] = 1 + rng.int(5);
+      }
+      const uTs = rng.next();
+      if (uTs < tsOffsetEnd) {
+        count[K.ts_offset]!++;
+        plan.tsMode[e] = 3 + rng.int(_OFFSETS.length);
+      } else if (uTs < tsEpochEnd) {
+        count[K.ts_epoch_ms]!++;
+        plan.tsMode[e] = 1;
+      } else if (uTs < tsNaiveEnd) {
+        count[K.ts_naive]!++;
+        plan.tsMode[e] = 2;
+      }
+      const numeric = type === EV_START_LISTING || type === EV_PUBLISH_LISTING ||
+        type === EV_COMPLETE_RECYCLING;
+      if (numeric) {
+        this.#numericEligible++;
+        if (rng.next() < rates.number_as_string) {
+          count[K.number_as_string]!++;
+          plan.numberAsString[e] = 1 + rng.int(3);
+        }
+      }
+      if (rng.next() < rates.extra_field) {
+        count[K.extra_field]!++;
+        plan.extraField[e] = 1 + rng.int(_EXTRA_FIELDS.length);
+      }
+      if (rng.next() < rates.missing_optional) {
+        count[K.missing_optional]!++;
+        // properties may only go when it is empty: dropping it must not lose meaning.
+        plan.drop[e] = 1 + rng.int(_propsEmpty(world, e) ? 3 : 2);
+      }
+
+      const tsDay = Math.floor(ts / _DAY);
+      let delivered = ts;
+      if (tsDay < lastDay) {
+        this.#lateEligible++;
+        if (rng.next() < rates.late_arrival) {
+          count[K.late_arrival]!++;
+          const lateDays = 1 + rng.int(Math.min(3, lastDay - tsDay));
+          delivered = (tsDay + lateDays) * _DAY + rng.int(_DAY);
+        }
+      }
+      delivery[e] = delivered;
+
+      if (rng.next() < rates.duplicate_delivery) {
+        count[K.duplicate_delivery]!++;
+        const room = Math.min(2 * _DAY, endSec - 1 - delivered);
+        addExtra(X_DUPLICATE, e, ts, delivered + rng.int(room + 1), 0);
+      }
+      if (rng.next() < rates.orphan_user) {
+        count[K.orphan_user]!++;
+        const at = Math.min(endSec - 1, ts + rng.int(600));
+        const x = addExtra(X_ORPHAN, e, at, at, rng.int(this.#orphanPool.length));
+        // Packed: event type (0..7), query index, platform.
+        const orphanType = _ORPHAN_TYPES[rng.int(_ORPHAN_TYPES.length)]!;
+        plan.extraAux2[x] = orphanType + 8 * rng.int(3) + 32 * rng.int(SEARCH_QUERIES.length);
+        plan.extraEventId[x] = ++this.#nextEventId;
+        plan.extraSession[x] = ++this.#nextSession;
+      }
+      if (rng.next() < rates.unknown_event) {
+        count[K.unknown_event]!++;
+        const at = Math.min(endSec - 1, ts + rng.int(300));
+        const x = addExtra(X_UNKNOWN, e, at, at, rng.int(UNKNOWN_EVENT_NAMES.length));
+        plan.extraEventId[x] = ++this.#nextEventId;
+      }
+      if (rng.next() < rates.malformed) {
+        count[K.malformed]!++;
+        if (rng.next() < 0.7) addExtra(X_TRUNCATED, e, ts, delivered, rng.next());
+        else addExtra(X_NOT_JSON, e, ts, delivered, rng.int(_NOT_JSON.length));
+      }
+    }
+
+    plan.deliverySec = new Int32Array(n + extraDelivery.length);
+    plan.deliverySec.set(delivery);
+    plan.deliverySec.set(extraDelivery, n);
+    return plan;
+  }
+
+  /** Counts of every mess kind so far, with their eligible events. */
+  totals(): Pick<MessPlan, "mess" | "duplicates" | "orphans" | "unknownEvents" | "malformed"> {
+    const count = this.#count;
+    const K = _KIND_INDEX;
+    const mess = {} as MessPlan["mess"];
+    for (const kind of MESS_KINDS) {
+      const eligible = kind === "number_as_string"
+        ? this.#numericEligible
+        : kind === "late_arrival"
+        ? this.#lateEligible
+        : this.#totals.events;
+      mess[kind] = { rate: this.#rates[kind], eligible, count: count[K[kind]]! };
+    }
+    return {
+      mess,
+      duplicates: count[K.duplicate_delivery]!,
+      orphans: count[K.orphan_user]!,
+      unknownEvents: count[K.unknown_event]!,
+      malformed: count[K.malformed]!,
+    };
+  }
+}
+
+const _KIND_INDEX = Object.fromEntries(MESS_KINDS.map((k, i) => [k, i])) as Record<
+  keyof MessRates,
+  number
+>;
 
 const _ORPHAN_TYPES = [EV_SESSION_START, EV_SEARCH, EV_VIEW_LISTING, EV_MESSAGE_SELLER];
 
@@ -300,9 +351,13 @@ export class LineRenderer {
   readonly #properties: string[];
   #scratch = new AsciiBuffer(_LINE_ROOM);
 
-  constructor(world: World, plan: MessPlan) {
+  readonly #idBase: number;
+
+  /** Renders lines of `world`'s events; `idBase` is the id number before its first event. */
+  constructor(world: World, plan: MessPlan, idBase = 0) {
     this.#world = world;
     this.#plan = plan;
+    this.#idBase = idBase;
     this.#fmt = new TimeFormatter(world.options.startMs, world.options.days);
     this.#variants = EVENT_NAMES.map(_nameVariants);
     this.#categories = CATEGORIES.map((c) => `","category":"${c}`);
@@ -408,7 +463,7 @@ export class LineRenderer {
     const drop = plan.drop[e]!;
 
     out.ascii('{"event_id":"E');
-    out.padded(e + 1, 9);
+    out.padded(this.#idBase + e + 1, 9);
     out.ascii('","user_id":"');
     const uv = plan.uidVariant[e]!;
     const user = events.userIdx[e]! + 1;

@@ -31,9 +31,15 @@ function _splitmix32(state: number): [number, number] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const rng = new Prng(42, "sessions");
- * const u = rng.next(); // [0, 1)
+ * const u = rng.next();
+ * assert.ok(u >= 0 && u < 1);
  * const k = rng.poisson(2.5);
+ * assert.ok(Number.isInteger(k) && k >= 0);
+ * assert.equal(new Prng(42, "sessions").next(), u); // same seed and stream, same draws
+ * assert.notEqual(new Prng(42, "listings").next(), u); // streams are independent
  * ```
  */
 export class Prng {

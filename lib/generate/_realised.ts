@@ -31,23 +31,64 @@ function _byKey<K extends string, V>(keys: readonly K[], f: (k: K, i: number) =>
   return Object.fromEntries(keys.map((k, i) => [k, f(k, i)])) as Record<K, V>;
 }
 
-/** Compute `truth.json` → `effects.realised` from a simulated world. */
-export function measureEffects(world: World): RealisedEffects {
-  const { users, listings, events } = world;
+/**
+ * Computes `truth.json` → `effects.realised` over the events in slices: `add` each slice in
+ * time order, then `finish` with the registries. Per-user state only, so memory follows
+ * users, not events.
+ */
+export class EffectsMeter {
+  readonly #firstSession: Int32Array;
+  readonly #started: Uint8Array;
+  readonly #active: Uint8Array;
+  readonly #activeWeeks: Uint8Array;
+  readonly #signupSec: Int32Array;
 
-  // 1. Activation: events are in time order, so the first session_start seen is the first.
-  const firstSession = new Int32Array(users.n).fill(-1);
-  const started = new Uint8Array(users.n);
-  const active = new Uint8Array(users.n);
-  for (let e = 0; e < events.n; e++) {
-    const u = events.userIdx[e]!;
-    active[u] = 1;
-    const type = events.type[e]!;
-    if (type === EV_SESSION_START && firstSession[u] === -1) firstSession[u] = events.tsSec[e]!;
-    else if (
-      type === EV_START_LISTING && firstSession[u]! >= 0 && events.tsSec[e]! >= firstSession[u]!
-    ) started[u] = 1;
+  constructor(users: World["users"]) {
+    this.#firstSession = new Int32Array(users.n).fill(-1);
+    this.#started = new Uint8Array(users.n);
+    this.#active = new Uint8Array(users.n);
+    // Weekly retention since signup: a bit per (user, week) with any event.
+    this.#activeWeeks = new Uint8Array(users.n * _RETENTION_WEEKS);
+    this.#signupSec = users.signupSec;
   }
+
+  /** Count the next events, in time order. */
+  add(events: World["events"]): void {
+    const firstSession = this.#firstSession;
+    const started = this.#started;
+    const active = this.#active;
+    const activeWeeks = this.#activeWeeks;
+    const signupSec = this.#signupSec;
+    for (let e = 0; e < events.n; e++) {
+      const u = events.userIdx[e]!;
+      active[u] = 1;
+      const type = events.type[e]!;
+      // Events are in time order, so the first session_start seen is the first.
+      if (type === EV_SESSION_START && firstSession[u] === -1) firstSession[u] = events.tsSec[e]!;
+      else if (
+        type === EV_START_LISTING && firstSession[u]! >= 0 && events.tsSec[e]! >= firstSession[u]!
+      ) started[u] = 1;
+      const week = Math.floor((events.tsSec[e]! - signupSec[u]!) / _WEEK);
+      if (week < _RETENTION_WEEKS) activeWeeks[u * _RETENTION_WEEKS + week] = 1;
+    }
+  }
+
+  /** The realised effects of every event added. */
+  finish(world: Omit<World, "events">): RealisedEffects {
+    return _realised(world, this.#firstSession, this.#started, this.#active, this.#activeWeeks);
+  }
+}
+
+function _realised(
+  world: Omit<World, "events">,
+  firstSession: Int32Array,
+  started: Uint8Array,
+  active: Uint8Array,
+  activeWeeks: Uint8Array,
+): RealisedEffects {
+  const { users, listings } = world;
+
+  // 1. Activation.
   const withSession = new Array(TIERS.length).fill(0);
   const withStart = new Array(TIERS.length).fill(0);
   const activeByRegion = new Array(REGIONS.length).fill(0);
@@ -114,13 +155,6 @@ export function measureEffects(world: World): RealisedEffects {
     ),
   };
 
-  // Weekly retention since signup: a bit per (user, week) with any event.
-  const activeWeeks = new Uint8Array(users.n * _RETENTION_WEEKS);
-  for (let e = 0; e < events.n; e++) {
-    const u = events.userIdx[e]!;
-    const week = Math.floor((events.tsSec[e]! - users.signupSec[u]!) / _WEEK);
-    if (week < _RETENTION_WEEKS) activeWeeks[u * _RETENTION_WEEKS + week] = 1;
-  }
   const retention = _byKey<Tier, RetentionRealised>(TIERS, () => ({
     eligible: new Array(_RETENTION_WEEKS).fill(0),
     retained: new Array(_RETENTION_WEEKS).fill(0),

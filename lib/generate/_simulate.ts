@@ -120,16 +120,32 @@ function _weights<K extends string>(keys: readonly K[], record: Record<K, number
   return cumulative(keys.map((k) => record[k]));
 }
 
-/** Growable struct-of-arrays buffer for events in generation order. */
-class _EventBuffer {
+/**
+ * Growable struct-of-arrays buffer for events in generation order. With `onFull`, it stays at
+ * its capacity instead: a full buffer is handed to `onFull` (which must consume it) and
+ * emptied, so events can stream to disk.
+ */
+export class EventBuffer {
   n = 0;
-  userIdx = new Int32Array(1024);
-  type = new Uint8Array(1024);
-  tsSec = new Int32Array(1024);
-  session = new Int32Array(1024);
-  platform = new Uint8Array(1024);
-  listing = new Int32Array(1024);
-  query = new Int16Array(1024);
+  userIdx: Int32Array;
+  type: Uint8Array;
+  tsSec: Int32Array;
+  session: Int32Array;
+  platform: Uint8Array;
+  listing: Int32Array;
+  query: Int16Array;
+  readonly #onFull: ((buf: EventBuffer) => void) | undefined;
+
+  constructor(capacity = 1024, onFull?: (buf: EventBuffer) => void) {
+    this.userIdx = new Int32Array(capacity);
+    this.type = new Uint8Array(capacity);
+    this.tsSec = new Int32Array(capacity);
+    this.session = new Int32Array(capacity);
+    this.platform = new Uint8Array(capacity);
+    this.listing = new Int32Array(capacity);
+    this.query = new Int16Array(capacity);
+    this.#onFull = onFull;
+  }
 
   push(
     user: number,
@@ -140,7 +156,12 @@ class _EventBuffer {
     listing: number,
     query: number,
   ): void {
-    if (this.n === this.type.length) this.#grow();
+    if (this.n === this.type.length) {
+      if (this.#onFull) {
+        this.#onFull(this);
+        this.n = 0;
+      } else this.#grow();
+    }
     const i = this.n++;
     this.userIdx[i] = user;
     this.type[i] = type;
@@ -151,8 +172,13 @@ class _EventBuffer {
     this.query[i] = query;
   }
 
+  /** Make room for at least `capacity` events (keeps the ones held). */
+  ensure(capacity: number): void {
+    while (this.type.length < capacity) this.#grow();
+  }
+
   #grow(): void {
-    const size = this.type.length * 2;
+    const size = Math.max(1, this.type.length * 2);
     const grow = <T extends Int32Array | Uint8Array | Int16Array>(a: T, make: (n: number) => T) => {
       const b = make(size);
       b.set(a);
@@ -186,7 +212,7 @@ class _ListingBuffer {
  * small methods, which V8 optimises far better than one long loop body.
  */
 class _Simulator {
-  readonly events = new _EventBuffer();
+  readonly events: EventBuffer;
   readonly listings = new _ListingBuffer();
   sessions = 0;
   readonly #rng: Prng;
@@ -208,7 +234,13 @@ class _Simulator {
   #sessionNo = 0;
   #pending: number[] = [];
 
-  constructor(options: ResolvedOptions, users: World["users"], faker: Faker) {
+  constructor(
+    options: ResolvedOptions,
+    users: World["users"],
+    faker: Faker,
+    events: EventBuffer = new EventBuffer(),
+  ) {
+    this.events = events;
     const { seed, effects } = options;
     this.#effects = effects;
     this.#endSec = options.days * _DAY;
@@ -370,13 +402,20 @@ class _Simulator {
   }
 }
 
-/** Run the simulation for resolved options. */
-export function simulate(options: ResolvedOptions): World {
+/** A simulated world without its events (they went to an {@linkcode EventBuffer}). */
+export type Registries = Omit<World, "events">;
+
+/**
+ * Run the simulation, pushing events in generation order into `events` (which may stream
+ * them out); returns users, listings and the session count. View and message events still
+ * need their listing ({@linkcode ViewFiller}), and events their time order.
+ */
+export function simulateInto(options: ResolvedOptions, events: EventBuffer): Registries {
   const { users: nUsers, days, seed, effects } = options;
   const endSec = days * _DAY;
   const faker = _newFaker(seed);
   const users = _simulateUsers(nUsers, endSec, seed, effects, faker);
-  const sim = new _Simulator(options, users, faker);
+  const sim = new _Simulator(options, users, faker, events);
   for (let u = 0; u < nUsers; u++) sim.user(u);
 
   const l = sim.listings;
@@ -392,15 +431,7 @@ export function simulate(options: ResolvedOptions): World {
     publishedSec: Int32Array.from(l.publishedSec),
     title: l.title,
   };
-  _fillViewedListings(sim.events, listings.publishedSec, new Prng(seed, "views"));
-  return {
-    options,
-    endSec,
-    users,
-    listings,
-    events: _sortEvents(sim.events),
-    sessions: sim.sessions,
-  };
+  return { options, endSec, users, listings, sessions: sim.sessions };
 }
 
 /** A private, seeded Faker instance (en + base definitions), leaving the shared one alone. */
@@ -469,38 +500,55 @@ function _emailPart(name: string): string {
 
 /**
  * Point each `view_listing` at a listing published before it (mostly recent ones) and each
- * `message_seller` at the listing last viewed in its session. Runs in generation order, where
- * a session's events are contiguous.
+ * `message_seller` at the listing last viewed in its session. Runs over consecutive chunks
+ * of the generation order, where a session's events are contiguous: the last listing viewed
+ * carries over from one chunk to the next.
  */
-function _fillViewedListings(buf: _EventBuffer, publishedSec: Int32Array, rng: Prng): void {
-  const published: number[] = [];
-  for (let i = 0; i < publishedSec.length; i++) if (publishedSec[i]! >= 0) published.push(i);
-  published.sort((a, b) => publishedSec[a]! - publishedSec[b]! || a - b);
-  const times = Int32Array.from(published, (i) => publishedSec[i]!);
-  let lastViewed = -1;
-  for (let e = 0; e < buf.n; e++) {
-    const type = buf.type[e]!;
-    if (type === EV_SESSION_START) lastViewed = -1;
-    else if (type === EV_VIEW_LISTING) {
-      // Count listings published strictly before this view.
-      const ts = buf.tsSec[e]!;
-      let lo = 0, hi = times.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (times[mid]! < ts) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo > 0) {
-        const window = Math.min(lo, 2000);
-        lastViewed = published[lo - 1 - rng.int(window)]!;
-        buf.listing[e] = lastViewed;
-      } else lastViewed = -1;
-    } else if (type === EV_MESSAGE_SELLER) buf.listing[e] = lastViewed;
+export class ViewFiller {
+  readonly #published: number[] = [];
+  readonly #times: Int32Array;
+  readonly #rng: Prng;
+  #lastViewed = -1;
+
+  constructor(publishedSec: Int32Array, rng: Prng) {
+    const published = this.#published;
+    for (let i = 0; i < publishedSec.length; i++) if (publishedSec[i]! >= 0) published.push(i);
+    published.sort((a, b) => publishedSec[a]! - publishedSec[b]! || a - b);
+    this.#times = Int32Array.from(published, (i) => publishedSec[i]!);
+    this.#rng = rng;
+  }
+
+  /** Fill the listings of the next `buf.n` events of the generation order. */
+  fill(buf: EventBuffer): void {
+    const published = this.#published;
+    const times = this.#times;
+    const rng = this.#rng;
+    let lastViewed = this.#lastViewed;
+    for (let e = 0; e < buf.n; e++) {
+      const type = buf.type[e]!;
+      if (type === EV_SESSION_START) lastViewed = -1;
+      else if (type === EV_VIEW_LISTING) {
+        // Count listings published strictly before this view.
+        const ts = buf.tsSec[e]!;
+        let lo = 0, hi = times.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (times[mid]! < ts) lo = mid + 1;
+          else hi = mid;
+        }
+        if (lo > 0) {
+          const window = Math.min(lo, 2000);
+          lastViewed = published[lo - 1 - rng.int(window)]!;
+          buf.listing[e] = lastViewed;
+        } else lastViewed = -1;
+      } else if (type === EV_MESSAGE_SELLER) buf.listing[e] = lastViewed;
+    }
+    this.#lastViewed = lastViewed;
   }
 }
 
 /** Sort events by (time, generation order) into typed columns. */
-function _sortEvents(buf: _EventBuffer): World["events"] {
+export function sortEvents(buf: EventBuffer): World["events"] {
   const n = buf.n;
   const order = new Uint32Array(n);
   let maxTs = 0;

@@ -11,6 +11,7 @@ import {
   type AnomalyKind,
   checkDate,
   checkInteger,
+  checkPeriod,
   checkPlantAnomaly,
   DEFAULT_DAYS,
   DEFAULT_SEED,
@@ -86,8 +87,14 @@ const _ANOMALY_FORMAT = "KIND:EVENT:YYYY-MM-DD:FACTOR (e.g. drop:start_listing:2
  *
  * @example
  * ```ts
- * parsePlantAnomaly("drop:start_listing:2026-03-10:0.5");
- * // { kind: "drop", event: "start_listing", date: "2026-03-10", factor: 0.5 }
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parsePlantAnomaly("drop:start_listing:2026-03-10:0.5"), {
+ *   kind: "drop",
+ *   event: "start_listing",
+ *   date: "2026-03-10",
+ *   factor: 0.5,
+ * });
  * ```
  */
 export function parsePlantAnomaly(text: string): PlantAnomalyOptions {
@@ -117,8 +124,12 @@ export function parsePlantAnomaly(text: string): PlantAnomalyOptions {
  *
  * @example
  * ```ts
- * const { options } = generateArgsFromValues({ users: "100", gzip: true });
- * options.users; // 100
+ * import assert from "node:assert/strict";
+ *
+ * const { options, out } = generateArgsFromValues({ users: "100", gzip: true });
+ * assert.deepEqual(options, { users: 100, gzip: true });
+ * assert.equal(out, "data/raw");
+ * assert.throws(() => generateArgsFromValues({ users: "many" }), /--users must be a positive/);
  * ```
  */
 export function generateArgsFromValues(
@@ -140,6 +151,11 @@ export function generateArgsFromValues(
     checkDate("--start", start);
     options.start = start;
   }
+  checkPeriod(
+    checkDate("--start", options.start ?? DEFAULT_START),
+    options.days ?? DEFAULT_DAYS,
+    { start: start === undefined ? "the default start" : "--start", days: "--days" },
+  );
   if (values.gzip === true) options.gzip = true;
   const anomalies = values["plant-anomaly"];
   if (Array.isArray(anomalies) && anomalies.length > 0) {
@@ -161,8 +177,12 @@ export function generateArgsFromValues(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const { options, out } = parseGenerateArgs(["--users", "2000", "--days", "30", "--out", "/tmp/d"]);
- * // options = { users: 2000, days: 30 }, out = "/tmp/d"
+ * assert.deepEqual(options, { users: 2000, days: 30 });
+ * assert.equal(out, "/tmp/d");
+ * assert.throws(() => parseGenerateArgs(["--user", "5"]), /Unknown flag "--user" for generate/);
  * ```
  */
 export function parseGenerateArgs(args: string[]): GenerateArgs {

@@ -4,21 +4,24 @@
  * mess, and writes the dataset directory of docs/contracts.md §1.
  *
  * ```ts
- * import { generateDataset, parseGenerateArgs, DEFAULT_EFFECTS } from "./lib/generate/mod.ts";
+ * import assert from "node:assert/strict";
+ * import { generateDataset, parseGenerateArgs } from "./mod.ts";
  *
- * // Default scale (~1M events over 90 days) into data/raw:
- * const summary = await generateDataset("data/raw");
- *
+ * // `deno task generate` writes the default scale (~1M events over 90 days) into data/raw.
  * // Small, clean, with a stronger Basic-tier gap:
- * await generateDataset("/tmp/small", {
- *   users: 2000,
- *   days: 30,
+ * const dir = await Deno.makeTempDir();
+ * const summary = await generateDataset(dir, {
+ *   users: 200,
+ *   days: 7,
  *   mess: { malformed: 0, duplicate_delivery: 0 },
  *   effects: { activation: { listerShare: { Basic: 0.2 } } },
  * });
+ * assert.equal(summary.counts.malformed, 0);
+ * await Deno.remove(dir, { recursive: true });
  *
  * // CLI flags → options:
- * const { options, out } = parseGenerateArgs(["--users", "500", "--gzip"]);
+ * const { options } = parseGenerateArgs(["--users", "500", "--gzip"]);
+ * assert.deepEqual(options, { users: 500, gzip: true });
  * ```
  *
  * @module

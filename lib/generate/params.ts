@@ -343,12 +343,14 @@ export const MAX_SPIKE_FACTOR = 100;
  *
  * @example
  * ```ts
- * checkPlantAnomaly("--plant-anomaly", {
- *   kind: "drop",
- *   event: "start_listing",
- *   date: "2026-03-10",
- *   factor: 0.5,
- * }, "2026-01-01", 90); // 68
+ * import assert from "node:assert/strict";
+ *
+ * const drop = { kind: "drop", event: "start_listing", date: "2026-03-10", factor: 0.5 } as const;
+ * assert.equal(checkPlantAnomaly("--plant-anomaly", drop, "2026-01-01", 90), 68); // day index
+ * assert.throws(
+ *   () => checkPlantAnomaly("--plant-anomaly", { ...drop, factor: 2 }, "2026-01-01", 90),
+ *   /--plant-anomaly: a drop factor must be from 0 to below 1, got 2/,
+ * );
  * ```
  */
 export function checkPlantAnomaly(
@@ -478,6 +480,50 @@ export function checkDate(label: string, value: unknown): number {
   return ms;
 }
 
+/** Earliest first day of a period. */
+export const MIN_START = "1970-01-01";
+/**
+ * Latest last day of a period: timestamps written at a UTC offset, and late deliveries,
+ * reach up to two days past it, and every date in the dataset keeps a four-digit year.
+ */
+export const MAX_END = "9999-12-29";
+
+/**
+ * Throw unless the period of `days` days from `startMs` lies within
+ * {@linkcode MIN_START}..{@linkcode MAX_END}; the labels name the options (or flags) in
+ * the message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * checkPeriod(Date.parse("2026-01-01"), 90); // fine
+ * assert.throws(
+ *   () => checkPeriod(Date.parse("9999-12-20"), 15, { start: "--start", days: "--days" }),
+ *   /^RangeError: --start 9999-12-20 with --days 15 ends on 10000-01-03/,
+ * );
+ * ```
+ */
+export function checkPeriod(
+  startMs: number,
+  days: number,
+  labels: { start: string; days: string } = { start: "start", days: "days" },
+): void {
+  // Years past 9999 come out as "+010000-01-03T…" from toISOString.
+  const day = (ms: number) => new Date(ms).toISOString().split("T")[0]!.replace(/^\+0*/, "");
+  const start = day(startMs);
+  if (startMs < Date.parse(`${MIN_START}T00:00:00Z`)) {
+    throw new RangeError(`${labels.start} must be ${MIN_START} or later, got ${start}`);
+  }
+  const lastMs = startMs + (days - 1) * 86_400_000;
+  if (lastMs > Date.parse(`${MAX_END}T00:00:00Z`)) {
+    throw new RangeError(
+      `${labels.start} ${start} with ${labels.days} ${days} ends on ${day(lastMs)}; the ` +
+        `period must end by ${MAX_END}, so every date in the dataset keeps a four-digit year`,
+    );
+  }
+}
+
 function _show(value: unknown): string {
   return typeof value === "string" ? `"${value}"` : String(value);
 }
@@ -556,8 +602,12 @@ function _checkProbabilities(effects: EffectParams): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const resolved = resolveOptions({ users: 100, mess: { malformed: 0 } });
- * resolved.days; // 90
+ * assert.equal(resolved.days, 90); // the default
+ * assert.equal(resolved.mess.malformed, 0);
+ * assert.throws(() => resolveOptions({ users: 0 }), RangeError);
  * ```
  */
 export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
@@ -565,6 +615,7 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
   const days = checkInteger("days", options.days ?? DEFAULT_DAYS, 1, MAX_DAYS);
   const start = options.start ?? DEFAULT_START;
   const startMs = checkDate("start", start);
+  checkPeriod(startMs, days);
   const seed = checkInteger("seed", options.seed ?? DEFAULT_SEED, 0, 0xffffffff);
   const gzip = options.gzip ?? false;
   if (typeof gzip !== "boolean") throw new TypeError(`gzip must be a boolean, got ${_show(gzip)}`);

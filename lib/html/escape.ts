@@ -32,8 +32,12 @@ const _ESCAPES: Record<string, string> = {
  *
  * @example
  * ```ts
- * escapeHtml('<img src=x onerror="alert(1)">');
- * // "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   escapeHtml('<img src=x onerror="alert(1)">'),
+ *   "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;",
+ * );
  * ```
  */
 export function escapeHtml(value: unknown): string {
@@ -47,7 +51,9 @@ export function escapeHtml(value: unknown): string {
  *
  * @example
  * ```ts
- * html`<div>${raw("<b>bold</b>")}</div>`.value; // "<div><b>bold</b></div>"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(html`<div>${raw("<b>bold</b>")}</div>`.value, "<div><b>bold</b></div>");
  * ```
  */
 export function raw(value: string | RawHtml): RawHtml {
@@ -75,9 +81,13 @@ function _interpolate(value: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const name = "<script>alert(1)</script>";
- * html`<p class="who">${name}</p>`.value;
- * // '<p class="who">&lt;script&gt;alert(1)&lt;/script&gt;</p>'
+ * assert.equal(
+ *   html`<p class="who">${name}</p>`.value,
+ *   '<p class="who">&lt;script&gt;alert(1)&lt;/script&gt;</p>',
+ * );
  * ```
  */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): RawHtml {

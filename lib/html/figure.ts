@@ -39,6 +39,21 @@ export interface FigureHtmlOptions {
 const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
 let _counter = 0;
 let _plotlySource: string | undefined;
+// Texts of the chart scripts figureToHtml() made in this process: page() allows these.
+const _figureScripts = new Set<string>();
+
+/**
+ * True when `text` is exactly the script of a chart that {@linkcode figureToHtml} made in
+ * this process. `page()` allows such scripts (by hash) in its CSP and no other body script.
+ *
+ * @example
+ * ```ts
+ * isFigureScript("alert(1)"); // false
+ * ```
+ */
+export function isFigureScript(text: string): boolean {
+  return _figureScripts.has(text);
+}
 
 /**
  * JSON that is safe inside an HTML `<script>` element: `<`, `>`, `&`, U+2028 and U+2029
@@ -47,7 +62,9 @@ let _plotlySource: string | undefined;
  *
  * @example
  * ```ts
- * scriptSafeJson({ label: "</script>" }); // '{"label":"\\u003c/script\\u003e"}'
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(scriptSafeJson({ label: "</script>" }), '{"label":"\\u003c/script\\u003e"}');
  * ```
  */
 export function scriptSafeJson(value: unknown): string {
@@ -135,8 +152,11 @@ function _attr(s: string): string {
  *
  * @example
  * ```ts
- * const fragment = figureToHtml(funnelChart(frame, { title }), { id: "funnel" });
- * String(fragment).startsWith('<div id="funnel"'); // true
+ * import assert from "node:assert/strict";
+ *
+ * const fig = { data: [{ type: "bar", x: ["Basic", "Pro"], y: [12, 31] }], layout: {} };
+ * const fragment = figureToHtml(fig, { id: "funnel" });
+ * assert.ok(String(fragment).startsWith('<div id="funnel"'));
  * ```
  */
 export function figureToHtml(fig: Figure, options: FigureHtmlOptions = {}): RawHtml {
@@ -152,7 +172,9 @@ export function figureToHtml(fig: Figure, options: FigureHtmlOptions = {}): RawH
   const label = _attr(_titleText(fig));
   const div =
     `<div id="${id}" class="tl-chart" ${CHART_MARKER} role="figure" aria-label="${label}"></div>`;
-  const script = `<script>(${_DRAW})(${JSON.stringify(id)}, ${scriptSafeJson(payload)});</script>`;
+  const code = `(${_DRAW})(${JSON.stringify(id)}, ${scriptSafeJson(payload)});`;
+  _figureScripts.add(code);
+  const script = `<script>${code}</script>`;
   const prefix = options.includePlotly ? plotlyScriptTag().value : "";
   return new RawHtml(`${prefix}${div}\n${script}`);
 }
@@ -164,8 +186,12 @@ export function figureToHtml(fig: Figure, options: FigureHtmlOptions = {}): RawH
  *
  * @example
  * ```ts
- * // In a Deno notebook cell:
- * // await Deno.jupyter.display(figureMimeBundle(fig), { raw: true });
+ * import assert from "node:assert/strict";
+ *
+ * const fig = { data: [{ type: "bar", x: ["Basic", "Pro"], y: [12, 31] }], layout: {} };
+ * const bundle = figureMimeBundle(fig, { id: "funnel" });
+ * assert.deepEqual(bundle["application/vnd.plotly.v1+json"].data, fig.data);
+ * // In a Deno notebook cell: await Deno.jupyter.display(bundle, { raw: true });
  * ```
  */
 export function figureMimeBundle(
@@ -194,7 +220,9 @@ export const PLOTLY_JS_URL: URL = new URL(
  *
  * @example
  * ```ts
- * plotlySource().length > 1_000_000; // true
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(plotlySource().length > 1_000_000);
  * ```
  */
 export function plotlySource(): string {
@@ -220,7 +248,11 @@ export function plotlySource(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { html } from "./escape.ts";
+ *
  * const head = html`${plotlyScriptTag()}`;
+ * assert.ok(head.value.startsWith("<script>"));
  * ```
  */
 export function plotlyScriptTag(): RawHtml {

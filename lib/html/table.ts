@@ -138,10 +138,12 @@ function _valuesOf(data: pl.DataFrame | TableRecords, key: string): unknown[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
- * const frame = pl.DataFrame({ tier: ["Basic", "Pro"], users: [1200, 340], conversion_pct: [12.5, 31.25] });
- * const table = tableHtml(frame, { caption: "One row per tier", labels: { conversion_pct: "Conversion" } });
- * String(table).includes("1,200"); // true
+ *
+ * const frame = pl.DataFrame({ tier: ["Basic", "Pro"], users: [1200, 340] });
+ * const table = tableHtml(frame, { caption: "One row per tier", labels: { users: "Users" } });
+ * assert.ok(String(table).includes("1,200"));
  * ```
  */
 export function tableHtml(data: pl.DataFrame | TableRecords, options: TableOptions = {}): RawHtml {
@@ -267,7 +269,11 @@ export const TABLE_SORT_SCRIPT = `(function () {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { html } from "./escape.ts";
+ *
  * const fragment = html`${tableSortScriptTag()}${tableHtml([{ a: 1 }])}`;
+ * assert.ok(fragment.value.startsWith("<script>"));
  * ```
  */
 export function tableSortScriptTag(): RawHtml {

@@ -92,10 +92,27 @@ function _verb(step: string): string {
  *
  * @example
  * ```ts
- * const byTier = funnel(events, { steps, window: { value: 14, unit: "day" }, breakdown: "tier" });
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * // funnel(events, { steps: ["session_start", "start_listing"], breakdown: "tier" }), abridged
+ * const byTier = pl.DataFrame({
+ *   tier: ["Basic", "Basic", "Pro", "Pro"],
+ *   step: [1, 2, 1, 2],
+ *   label: ["session_start", "start_listing", "session_start", "start_listing"],
+ *   users: [400, 100, 200, 120],
+ *   conversion_pct: [100, 25, 100, 60],
+ *   conversion_ci_low: [99.0, 21.0, 98.1, 53.1],
+ *   conversion_ci_high: [100, 29.4, 100, 66.5],
+ * });
  * const insight = activationInsight({ funnel: byTier, activationStep: "start_listing", windowDays: 14 });
- * insight.lowest; // "Basic"
- * insight.sentence; // "Basic users start a listing after a session far less often than Pro users: 25.7% (95% CI …"
+ * assert.equal(insight.lowest, "Basic");
+ * assert.equal(
+ *   insight.sentence,
+ *   "Basic users start a listing after a session far less often than Pro users: " +
+ *     "25.0% (95% CI 21.0–29.4%, n=400) vs 60.0% (95% CI 53.1–66.5%, n=200) within 14 days, " +
+ *     "so Pro users do so 2.4× as often; the 95% intervals do not overlap.",
+ * );
  * ```
  */
 export function activationInsight(input: ActivationInput): ActivationInsight {

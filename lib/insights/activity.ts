@@ -36,8 +36,22 @@ export interface ActivityInsight extends Insight {
  *
  * @example
  * ```ts
- * const dau = rollingAverage(daily, { value: "n_active_users", by: "region", ts: "activity_date" });
- * activityInsight(dau).title; // "EMEA has the most daily active users: 412 a day (7-day mean to 2026-03-31)"
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * // rollingAverage(daily, { value: "n_active_users", by: "region" }), abridged
+ * const dau = pl.DataFrame({
+ *   date: ["2026-03-30", "2026-03-31", "2026-03-30", "2026-03-31"].map((d) => new Date(d)),
+ *   region: ["APAC", "APAC", "EMEA", "EMEA"],
+ *   value: [300, 320, 400, 420],
+ *   rolling_mean: [301, 305.4, 405, 411.6],
+ * });
+ * const insight = activityInsight(dau);
+ * assert.equal(
+ *   insight.title,
+ *   "EMEA has the most daily active users: 412 a day (7-day mean to 2026-03-31)",
+ * );
+ * assert.equal(insight.quietest, "APAC");
  * ```
  */
 export function activityInsight(

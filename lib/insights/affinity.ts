@@ -44,7 +44,25 @@ export interface AffinityInsight extends Insight {
  *
  * @example
  * ```ts
- * affinityInsight(categoryAffinity(listings), { tier: "Pro" }).overIndexed; // ["Industrial", "Electronics"]
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * // categoryAffinity(listings) for the Pro tier, abridged
+ * const affinity = pl.DataFrame({
+ *   tier: ["Pro", "Pro", "Pro"],
+ *   category: ["Electronics", "Industrial", "Textiles"],
+ *   n: [60, 45, 20],
+ *   group_total: [200, 200, 200],
+ *   share: [0.3, 0.225, 0.1],
+ *   overall_share: [0.15, 0.075, 0.2],
+ *   lift: [2, 3, 0.5],
+ *   lift_ci_low: [1.6, 2.3, 0.33],
+ *   lift_ci_high: [2.5, 3.9, 0.75],
+ * });
+ * const insight = affinityInsight(affinity, { tier: "Pro" });
+ * assert.deepEqual(insight.overIndexed, ["Industrial", "Electronics"]); // largest lift first
+ * assert.deepEqual(insight.underIndexed, ["Textiles"]);
+ * assert.equal(insight.title, "Pro users over-index on Industrial and Electronics");
  * ```
  */
 export function affinityInsight(

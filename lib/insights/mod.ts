@@ -6,13 +6,27 @@
  * Sentences are plain text; pages escape them like any other data.
  *
  * ```ts
- * import { activationInsight, regionalInsight, retentionSentence } from "../insights/mod.ts";
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ * import { funnel, retention } from "../analytics/mod.ts";
+ * import { activationInsight, retentionSentence } from "./mod.ts";
  *
+ * const events = pl.DataFrame([
+ *   { user_id: "a", event: "session_start", ts: new Date("2026-03-02T10:00Z"), tier: "Pro" },
+ *   { user_id: "a", event: "start_listing", ts: new Date("2026-03-03T10:00Z"), tier: "Pro" },
+ *   { user_id: "b", event: "session_start", ts: new Date("2026-03-02T11:00Z"), tier: "Basic" },
+ *   { user_id: "b", event: "session_start", ts: new Date("2026-03-10T11:00Z"), tier: "Basic" },
+ * ]);
+ * const steps = ["session_start", "start_listing"];
  * const byTier = funnel(events, { steps, window: { value: 14, unit: "day" }, breakdown: "tier" });
- * activationInsight({ funnel: byTier, activationStep: "start_listing", windowDays: 14 }).sentence;
- * // "Basic users start a listing after a session far less often than Pro users: 25.7% …"
- * regionalInsight({ density: regionalDensity(listings, active), ecoImpact: ecoImpactByRegion(listings) });
- * retentionSentence(retention(days, { period: "week" }));
+ * const activation = activationInsight({ funnel: byTier, activationStep: "start_listing" });
+ * // one user per tier: the intervals overlap, and the sentence says so
+ * assert.equal(activation.title, "No clear activation gap between Basic and Pro users");
+ *
+ * const to = new Date("2026-03-16T00:00Z"); // week 1 of the 2 March cohort is complete
+ * const weekly = retention(events, { targetEvent: "session_start", intervals: 2, to });
+ * const sentence = retentionSentence(weekly, { unit: "week" });
+ * assert.match(sentence, /^Pooled over cohorts whose week is complete, 50\.0% \(95% CI 9\.5–90\.5%/);
  * ```
  *
  * @module
@@ -24,3 +38,4 @@ export * from "./activity.ts";
 export * from "./regional.ts";
 export * from "./affinity.ts";
 export * from "./health.ts";
+export * from "./paths.ts";

@@ -48,11 +48,28 @@ function _top<T>(rows: readonly T[], value: (row: T) => number | null): [T | nul
  *
  * @example
  * ```ts
- * const insight = regionalInsight({
- *   density: regionalDensity(listings, activeUsers),
- *   ecoImpact: ecoImpactByRegion(listings),
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * // regionalDensity(listings, activeUsers) and ecoImpactByRegion(listings), abridged
+ * const density = pl.DataFrame({
+ *   region: ["EMEA", "NA"],
+ *   n_listings: [300, 200],
+ *   n_active_users: [1000, 1000],
+ *   listings_per_user: [0.3, 0.2],
+ *   listings_per_user_ci_low: [0.27, 0.17],
+ *   listings_per_user_ci_high: [0.34, 0.23],
  * });
- * [insight.topDensity, insight.topEco]; // ["EMEA", "NA"]
+ * const ecoImpact = pl.DataFrame({
+ *   region: ["EMEA", "NA"],
+ *   n_listings: [300, 200],
+ *   mean_eco_score_kg_co2e: [10, 12],
+ *   mean_ci_low_kg_co2e: [9.8, 11.7],
+ *   mean_ci_high_kg_co2e: [10.2, 12.3],
+ * });
+ * const insight = regionalInsight({ density, ecoImpact });
+ * assert.deepEqual([insight.topDensity, insight.topEco], ["EMEA", "NA"]);
+ * assert.equal(insight.title, "EMEA lists the most per user; NA listings avoid the most CO₂e");
  * ```
  */
 export function regionalInsight(input: RegionalInput): RegionalInsight {

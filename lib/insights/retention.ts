@@ -29,10 +29,24 @@ export interface RetentionSentenceOptions {
  *
  * @example
  * ```ts
- * retentionSentence(retention(events, { period: "week", intervals: 8 }));
- * // "Pooled over cohorts whose week is complete, 80.1% (95% CI 78.3–81.8%; 1,612 of 2,012
- * //  users, 3 cohorts) are active again in week 1 and … in week 3. Grey cells marked * are
- * //  weeks still in progress at the end of the data."
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * // retention(events, { period: "week", intervals: 2 }), abridged: the second cohort's
+ * // week 1 is still in progress, so only the first cohort enters the rate
+ * const table = pl.DataFrame({
+ *   cohort: ["2026-03-02", "2026-03-02", "2026-03-09", "2026-03-09"].map((d) => new Date(d)),
+ *   cohort_size: [50, 50, 40, 40],
+ *   period: [0, 1, 0, 1],
+ *   users: [50, 20, 40, 12],
+ *   is_complete: [true, true, true, false],
+ * });
+ * assert.equal(
+ *   retentionSentence(table),
+ *   "Pooled over cohorts whose week is complete, 40.0% (95% CI 27.6–53.8%; 20 of 50 users, " +
+ *     "1 cohort) are active again in week 1. Grey cells marked * are weeks still in progress " +
+ *     "at the end of the data.",
+ * );
  * ```
  */
 export function retentionSentence(

@@ -17,7 +17,10 @@ export interface Insight {
  *
  * @example
  * ```ts
- * listPhrase(["Industrial", "Electronics"]); // "Industrial and Electronics"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(listPhrase(["Industrial", "Electronics"]), "Industrial and Electronics");
+ * assert.equal(listPhrase(["Metals", "Textiles", "Glass"]), "Metals, Textiles and Glass");
  * ```
  */
 export function listPhrase(items: readonly string[]): string {

@@ -100,7 +100,14 @@ export interface CheckNotebooksOptions {
  *
  * @example
  * ```ts
- * const nb = await readNotebook("notebooks/00_start_here.ipynb");
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir(); // e.g. readNotebook("notebooks/04_analysis.ipynb")
+ * await Deno.writeTextFile(`${dir}/demo.ipynb`, JSON.stringify({ cells: [], nbformat: 4 }));
+ * assert.deepEqual((await readNotebook(`${dir}/demo.ipynb`)).cells, []);
+ * await Deno.writeTextFile(`${dir}/broken.ipynb`, "{}");
+ * await assert.rejects(readNotebook(`${dir}/broken.ipynb`), /broken.ipynb": no "cells" array/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readNotebook(path: string): Promise<NotebookJson> {
@@ -134,7 +141,24 @@ export function cellSource(cell: NotebookCell): string {
  *
  * @example
  * ```ts
- * const { code, lineMap } = extractNotebookCode(nb, { notebookDir: "notebooks", moduleDir: "target/nbcheck" });
+ * import assert from "node:assert/strict";
+ *
+ * const nb: NotebookJson = {
+ *   cells: [
+ *     { cell_type: "markdown", source: "# Funnel" },
+ *     {
+ *       cell_type: "code",
+ *       source: ['import { funnel } from "../lib/analytics/mod.ts";\n', "1 + 1"],
+ *     },
+ *   ],
+ * };
+ * const dirs = { notebookDir: "notebooks", moduleDir: "target/nbcheck" };
+ * const { code, lineMap } = extractNotebookCode(nb, dirs);
+ * assert.equal(
+ *   code,
+ *   '// %% cell 2\nimport { funnel } from "../../lib/analytics/mod.ts";\n1 + 1\n\nexport {};\n',
+ * );
+ * assert.deepEqual(lineMap[2], { cellIndex: 1, line: 2 }); // module line 3 is cell 2, line 2
  * ```
  */
 export function extractNotebookCode(
@@ -167,7 +191,15 @@ export function extractNotebookCode(
  *
  * @example
  * ```ts
- * findUnstrippedCells(nb); // [2, 5]  (0-based cell positions)
+ * import assert from "node:assert/strict";
+ *
+ * const nb: NotebookJson = {
+ *   cells: [
+ *     { cell_type: "code", source: "1", outputs: [], execution_count: null },
+ *     { cell_type: "code", source: "2", outputs: [], execution_count: 7 },
+ *   ],
+ * };
+ * assert.deepEqual(findUnstrippedCells(nb), [1]); // 0-based cell positions
  * ```
  */
 export function findUnstrippedCells(nb: NotebookJson): number[] {
@@ -184,7 +216,16 @@ export function findUnstrippedCells(nb: NotebookJson): number[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const nb: NotebookJson = {
+ *   cells: [
+ *     { cell_type: "code", source: "2", outputs: [{ output_type: "stream" }], execution_count: 7 },
+ *   ],
+ * };
  * const clean = stripNotebook(nb);
+ * assert.deepEqual(findUnstrippedCells(clean), []);
+ * assert.equal(nb.cells[0]?.execution_count, 7); // the input is not changed
  * ```
  */
 export function stripNotebook(nb: NotebookJson): NotebookJson {
@@ -221,7 +262,14 @@ export async function formatNotebookFile(path: string): Promise<boolean> {
  *
  * @example
  * ```ts
- * await stripNotebookFile("notebooks/01_generate.ipynb");
+ * import assert from "node:assert/strict";
+ *
+ * const path = `${await Deno.makeTempDir()}/demo.ipynb`; // e.g. "notebooks/01_generate.ipynb"
+ * const cell = { cell_type: "code", source: "1", metadata: {}, outputs: [], execution_count: 3 };
+ * await Deno.writeTextFile(path, JSON.stringify({ cells: [cell], metadata: {}, nbformat: 4 }));
+ * assert.equal(await stripNotebookFile(path), true);
+ * assert.equal(await stripNotebookFile(path), false); // already stripped
+ * await Deno.remove(path);
  * ```
  */
 export async function stripNotebookFile(path: string): Promise<boolean> {
@@ -239,8 +287,19 @@ export async function stripNotebookFile(path: string): Promise<boolean> {
  *
  * @example
  * ```ts
- * const problems = await checkNotebooks(["notebooks/01_generate.ipynb"]);
- * for (const p of problems) console.error(formatDiagnostic(p));
+ * import assert from "node:assert/strict";
+ *
+ * // A project root of its own (its deno.json applies); runs `deno check` and `deno lint`.
+ * const root = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${root}/deno.json`, "{}");
+ * const cell = { cell_type: "code", source: 'const n: number = "one";', outputs: [] };
+ * await Deno.writeTextFile(`${root}/demo.ipynb`, JSON.stringify({ cells: [cell] }));
+ * const problems = await checkNotebooks([`${root}/demo.ipynb`], { root, format: false });
+ * assert.deepEqual(problems.map((p) => [p.kind, p.cellIndex, p.code]), [
+ *   ["check", 0, "TS2322"],
+ *   ["lint", 0, "no-unused-vars"],
+ * ]);
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function checkNotebooks(
@@ -310,7 +369,22 @@ export async function checkNotebooks(
  *
  * @example
  * ```ts
- * formatDiagnostic(problem);
+ * import assert from "node:assert/strict";
+ *
+ * const problem: NotebookDiagnostic = {
+ *   notebook: "notebooks/04_analysis.ipynb",
+ *   cellIndex: 2,
+ *   line: 1,
+ *   column: 7,
+ *   kind: "check",
+ *   code: "TS2322",
+ *   message: "Type 'string' is not assignable to type 'number'.",
+ * };
+ * assert.equal(
+ *   formatDiagnostic(problem),
+ *   "notebooks/04_analysis.ipynb cell 3, line 1:7: TS2322: " +
+ *     "Type 'string' is not assignable to type 'number'.",
+ * );
  * ```
  */
 export function formatDiagnostic(d: NotebookDiagnostic): string {

@@ -98,8 +98,17 @@ const STAMP_FILE = ".terraloop-requirements";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const spec = kernelSpec("/usr/local/bin/deno");
- * // spec.argv = ["/usr/local/bin/deno", "jupyter", "--kernel", "--conn", "{connection_file}"]
+ * assert.deepEqual(spec.argv, [
+ *   "/usr/local/bin/deno",
+ *   "jupyter",
+ *   "--kernel",
+ *   "--conn",
+ *   "{connection_file}",
+ * ]);
+ * assert.equal(spec.display_name, "Deno (TerraLoop)");
  * ```
  */
 export function kernelSpec(
@@ -119,7 +128,15 @@ export function kernelSpec(
  *
  * @example
  * ```ts
- * const { path, changed } = await writeKernelSpec(".venv/share/jupyter");
+ * import assert from "node:assert/strict";
+ *
+ * const dataDir = await Deno.makeTempDir(); // the project's is .venv/share/jupyter
+ * const options = { denoPath: "/usr/local/bin/deno" };
+ * const { path, changed } = await writeKernelSpec(dataDir, options);
+ * assert.equal(path, `${dataDir}/kernels/terraloop-deno/kernel.json`);
+ * assert.equal(changed, true);
+ * assert.equal((await writeKernelSpec(dataDir, options)).changed, false); // already up to date
+ * await Deno.remove(dataDir, { recursive: true });
  * ```
  */
 export async function writeKernelSpec(
@@ -147,8 +164,11 @@ export async function writeKernelSpec(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const env = jupyterEnvVars("/work/main/.venv");
- * // env.JUPYTER_DATA_DIR === "/work/main/.venv/share/jupyter"
+ * assert.equal(env.JUPYTER_DATA_DIR, "/work/main/.venv/share/jupyter");
+ * assert.equal(env.VIRTUAL_ENV, "/work/main/.venv");
  * ```
  */
 export function jupyterEnvVars(venvDir: string): Record<string, string> {
@@ -176,7 +196,8 @@ export function jupyterEnvVars(venvDir: string): Record<string, string> {
  * (parallel tests) wait for each other through a lock folder in `target/`.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Creates .venv and runs pip install the first time (needs Python and the package index).
  * const env = await ensureJupyterEnv({ onProgress: (m) => console.error(m) });
  * // env.jupyter === "<root>/.venv/bin/jupyter"
  * ```

@@ -4,8 +4,9 @@
  * real Deno kernel, and static checks for `.ipynb` files. What notebooks import (display
  * helpers and parameters) is `lib/notebook/`.
  *
- * ```ts
- * import { checkNotebooks, ensureJupyterEnv, runNotebooks } from "./lib/jupyter/mod.ts";
+ * ```ts ignore
+ * // Needs the project's Jupyter environment (.venv, created on first use).
+ * import { checkNotebooks, ensureJupyterEnv, runNotebooks } from "./mod.ts";
  * const env = await ensureJupyterEnv();
  * const results = await runNotebooks(["notebooks/00_start_here.ipynb"], { jupyterEnv: env });
  * const problems = await checkNotebooks(["notebooks/00_start_here.ipynb"]);

@@ -97,7 +97,8 @@ const RUNNER = fileURLToPath(new URL("./_run_notebook.py", import.meta.url));
  * on top of the inherited environment and `options.env`.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Needs the project's Jupyter environment (.venv) and starts a Deno kernel per notebook.
  * const results = await runNotebooks(["notebooks/00_start_here.ipynb"]);
  * if (!results.every((r) => r.ok)) Deno.exitCode = 1;
  * ```
@@ -185,8 +186,28 @@ export async function runNotebooks(
  *
  * @example
  * ```ts
- * describeFailure(result);
- * // 'notebooks/02_x.ipynb failed at cell 4 ("const df = await load();"): Error: boom'
+ * import assert from "node:assert/strict";
+ *
+ * const result: NotebookRunResult = {
+ *   notebook: "notebooks/02_x.ipynb",
+ *   ok: false,
+ *   seconds: 3.2,
+ *   executed: null,
+ *   html: null,
+ *   externalResources: [],
+ *   nCodeCells: 6,
+ *   error: {
+ *     cellIndex: 3,
+ *     sourceFirstLine: "const df = await load();",
+ *     ename: "Error",
+ *     evalue: "boom",
+ *     traceback: [],
+ *   },
+ * };
+ * assert.equal(
+ *   describeFailure(result),
+ *   'notebooks/02_x.ipynb failed at cell 4 ("const df = await load();"): Error: boom',
+ * );
  * ```
  */
 export function describeFailure(result: NotebookRunResult): string {

@@ -52,16 +52,17 @@ export interface LoadPlan {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { generateDataset } from "../generate/mod.ts";
  * import { openDuckDb } from "../warehouse/mod.ts";
  * import { loadDataset } from "./load_dataset.ts";
+ *
  * const dir = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${dir}/users.csv`, "user_id,tier\nU1,Pro\n");
- * await Deno.writeTextFile(`${dir}/listings.csv`, "listing_id,user_id\nL1,U1\n");
- * await Deno.writeTextFile(`${dir}/events-2026-01-01.ndjson`, '{"event_id":"e1"}\n');
- * const wh = await openDuckDb(":memory:");
- * assert.equal((await planDatasetLoad(dir, wh)).files[0]?.status, "new");
+ * await generateDataset(dir, { users: 20, days: 2 });
+ * const wh = await openDuckDb(":memory:"); // a reader: openDuckDb(path, { readOnly: true })
+ * assert.deepEqual(new Set((await planDatasetLoad(dir, wh)).files.map((f) => f.status)), new Set(["new"]));
  * await loadDataset(dir, wh);
- * assert.equal((await planDatasetLoad(dir, wh)).current, true);
+ * const plan = await planDatasetLoad(dir, wh);
+ * assert.equal(plan.current, true); // every file's SHA-256 is in the manifest
  * await wh.close();
  * await Deno.remove(dir, { recursive: true });
  * ```

@@ -23,6 +23,13 @@ export interface RenderHooks {
   config(options: Record<string, unknown>): void;
   this?: unknown;
   target: { type: Dialect; name: string };
+  /** What `is_incremental()` answers: an incremental model merging into its table. */
+  incremental?: boolean;
+  /**
+   * `incremental_watermark(column)`: the SQL of the newest value of `column` already in the
+   * model's table, less its lookback; absent outside incremental models.
+   */
+  watermark?(column: string): string;
 }
 
 /** Thrown for any template problem; the message starts with `file:line:`. */
@@ -138,6 +145,17 @@ export class Renderer {
         }),
       this: hooks.this,
       target: hooks.target,
+      is_incremental: () => hooks.incremental === true,
+      incremental_watermark: (...args: unknown[]) =>
+        this.#guard(() => {
+          const [column] = _strings("incremental_watermark", args, 1) as [string];
+          if (!hooks.watermark || hooks.incremental !== true) {
+            throw new TypeError(
+              "incremental_watermark() belongs inside {% if is_incremental() %} of an incremental model",
+            );
+          }
+          return hooks.watermark(column);
+        }),
     };
     this.#failure = undefined;
     try {

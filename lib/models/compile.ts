@@ -5,7 +5,8 @@
  * @module
  */
 import { join } from "node:path";
-import type { Dialect, Materialization, Relation } from "../warehouse/types.ts";
+import type { Dialect, Materialization, MergeOptions, Relation } from "../warehouse/types.ts";
+import { incrementalScript } from "../warehouse/incremental.ts";
 import { Renderer } from "./_render.ts";
 import { quoteIdentifier, type RelationNaming, renderRelation, sqlLiteral } from "./macros.ts";
 import { type DataTestSpec, loadProject, type ModelNode, type Project } from "./project.ts";
@@ -14,6 +15,27 @@ import { type DataTestSpec, loadProject, type ModelNode, type Project } from "./
 export interface CompileOptions extends RelationNaming {
   /** Dialect to render for. */
   dialect: Dialect;
+  /**
+   * Lookback of every incremental model's `incremental_watermark()`, in hours, instead of
+   * each model's `lookback_hours`.
+   * @default {each model's own}
+   */
+  lookbackHours?: number;
+}
+
+/** An incremental model's second rendering: the batch it merges into an existing table. */
+export interface CompiledIncremental {
+  /** The `select` with `is_incremental()` true: the rows to merge. */
+  sql: string;
+  /** `full_refresh_if`, rendered: true when the model must be built in full instead. */
+  fullRefreshIf?: string;
+  /** How the batch is merged. */
+  merge: MergeOptions;
+  /**
+   * The whole merge (batch table, delete/insert or `MERGE`) as it runs, with the columns
+   * declared in YAML; written to `<model>.incremental.sql`.
+   */
+  script: string;
 }
 
 /** A model rendered for one dialect. */
@@ -26,10 +48,12 @@ export interface CompiledModel {
   relationSql: string;
   /** `view` or `table`. */
   materialized: Materialization;
-  /** The rendered `select` (no trailing semicolon). */
+  /** The rendered `select` (no trailing semicolon): the full build. */
   sql: string;
   /** Source file. */
   path: string;
+  /** For incremental models: the batch select and the merge script. */
+  incremental?: CompiledIncremental;
 }
 
 /** A data test rendered for one dialect. */
@@ -56,8 +80,13 @@ export interface CompiledProject {
  *
  * @example
  * ```ts
- * const compiled = await compileProject("sql", { dialect: "bigquery" });
- * compiled.models[0]?.sql; // "with source as (select * from `terraloop_raw.events`) ..."
+ * import assert from "node:assert/strict";
+ *
+ * const options = { dialect: "bigquery", bigqueryProject: "acme-prod" } as const;
+ * const compiled = await compileProject("sql", options);
+ * const fct = compiled.models.find((m) => m.name === "fct_events");
+ * assert.equal(fct?.relationSql, "`acme-prod.terraloop_marts.fct_events`");
+ * assert.ok(fct?.sql.includes("`acme-prod.terraloop_staging.stg_events`"));
  * ```
  */
 export async function compileProject(
@@ -96,13 +125,51 @@ export class ProjectCompiler {
     );
   }
 
-  /** Render one model. */
+  /** Render one model (both ways for an incremental model). */
   model(name: string): CompiledModel {
     const model = this.#model(name);
     const relation = { schema: model.schema, name: model.name };
     const relationSql = this.relationOf(name);
     const sql = this.#render(model.template, model.path, relation);
-    return { name, relation, relationSql, materialized: model.materialized, sql, path: model.path };
+    const compiled: CompiledModel = {
+      name,
+      relation,
+      relationSql,
+      materialized: model.materialized,
+      sql,
+      path: model.path,
+    };
+    if (model.incremental) {
+      const { lookbackHours, fullRefreshIf, ...merge } = model.incremental;
+      const incremental = { lookbackHours: this.options.lookbackHours ?? lookbackHours };
+      const batch = this.#render(model.template, model.path, relation, incremental);
+      const condition = fullRefreshIf === undefined ? undefined : this.#render(
+        fullRefreshIf,
+        `${model.yamlPath ?? model.path} (full_refresh_if of "${name}")`,
+        relation,
+        incremental,
+      );
+      const script = incrementalScript(this.options.dialect, {
+        ...merge,
+        target: relationSql,
+        batch: `${name}__incremental`,
+        select: batch,
+        columns: model.columns.map((column) => column.name),
+      });
+      compiled.incremental = {
+        sql: batch,
+        ...(condition !== undefined ? { fullRefreshIf: condition } : {}),
+        merge,
+        // The runner asks the condition first; the file shows it, commented out.
+        script: condition === undefined ? script : [
+          "-- full_refresh_if: when this query returns true, the model is built in full instead",
+          ...condition.trimEnd().split("\n").map((line) => `-- ${line}`.trimEnd()),
+          "",
+          script,
+        ].join("\n"),
+      };
+    }
+    return compiled;
   }
 
   /** Render one data test's failing-rows query. */
@@ -116,11 +183,18 @@ export class ProjectCompiler {
     return model;
   }
 
-  #render(template: string, path: string, self: Relation | undefined): string {
+  #render(
+    template: string,
+    path: string,
+    self: Relation | undefined,
+    incremental?: { lookbackHours: number },
+  ): string {
     const dialect = this.options.dialect;
     const thisValue = self
       ? { ...self, toString: () => renderRelation(self, dialect, this.options) }
       : undefined;
+    const watermark = (column: string) =>
+      incrementalWatermark(dialect, String(thisValue), column, incremental?.lookbackHours ?? 0);
     const text = this.#renderer.render(template, path, {
       ref: (name) => this.relationOf(name),
       source: (source, table) => {
@@ -135,6 +209,8 @@ export class ProjectCompiler {
       config: () => {},
       this: thisValue,
       target: { type: dialect, name: dialect },
+      incremental: incremental !== undefined,
+      watermark,
     });
     return tidySql(text);
   }
@@ -217,12 +293,48 @@ export class ProjectCompiler {
 }
 
 /**
+ * `incremental_watermark(column)`: the newest `column` (a timestamp) already in `table`, less
+ * `lookbackHours`; the earliest timestamp when the table is empty, so everything is new.
+ * Filters such as `_loaded_at > {{ incremental_watermark('_loaded_at') }}` select the rows
+ * loaded since the last build (DuckDB prunes the scan with it as a dynamic filter).
+ *
+ * @example
+ * ```ts
+ * incrementalWatermark("duckdb", "marts.fct_events", "_loaded_at", 0);
+ * // "(select coalesce(max(built._loaded_at), timestamptz '0001-01-01 00:00:00+00')
+ * //   from marts.fct_events as built)"
+ * ```
+ */
+export function incrementalWatermark(
+  dialect: Dialect,
+  table: string,
+  column: string,
+  lookbackHours: number,
+): string {
+  // Qualified, so a column missing from the table fails rather than binding to the outer query.
+  const col = `built.${quoteIdentifier(column, dialect)}`;
+  const hours = Number.isInteger(lookbackHours) ? `${lookbackHours} hour` : null;
+  const minutes = `${Math.round(lookbackHours * 60)} minute`;
+  const newest = lookbackHours <= 0
+    ? `max(${col})`
+    : dialect === "duckdb"
+    ? `max(${col}) - interval ${hours ?? minutes}`
+    : `timestamp_sub(max(${col}), interval ${hours ?? minutes})`;
+  const earliest = dialect === "duckdb"
+    ? "timestamptz '0001-01-01 00:00:00+00'"
+    : "timestamp '0001-01-01 00:00:00+00'";
+  return `(select coalesce(${newest}, ${earliest}) from ${table} as built)`;
+}
+
+/**
  * Tidy rendered SQL: drop blank lines left by `{{ config() }}` at the top, trailing spaces
  * and a trailing semicolon; end with one newline.
  *
  * @example
  * ```ts
- * tidySql("\n\nselect 1;  \n"); // "select 1\n"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(tidySql("\n\nselect 1;  \n"), "select 1\n");
  * ```
  */
 export function tidySql(text: string): string {
@@ -243,12 +355,19 @@ export interface WriteCompiledOptions {
 }
 
 /**
- * Write a compiled project to `<outDir>/<dialect>/<model>.sql` and
+ * Write a compiled project to `<outDir>/<dialect>/<model>.sql` (and
+ * `<model>.incremental.sql`, the merge of an incremental model) and
  * `<outDir>/<dialect>/tests/<test>.sql`, replacing what was there. Returns the files written.
  *
  * @example
  * ```ts
- * await writeCompiled(await compileProject("sql", { dialect: "duckdb" }));
+ * import assert from "node:assert/strict";
+ *
+ * const outDir = await Deno.makeTempDir(); // default: target/compiled
+ * const compiled = await compileProject("sql", { dialect: "duckdb" });
+ * const files = await writeCompiled(compiled, { outDir });
+ * assert.ok(files.includes(`${outDir}/duckdb/fct_events.sql`));
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  */
 export async function writeCompiled(
@@ -265,6 +384,11 @@ export async function writeCompiled(
     const file = join(root, `${model.name}.sql`);
     await Deno.writeTextFile(file, model.sql);
     written.push(file);
+    if (model.incremental) {
+      const merge = join(root, `${model.name}.incremental.sql`);
+      await Deno.writeTextFile(merge, model.incremental.script);
+      written.push(merge);
+    }
   }
   for (const test of compiled.tests) {
     const file = join(root, "tests", `${test.name}.sql`);

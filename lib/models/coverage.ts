@@ -28,8 +28,21 @@ export interface UntestedKey {
  *
  * @example
  * ```ts
- * const problems = untestedKeys(await loadProject("sql"));
- * // [{ model: "mart_daily_activity", key: null, missing: ["key"], message: "..." }]
+ * import assert from "node:assert/strict";
+ * import { loadProject } from "./project.ts";
+ *
+ * assert.deepEqual(untestedKeys(await loadProject("sql")), []); // every key is tested
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/marts`);
+ * await Deno.writeTextFile(`${dir}/marts/mart_days.sql`, "select current_date as day");
+ * await Deno.writeTextFile(
+ *   `${dir}/marts/schema.yml`,
+ *   "models:\n  - name: mart_days\n    grain: one row per day\n",
+ * );
+ * const [problem] = untestedKeys(await loadProject(dir));
+ * assert.deepEqual([problem?.model, problem?.key, problem?.missing], ["mart_days", null, ["key"]]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function untestedKeys(project: Project): UntestedKey[] {

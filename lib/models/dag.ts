@@ -22,7 +22,10 @@ export class CycleError extends Error {
  *
  * @example
  * ```ts
- * findCycle(new Map([["a", ["b"]], ["b", ["a"]]])); // ["a", "b", "a"]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(findCycle(new Map([["a", ["b"]], ["b", ["a"]]])), ["a", "b", "a"]);
+ * assert.equal(findCycle(new Map([["b", ["a"]], ["a", []]])), undefined);
  * ```
  */
 export function findCycle(parents: Map<string, string[]>): string[] | undefined {
@@ -70,8 +73,12 @@ function _rotate(cycle: string[]): string[] {
  *
  * @example
  * ```ts
- * levelOrder(new Map([["fct", ["stg_b", "stg_a"]], ["stg_a", []], ["stg_b", []]]));
- * // ["stg_a", "stg_b", "fct"]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(
+ *   levelOrder(new Map([["fct", ["stg_b", "stg_a"]], ["stg_a", []], ["stg_b", []]])),
+ *   ["stg_a", "stg_b", "fct"],
+ * );
  * ```
  */
 export function levelOrder(parents: Map<string, string[]>): string[] {
@@ -94,7 +101,9 @@ export function levelOrder(parents: Map<string, string[]>): string[] {
  *
  * @example
  * ```ts
- * ancestors(new Map([["b", ["a"]], ["c", ["b"]]]), "c"); // Set {"b", "a"}
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(ancestors(new Map([["b", ["a"]], ["c", ["b"]]]), "c"), new Set(["b", "a"]));
  * ```
  */
 export function ancestors(parents: Map<string, string[]>, node: string): Set<string> {
@@ -106,7 +115,9 @@ export function ancestors(parents: Map<string, string[]>, node: string): Set<str
  *
  * @example
  * ```ts
- * descendants(new Map([["a", ["b"]], ["b", ["c"]]]), "a"); // Set {"b", "c"}
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(descendants(new Map([["a", ["b"]], ["b", ["c"]]]), "a"), new Set(["b", "c"]));
  * ```
  */
 export function descendants(children: Map<string, string[]>, node: string): Set<string> {
@@ -143,8 +154,19 @@ export interface ModelGraph {
  *
  * @example
  * ```ts
- * selectModels(project, "stg_events+"); // ["stg_events", "fct_events", "mart_daily"]
- * selectModels(project, "+fct_events, dim_users");
+ * import assert from "node:assert/strict";
+ * import { loadProject } from "./project.ts";
+ *
+ * const project = await loadProject("sql");
+ * assert.deepEqual(selectModels(project, "+fct_events, dim_users"), [
+ *   "base_events",
+ *   "stg_users",
+ *   "dim_users",
+ *   "stg_events",
+ *   "fct_events",
+ * ]);
+ * assert.ok(selectModels(project, "stg_events+").includes("mart_daily_activity"));
+ * assert.throws(() => selectModels(project, "fct_event"), RangeError);
  * ```
  */
 export function selectModels(graph: ModelGraph, selector: string | undefined): string[] {

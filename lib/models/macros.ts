@@ -78,8 +78,10 @@ const DATE_PARTS: readonly DatePart[] = [
  *
  * @example
  * ```ts
- * sqlType("double", "bigquery"); // "FLOAT64"
- * sqlType("timestamp", "duckdb"); // "TIMESTAMPTZ"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(sqlType("double", "bigquery"), "FLOAT64");
+ * assert.equal(sqlType("timestamp", "duckdb"), "TIMESTAMPTZ");
  * ```
  */
 export function sqlType(type: string, dialect: Dialect): string {
@@ -165,8 +167,12 @@ function _arity(macro: string, args: unknown[], min: number, max = min): void {
  *
  * @example
  * ```ts
- * const m = dialectMacros("bigquery");
- * m.safe_cast("x", "double"); // "safe_cast(x as FLOAT64)"
+ * import assert from "node:assert/strict";
+ *
+ * const bigquery = dialectMacros("bigquery");
+ * assert.equal(bigquery.safe_divide?.("a", "b"), "safe_divide(a, b)");
+ * assert.equal(dialectMacros("duckdb").safe_divide?.("a", "b"), "(a) / nullif(b, 0)");
+ * assert.match(bigquery.safe_cast?.("x", "double") ?? "", /then safe_cast\(x as FLOAT64\) end$/);
  * ```
  */
 export function dialectMacros(dialect: Dialect): Record<string, (...args: string[]) => string> {

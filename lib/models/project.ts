@@ -5,7 +5,9 @@
  */
 import { basename, join, relative, sep } from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { Materialization } from "../warehouse/types.ts";
+import type { Materialization, MaterializeOptions, MergeOptions } from "../warehouse/types.ts";
+import { checkMergeOptions } from "../warehouse/incremental.ts";
+import { materializeOptionsOf } from "../warehouse/materialize_options.ts";
 import { type MacroFile, macroNamesIn, Renderer, TemplateRenderError } from "./_render.ts";
 import { levelOrder } from "./dag.ts";
 import { suggest } from "./_suggest.ts";
@@ -95,6 +97,14 @@ export interface ModelNode {
   grain?: string;
   /** Declared key column(s): YAML `unique_key` or `config.unique_key`. */
   uniqueKey?: string | string[];
+  /**
+   * Physical options of its table, from `partition_by` / `cluster_by` in its config (see
+   * `materializeOptionsOf`): BigQuery partitions and clusters by them, and the partitions an
+   * `insert_overwrite` model replaces are those of `partition_by`.
+   */
+  materializeOptions: MaterializeOptions;
+  /** How an incremental model merges its batches; set only when `materialized` is `incremental`. */
+  incremental?: IncrementalConfig;
   /** Columns declared in YAML, in order. */
   columns: ColumnSpec[];
   /** Models it refs, sorted. */
@@ -103,6 +113,27 @@ export interface ModelNode {
   sources: string[];
   /** YAML file that documents it. */
   yamlPath?: string;
+}
+
+/**
+ * An incremental model's settings, from its config: `incremental_strategy` (`merge`, the
+ * default, by `unique_key`; or `insert_overwrite`, by `partition_by`), `unique_key`,
+ * `partition_by`, `lookback_hours` (how far before the newest `_loaded_at` already built
+ * `incremental_watermark()` reaches back, to pick up rows committed late) and
+ * `full_refresh_if` (a query that says when merging would go wrong).
+ */
+export interface IncrementalConfig extends MergeOptions {
+  /** Merge strategy. */
+  strategy: NonNullable<MergeOptions["strategy"]>;
+  /** Key columns (as a list). */
+  uniqueKey: string[];
+  /** Hours subtracted from the watermark (`lookback_hours`, default 0). */
+  lookbackHours: number;
+  /**
+   * `full_refresh_if`: a template of a query whose first value is true when the table can no
+   * longer be merged into (e.g. raw rows were replaced or removed since the last build).
+   */
+  fullRefreshIf?: string;
 }
 
 /** A loaded project. */
@@ -140,7 +171,7 @@ export interface LoadProjectOptions {
 }
 
 const RESERVED_FOLDERS = new Set(["macros", "tests"]);
-const MATERIALIZATIONS: readonly Materialization[] = ["view", "table"];
+const MATERIALIZATIONS: readonly Materialization[] = ["view", "table", "incremental"];
 
 /** Thrown when a project cannot be loaded; the message names the file and the problem. */
 export class ProjectError extends Error {
@@ -158,8 +189,12 @@ export class ProjectError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const project = await loadProject("sql");
- * project.order; // ["stg_events", "stg_users", "dim_users", "fct_events"]
+ * assert.equal(project.order[0], "base_events"); // dependencies first
+ * assert.equal(project.models.get("fct_events")?.grain, "one row per event");
+ * assert.deepEqual(project.parents.get("dim_users"), ["stg_users"]);
  * ```
  */
 export async function loadProject(dir = "sql", options: LoadProjectOptions = {}): Promise<Project> {
@@ -242,6 +277,7 @@ async function _discoverModels(
       template: await Deno.readTextFile(join(dir, file)),
       materialized: defaults[schema] ?? "view",
       config: { materialized: defaults[schema] ?? "view" },
+      materializeOptions: {},
       columns: [],
       refs: [],
       sources: [],
@@ -406,21 +442,26 @@ function _resolveModelDependencies(
     const refs = new Set<string>();
     const used = new Set<string>();
     const header: Record<string, unknown> = {};
-    renderer.render(model.template, model.path, {
-      ref: (name) => {
-        _checkRef(name, models, names);
-        refs.add(name);
-        return name;
-      },
-      source: (source, table) => {
-        _checkSource(source, table, sources);
-        used.add(`${source}.${table}`);
-        return `${source}.${table}`;
-      },
-      config: (options) => Object.assign(header, options),
-      this: { schema: model.schema, name: model.name, toString: () => model.name },
-      target: { type: "duckdb", name: "duckdb" },
-    });
+    // An incremental model is rendered both ways: its `is_incremental()` branch may read more.
+    const scan = (incremental: boolean, template = model.template, path = model.path) =>
+      renderer.render(template, path, {
+        ref: (name) => {
+          _checkRef(name, models, names);
+          refs.add(name);
+          return name;
+        },
+        source: (source, table) => {
+          _checkSource(source, table, sources);
+          used.add(`${source}.${table}`);
+          return `${source}.${table}`;
+        },
+        config: (options) => Object.assign(header, options),
+        this: { schema: model.schema, name: model.name, toString: () => model.name },
+        target: { type: "duckdb", name: "duckdb" },
+        incremental,
+        watermark: () => "null",
+      });
+    scan(false);
     Object.assign(model.config, header);
     if (header.unique_key !== undefined) {
       model.uniqueKey = _key(header.unique_key, model.path, model.name);
@@ -428,10 +469,23 @@ function _resolveModelDependencies(
     const materialized = String(model.config.materialized);
     if (!MATERIALIZATIONS.includes(materialized as Materialization)) {
       throw new ProjectError(
-        `${model.path}: materialized "${materialized}" is not supported (use view or table)`,
+        `${model.path}: materialized "${materialized}" is not supported (use view, table or incremental)`,
       );
     }
     model.materialized = materialized as Materialization;
+    try {
+      model.materializeOptions = materializeOptionsOf(model.config, `model "${model.name}"`);
+    } catch (error) {
+      throw new ProjectError(`${model.path}: ${(error as Error).message}`);
+    }
+    if (model.materialized === "incremental") {
+      model.incremental = _incrementalConfig(model);
+      scan(true);
+      if (model.incremental.fullRefreshIf !== undefined) {
+        const where = `${model.yamlPath ?? model.path} (full_refresh_if of "${model.name}")`;
+        scan(true, model.incremental.fullRefreshIf, where);
+      }
+    }
     model.refs = [...refs].sort();
     model.sources = [...used].sort();
   }
@@ -698,6 +752,54 @@ function _key(value: unknown, path: string, model: string): string | string[] {
   throw new ProjectError(
     `${path}: model "${model}": unique_key must be a column or a list of columns`,
   );
+}
+
+function _fullRefreshIf(value: unknown, model: ModelNode): string {
+  if (typeof value === "string" && value.trim()) return value;
+  throw new ProjectError(
+    `${model.path}: model "${model.name}": full_refresh_if must be a query (text), got ${
+      JSON.stringify(value)
+    }`,
+  );
+}
+
+function _incrementalConfig(model: ModelNode): IncrementalConfig {
+  const config = model.config;
+  const strategy = String(config.incremental_strategy ?? "merge");
+  const uniqueKey = model.uniqueKey === undefined
+    ? []
+    : Array.isArray(model.uniqueKey)
+    ? model.uniqueKey
+    : [model.uniqueKey];
+  const lookback = config.lookback_hours ?? 0;
+  if (typeof lookback !== "number" || !Number.isFinite(lookback) || lookback < 0) {
+    throw new ProjectError(
+      `${model.path}: model "${model.name}": lookback_hours must be a number of hours >= 0, got ${
+        JSON.stringify(lookback)
+      }`,
+    );
+  }
+  const options = {
+    strategy: strategy as IncrementalConfig["strategy"],
+    uniqueKey,
+    ...(model.materializeOptions.partitionBy !== undefined
+      ? { partitionBy: model.materializeOptions.partitionBy }
+      : {}),
+    lookbackHours: lookback,
+    ...(config.full_refresh_if !== undefined
+      ? { fullRefreshIf: _fullRefreshIf(config.full_refresh_if, model) }
+      : {}),
+  };
+  try {
+    checkMergeOptions(options, model.name);
+  } catch (error) {
+    throw new ProjectError(
+      `${model.path}: incremental model "${model.name}": ${
+        _message(error).replace(/^Cannot merge into "[^"]*": /, "")
+      }`,
+    );
+  }
+  return options;
 }
 
 function _list(value: unknown, path: string, what: string): Record<string, unknown>[] {

@@ -6,8 +6,22 @@
  * @module
  */
 import { join } from "node:path";
-import type { Dialect, Materialization, Warehouse } from "../warehouse/types.ts";
-import { type CompiledTest, ProjectCompiler, writeCompiled } from "./compile.ts";
+import type {
+  Dialect,
+  Materialization,
+  MaterializeOptions,
+  Relation,
+  Warehouse,
+} from "../warehouse/types.ts";
+import { FullRefreshNeeded } from "../warehouse/incremental.ts";
+import { withJobLabels } from "../warehouse/mod.ts";
+import {
+  type CompiledModel,
+  type CompiledTest,
+  type CompileOptions,
+  ProjectCompiler,
+  writeCompiled,
+} from "./compile.ts";
 import { ancestors, selectModels } from "./dag.ts";
 import {
   type RelationNaming,
@@ -26,15 +40,21 @@ export interface ModelResult {
   schema: string;
   /** Relation as written in SQL. */
   relation: string;
-  /** `view` or `table`. */
+  /** `view`, `table` or `incremental`. */
   materialized: Materialization;
+  /**
+   * Rows merged into the existing table, when an incremental model was built incrementally;
+   * absent when it was built in full (first build, `fullRefresh`, or a change that needs it,
+   * named in `message`).
+   */
+  batchRows?: number;
   /** `success`, `error` (build failed) or `skipped` (an upstream model or test failed). */
   status: "success" | "error" | "skipped";
   /** Rows in the built table; `null` for views and models not built. */
   rows: number | null;
   /** Wall-clock seconds. */
   seconds: number;
-  /** Error or skip reason; `null` on success. */
+  /** Error or skip reason; on success `null`, or why an incremental model was built in full. */
   message: string | null;
 }
 
@@ -117,7 +137,7 @@ export type RunEvent =
   | { type: "done"; results: RunResults };
 
 /** Options for {@linkcode runProject}. */
-export interface RunOptions extends RelationNaming {
+export interface RunOptions extends RelationNaming, Pick<CompileOptions, "lookbackHours"> {
   /**
    * Models directory (ignored when `project` is given).
    * @default {"sql"}
@@ -159,6 +179,11 @@ export interface RunOptions extends RelationNaming {
    */
   sampleSize?: number;
   /**
+   * Rebuild incremental models in full instead of merging new rows (dbt `--full-refresh`).
+   * @default {false}
+   */
+  fullRefresh?: boolean;
+  /**
    * Called with progress; `lib/` never prints.
    * @default {no-op}
    */
@@ -191,9 +216,29 @@ export const AUDIT_RELATION = { schema: "audit", name: "data_test_results" } as 
  *
  * @example
  * ```ts
- * const wh = await openDuckDb("data/warehouse.duckdb");
- * const results = await runProject(wh, { select: "stg_events+", onEvent: console.log });
- * if (!results.success) console.error(results.errors.join("\n"));
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/marts`);
+ * await Deno.writeTextFile(`${dir}/marts/numbers.sql`, "select 1 as n union all select 1 as n");
+ * await Deno.writeTextFile(
+ *   `${dir}/marts/schema.yml`,
+ *   "models:\n  - name: numbers\n    grain: one row per number\n" +
+ *     "    columns:\n      - name: n\n        tests: [unique]\n",
+ * );
+ * const wh = await openDuckDb(":memory:"); // or openDuckDb("data/warehouse.duckdb") with sql/
+ * const events: string[] = [];
+ * const results = await runProject(wh, {
+ *   modelsDir: dir,
+ *   targetDir: `${dir}/target`, // default: target/
+ *   onEvent: (event) => events.push(event.type),
+ * });
+ * assert.equal(results.success, false);
+ * assert.match(results.errors[0] ?? "", /^Test "unique_numbers_n" on numbers failed with 1 failing/);
+ * assert.deepEqual(events, ["start", "model_start", "model_done", "test_done", "done"]);
+ * await wh.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function runProject(
@@ -229,6 +274,8 @@ export async function runProject(
   // Root cause for each model whose descendants must be skipped.
   const blocked = new Map<string, string>();
   const built = new Set<string>();
+  // Incremental models built in full this run: their incremental children are rebuilt too.
+  const rebuilt = new Set<string>();
   const finished = new Set<string>();
   const pending = [...inScope];
   const sampleSize = options.sampleSize ?? 5;
@@ -246,7 +293,10 @@ export async function runProject(
       const notBuilt = waiting.find((m) => !built.has(m));
       const result = notBuilt !== undefined
         ? _skippedTest(compiled, `model "${notBuilt}" was not built`)
-        : await _runTest(warehouse, compiled, sampleSize);
+        : await withJobLabels(
+          { model: test.model, test: test.name },
+          () => _runTest(warehouse, compiled, sampleSize),
+        );
       tests.push(result);
       if (result.status === "fail" || result.status === "error") {
         const detail = result.status === "error"
@@ -305,24 +355,32 @@ export async function runProject(
         result = { ...base, status: "skipped", rows: null, seconds: 0, message: reason };
       } else {
         try {
-          const { sql } = compiler.model(name);
-          try {
-            const rows = await warehouse.materialize(
-              { schema: model.schema, name },
-              sql,
-              model.materialized,
-            );
-            result = {
-              ...base,
-              status: "success",
-              rows: rows === null ? null : Number(rows),
-              seconds: _since(t0),
-              message: null,
-            };
-            built.add(name);
-          } catch (error) {
-            throw new ModelBuildError(name, model.path, sql, error);
+          const parents = ancestors(project.parents, name);
+          // Jobs carry the model's name (cost per model); partitioning from its config.
+          const built_ = await withJobLabels(
+            { model: name },
+            () =>
+              _build(warehouse, compiler.model(name), model.path, {
+                materializeOptions: model.materializeOptions,
+                fullRefresh: options.fullRefresh ?? false,
+                columns: model.columns.map((column) => column.name),
+                rebuiltParent: project.order.find((other) =>
+                  rebuilt.has(other) && parents.has(other)
+                ),
+              }),
+          );
+          if (model.materialized === "incremental" && built_.batchRows === undefined) {
+            rebuilt.add(name);
           }
+          result = {
+            ...base,
+            status: "success",
+            rows: built_.rows,
+            ...(built_.batchRows !== undefined ? { batchRows: built_.batchRows } : {}),
+            seconds: _since(t0),
+            message: built_.note,
+          };
+          built.add(name);
         } catch (error) {
           const message = _message(error);
           errors.push(message);
@@ -395,7 +453,24 @@ export async function runProject(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/marts`);
+ * await Deno.writeTextFile(`${dir}/marts/numbers.sql`, "select 1 as n");
+ * await Deno.writeTextFile(
+ *   `${dir}/marts/schema.yml`,
+ *   "models:\n  - name: numbers\n    grain: one row per number\n" +
+ *     "    columns:\n      - name: n\n        tests: [not_null]\n",
+ * );
+ * const wh = await openDuckDb(":memory:");
+ * const results = await runProject(wh, { modelsDir: dir, targetDir: null, audit: false });
  * await appendAudit(wh, results);
+ * const rows = await wh.query("select test, status from audit.data_test_results");
+ * assert.deepEqual(rows, [{ test: "not_null_numbers_n", status: "pass" }]);
+ * await wh.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function appendAudit(
@@ -432,6 +507,98 @@ export async function appendAudit(
       rows.join(",\n")
     }`,
   );
+}
+
+/**
+ * Build one compiled model: an incremental model with a table already in place merges its
+ * batch (unless `fullRefresh`); anything else is materialised in full. An incremental model
+ * is also built in full, with the reason returned as `note`, when an incremental parent was
+ * rebuilt in this run (this table may hold rows the parent no longer has), when its
+ * `full_refresh_if` holds, when its columns changed, or when the warehouse refuses the merge
+ * with `FullRefreshNeeded`.
+ */
+async function _build(
+  warehouse: Warehouse,
+  compiled: CompiledModel,
+  path: string,
+  options: {
+    materializeOptions: MaterializeOptions;
+    fullRefresh: boolean;
+    columns: string[];
+    rebuiltParent: string | undefined;
+  },
+): Promise<{ rows: number | null; batchRows?: number; note: string | null }> {
+  const relation: Relation = compiled.relation;
+  let note: string | null = null;
+  if (
+    compiled.incremental && !options.fullRefresh && warehouse.merge &&
+    await warehouse.exists(relation)
+  ) {
+    note = await _fullRefreshReason(warehouse, compiled, path, options);
+    if (note === null) {
+      try {
+        const merged = await warehouse.merge(
+          relation,
+          compiled.incremental.sql,
+          compiled.incremental.merge,
+        );
+        return { rows: merged.rows, batchRows: merged.batchRows, note: null };
+      } catch (error) {
+        if (!(error instanceof FullRefreshNeeded)) {
+          throw new ModelBuildError(compiled.name, path, compiled.incremental.sql, error);
+        }
+        note = `built in full: ${error.message}`;
+      }
+    }
+  }
+  try {
+    const rows = await warehouse.materialize(
+      relation,
+      compiled.sql,
+      compiled.materialized,
+      options.materializeOptions,
+    );
+    return { rows: rows === null ? null : Number(rows), note };
+  } catch (error) {
+    throw new ModelBuildError(compiled.name, path, compiled.sql, error);
+  }
+}
+
+/**
+ * Why an existing incremental table must be built in full rather than merged into, or
+ * `null`: `this` is the table, so it must be one the model still describes.
+ */
+async function _fullRefreshReason(
+  warehouse: Warehouse,
+  compiled: CompiledModel,
+  path: string,
+  options: { columns: string[]; rebuiltParent: string | undefined },
+): Promise<string | null> {
+  if (options.rebuiltParent !== undefined) {
+    return `built in full: incremental parent "${options.rebuiltParent}" was built in full`;
+  }
+  // The batch reads the table itself (its watermark, earlier rows): a table built before
+  // the model's columns changed is rebuilt, not merged into.
+  const existing = (await warehouse.describe(compiled.relation)).map((column) => column.name);
+  const changed = [
+    ...options.columns.filter((c) => !existing.includes(c)).map((c) => `+${c}`),
+    ...existing.filter((c) => !options.columns.includes(c)).map((c) => `-${c}`),
+  ];
+  if (options.columns.length > 0 && changed.length > 0) {
+    return `built in full: the columns of ${compiled.relationSql} changed (${changed.join(", ")})`;
+  }
+  const condition = compiled.incremental?.fullRefreshIf;
+  if (condition !== undefined) {
+    let holds: unknown;
+    try {
+      const [row] = await warehouse.query(condition);
+      holds = row === undefined ? false : Object.values(row)[0];
+    } catch (error) {
+      throw new ModelBuildError(compiled.name, path, condition, error);
+    }
+    if (holds === true || holds === 1) return "built in full: its full_refresh_if holds";
+  }
+  return null;
 }
 
 function _compileTest(compiler: ProjectCompiler, test: Project["tests"][number]): CompiledTest {

@@ -110,8 +110,14 @@ const _HASH_CHARS = 12;
  *
  * @example
  * ```ts
- * frameFormats(["conversion_pct", "conversion_ci_low", "p_value", "tier"]);
- * // { conversion_pct: "pct:1", conversion_ci_low: "pct:1", p_value: formatPValue }
+ * import assert from "node:assert/strict";
+ * import { formatPValue } from "../format/mod.ts";
+ *
+ * assert.deepEqual(frameFormats(["conversion_pct", "conversion_ci_low", "p_value", "tier"]), {
+ *   conversion_pct: "pct:1",
+ *   conversion_ci_low: "pct:1",
+ *   p_value: formatPValue,
+ * });
  * ```
  */
 export function frameFormats(columns: readonly string[]): Record<string, CellFormat> {
@@ -135,8 +141,15 @@ export function frameFormats(columns: readonly string[]): Record<string, CellFor
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const bundle = figureBundle({ data: [{ type: "bar", x: ["a"], y: [1] }], layout: {} });
- * // Object.keys(bundle): ["application/vnd.plotly.v1+json", "text/html", "text/plain"]
+ * assert.deepEqual(Object.keys(bundle), [
+ *   "application/vnd.plotly.v1+json",
+ *   "text/html",
+ *   "text/plain",
+ * ]);
+ * assert.equal(bundle["text/plain"], "Plotly figure: 1 trace(s) (bar)");
  * ```
  */
 export function figureBundle(fig: Figure, options: FigureBundleOptions = {}): MimeBundle {
@@ -158,9 +171,12 @@ export function figureBundle(fig: Figure, options: FigureBundleOptions = {}): Mi
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
+ *
  * const bundle = frameBundle(pl.DataFrame({ a: [1, 2] }), { caption: "Users" });
- * // bundle["text/html"] contains "2 rows × 1 column"
+ * assert.ok(String(bundle["text/html"]).includes("2 rows × 1 column"));
+ * assert.equal(bundle["text/plain"], "Users\na\n1\n2\n2 rows × 1 column");
  * ```
  */
 export function frameBundle(df: DataFrame, options: FrameBundleOptions = {}): MimeBundle {
@@ -219,8 +235,10 @@ export function frameBundle(df: DataFrame, options: FrameBundleOptions = {}): Mi
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const bundle = codeBundle("select 1\nfrom t", { summary: "base_events for DuckDB" });
- * // bundle["text/html"] starts with "<details><summary>base_events for DuckDB (2 lines)"
+ * assert.match(String(bundle["text/html"]), /^<details><summary[^>]*>base_events for DuckDB \(2 lines\)/);
  * ```
  */
 export function codeBundle(code: string, options: CodeBundleOptions = {}): MimeBundle {
@@ -239,8 +257,10 @@ export function codeBundle(code: string, options: CodeBundleOptions = {}): MimeB
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
- * frameShape(pl.DataFrame({ a: [1] })); // "1 row × 1 column"
+ *
+ * assert.equal(frameShape(pl.DataFrame({ a: [1] })), "1 row × 1 column");
  * ```
  */
 export function frameShape(df: DataFrame): string {
@@ -254,8 +274,18 @@ export function frameShape(df: DataFrame): string {
  *
  * @example
  * ```ts
- * await showFigure({ data: [{ type: "bar", x: ["a", "b"], y: [3, 5] }], layout: { title: { text: "Demo" } } });
- * await showFigure(funnelChart(funnel, { title: "Signup funnel" })); // lib/charts builders
+ * import assert from "node:assert/strict";
+ *
+ * // In a notebook: `await showFigure(fig)`; here a recorder stands in for the kernel.
+ * const shown: MimeBundle[] = [];
+ * const display = (bundle: MimeBundle) => Promise.resolve(void shown.push(bundle));
+ * const fig = {
+ *   data: [{ type: "bar", x: ["a", "b"], y: [3, 5] }],
+ *   layout: { title: { text: "Demo" } },
+ * };
+ * await showFigure(fig, { display });
+ * assert.equal(shown.length, 1); // the figure only: JupyterLab brings its own plotly.js
+ * assert.equal(shown[0]?.["text/plain"], 'Plotly figure "Demo": 1 trace(s) (bar)');
  * ```
  */
 export async function showFigure(
@@ -271,8 +301,17 @@ export async function showFigure(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
- * await showFrame(pl.DataFrame({ region: ["NA", "EMEA"], n: [3, 4] }), { caption: "Users by region" });
+ *
+ * // In a notebook: `await showFrame(df, { caption })`; here a recorder stands in for the kernel.
+ * const shown: MimeBundle[] = [];
+ * const display = (bundle: MimeBundle) => Promise.resolve(void shown.push(bundle));
+ * const frame = pl.DataFrame({ region: ["NA", "EMEA"], n: [3, 4] });
+ * await showFrame(frame, { caption: "Users by region", display });
+ * assert.match(String(shown[0]?.["text/plain"]), /^Users by region\nregion\tn\nNA\t3\n/);
+ * // Outside the kernel, without `display`, it says why it cannot show anything:
+ * await assert.rejects(showFrame(frame), /Deno.jupyter exists only inside the Deno Jupyter kernel/);
  * ```
  */
 export async function showFrame(df: DataFrame, options: FrameBundleOptions = {}): Promise<void> {
@@ -288,7 +327,13 @@ export async function showFrame(df: DataFrame, options: FrameBundleOptions = {})
  *
  * @example
  * ```ts
- * await showMarkdown(`**Activation.** ${activation.sentence}`);
+ * import assert from "node:assert/strict";
+ *
+ * // In a notebook: `await showMarkdown(text)`; here a recorder stands in for the kernel.
+ * const shown: MimeBundle[] = [];
+ * const display = (bundle: MimeBundle) => Promise.resolve(void shown.push(bundle));
+ * await showMarkdown("**Activation.** Basic users start a listing less often.", { display });
+ * assert.equal(shown[0]?.["text/markdown"], "**Activation.** Basic users start a listing less often.");
  * ```
  */
 export async function showMarkdown(text: string, options: DisplayOptions = {}): Promise<void> {
@@ -301,7 +346,13 @@ export async function showMarkdown(text: string, options: DisplayOptions = {}): 
  *
  * @example
  * ```ts
- * await showCode(model.sql, { summary: "fct_events compiled for DuckDB" });
+ * import assert from "node:assert/strict";
+ *
+ * // In a notebook: `await showCode(model.sql, { summary })`; here a recorder stands in.
+ * const shown: MimeBundle[] = [];
+ * const display = (bundle: MimeBundle) => Promise.resolve(void shown.push(bundle));
+ * await showCode("select 1", { summary: "fct_events compiled for DuckDB", display });
+ * assert.match(String(shown[0]?.["text/plain"]), /^fct_events compiled for DuckDB \(1 line\)\n/);
  * ```
  */
 export async function showCode(code: string, options: CodeBundleOptions = {}): Promise<void> {

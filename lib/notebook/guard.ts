@@ -73,8 +73,12 @@ export interface GuardOptions {
  *
  * @example
  * ```ts
- * import { guard } from "./guard.ts";
- * guard(); // first line of each cell, after the imports cell
+ * import assert from "node:assert/strict";
+ * import { guard, recordCellFailure } from "./guard.ts";
+ *
+ * guard(); // first line of each cell after the imports: nothing failed, the cell runs
+ * recordCellFailure(new TypeError("x is undefined")); // as the kernel's report of a failed cell
+ * assert.throws(() => guard(), /^SkippedCell: Not run: .* with TypeError: x is undefined\./);
  * ```
  */
 export function guard(options: GuardOptions = {}): void {
@@ -97,9 +101,11 @@ export function guard(options: GuardOptions = {}): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { guard, recordCellFailure } from "./guard.ts";
+ *
  * recordCellFailure(new TypeError("boom"));
- * try { guard(); } catch (error) { (error as Error).message; } // "Not run: … TypeError: boom…"
+ * assert.throws(() => guard(), /first with TypeError: boom/);
  * ```
  */
 export function recordCellFailure(value: unknown, at: number = Date.now()): void {
@@ -111,9 +117,11 @@ export function recordCellFailure(value: unknown, at: number = Date.now()): void
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeCellError } from "./guard.ts";
- * describeCellError(new RangeError("too big")); // "RangeError: too big"
- * describeCellError("plain text"); // "plain text"
+ *
+ * assert.equal(describeCellError(new RangeError("too big")), "RangeError: too big");
+ * assert.equal(describeCellError("plain text"), "plain text");
  * ```
  */
 export function describeCellError(value: unknown): string {

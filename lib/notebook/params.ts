@@ -11,9 +11,13 @@
  *
  * @example
  * ```ts
- * // TERRALOOP_N_USERS=500 deno task notebooks
- * const nUsers = notebookParam("n_users", 2_000); // 500
- * const dataDir = notebookParam("data_dir", "../data/raw/demo");
+ * import assert from "node:assert/strict";
+ *
+ * // TERRALOOP_N_USERS=500 deno task notebooks → notebookParam("n_users", 2_000) is 500
+ * Deno.env.set("TERRALOOP_DOC_USERS", "500");
+ * assert.equal(notebookParam("doc_users", 2_000), 500);
+ * assert.equal(notebookParam("doc_data_dir", "../data/raw/demo"), "../data/raw/demo"); // unset
+ * Deno.env.delete("TERRALOOP_DOC_USERS");
  * ```
  */
 export function notebookParam<T extends string | number | boolean>(name: string, fallback: T): T {

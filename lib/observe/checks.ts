@@ -132,6 +132,8 @@ export interface SchemaChangeCheck extends CheckBase {
   severity: CheckSeverity;
   /** The JSON column. */
   column: string;
+  /** SQL condition on the rows read (e.g. recent loads only, on a large table), or null. */
+  where: string | null;
 }
 
 /** A parsed check declaration. */
@@ -170,7 +172,7 @@ const _KEYS: Record<CheckKind, string[]> = {
     "error_after",
     "filter",
   ],
-  schema_change: [..._COMMON_KEYS, "severity", "column"],
+  schema_change: [..._COMMON_KEYS, "severity", "column", "where"],
 };
 
 /**
@@ -183,9 +185,28 @@ const _KEYS: Record<CheckKind, string[]> = {
  *
  * @example
  * ```ts
- * const checks = parseCheckDeclarations(await Deno.readTextFile("sql/staging/schema.yml"),
- *   "sql/staging/schema.yml");
- * checks.map((c) => c.name); // ["volume_anomaly_stg_events_by_event_name", ...]
+ * import assert from "node:assert/strict";
+ *
+ * const yaml = `
+ * models:
+ *   - name: stg_events
+ *     checks:
+ *       - volume_anomaly:
+ *           timestamp_column: event_at
+ *           dimensions: [event_name]
+ *       - freshness:
+ *           timestamp_column: event_at
+ *           warn_after: { count: 1, period: day }
+ * `; // e.g. await Deno.readTextFile("sql/staging/schema.yml")
+ * const checks = parseCheckDeclarations(yaml, "sql/staging/schema.yml");
+ * assert.deepEqual(checks.map((c) => [c.name, c.line]), [
+ *   ["volume_anomaly_stg_events_by_event_name", 5],
+ *   ["freshness_stg_events", 8],
+ * ]);
+ * assert.throws(
+ *   () => parseCheckDeclarations(yaml.replace("period: day", "period: fortnight"), "schema.yml"),
+ *   /"schema.yml" line 10: model "stg_events" check 2 \(freshness\) key "warn_after" key "period"/,
+ * );
  * ```
  */
 export function parseCheckDeclarations(
@@ -257,7 +278,22 @@ export function parseCheckDeclarations(
  *
  * @example
  * ```ts
- * const checks = await loadCheckDeclarations("sql", { models: project.models.keys() });
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir(); // the project's: "sql"
+ * await Deno.mkdir(`${dir}/staging`);
+ * await Deno.writeTextFile(
+ *   `${dir}/staging/schema.yml`,
+ *   `models:
+ *   - name: stg_events
+ *     checks:
+ *       - volume_anomaly: { timestamp_column: event_at }`,
+ * );
+ * const checks = await loadCheckDeclarations(dir);
+ * assert.deepEqual(checks.map((c) => [c.kind, targetName(c.target)]), [
+ *   ["volume_anomaly", "stg_events"],
+ * ]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadCheckDeclarations(
@@ -439,6 +475,7 @@ function _checks(
           name: r.string("name") ?? `schema_change_${subject}_${column}`,
           severity: r.oneOf("severity", ["warn", "error"] as const) ?? "warn",
           column,
+          where: r.string("where"),
         };
       }
     }

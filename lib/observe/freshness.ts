@@ -94,12 +94,19 @@ export function formatAge(seconds: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const result = checkFreshness(new Date("2026-03-31T20:00:00Z"), {
  *   warnAfter: { count: 12, period: "hour" },
  *   errorAfter: { count: 1, period: "day" },
  *   now: new Date("2026-04-01T12:00:00Z"),
  * });
- * result.status; // "warn" (16 h old)
+ * assert.equal(result.status, "warn");
+ * assert.equal(
+ *   result.message,
+ *   "newest value 2026-03-31T20:00:00.000Z is 16 h old, over warn_after 12 h",
+ * );
+ * assert.equal(checkFreshness(null, { warnAfter: { count: 1, period: "day" } }).status, "error");
  * ```
  */
 export function checkFreshness(newest: Date | null, options: FreshnessOptions): FreshnessResult {

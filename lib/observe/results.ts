@@ -19,8 +19,18 @@ import { formatAge, type FreshnessResult } from "./freshness.ts";
 import { describeSchemaChange, type SchemaChange } from "./schema_change.ts";
 import type { VolumeAnomalyOptions } from "./volume.ts";
 
-/** Outcome of a check: `warn`/`error` are failures at that severity. */
-export type CheckStatus = "pass" | "warn" | "error" | "not_enough_data";
+/**
+ * Outcome of a check, in the data tests' words (`TestResult.status`): `pass`; `warn` (a failure
+ * of a `warn` check); `fail` (a failure of an `error` check); `error` (the check could not be
+ * evaluated: its query failed); `skipped` (the model it watches was not built this run);
+ * `not_enough_data` (too little history to score anything yet).
+ */
+export type CheckStatus = "pass" | "warn" | "fail" | "error" | "skipped" | "not_enough_data";
+
+/** The status of a failure at `severity`: `warn` → `warn`, `error` → `fail`. */
+export function failureStatus(severity: CheckSeverity): "warn" | "fail" {
+  return severity === "error" ? "fail" : "warn";
+}
 
 /** The result of one check in one run. */
 export interface CheckResult {
@@ -61,7 +71,19 @@ export interface VolumeResultOptions {
  *
  * @example
  * ```ts
- * const scored = volumeAnomalies(counts, volumeOptions(check));
+ * import assert from "node:assert/strict";
+ * import { parseCheckDeclarations, type VolumeAnomalyCheck } from "./checks.ts";
+ *
+ * const [check] = parseCheckDeclarations(
+ *   `models:
+ *   - name: stg_events
+ *     checks:
+ *       - volume_anomaly: { timestamp_column: event_at, direction: drop, training_days: 28 }`,
+ *   "schema.yml",
+ * ) as VolumeAnomalyCheck[];
+ * const options = volumeOptions(check!); // then: volumeAnomalies(counts, options)
+ * assert.equal(options.direction, "drop");
+ * assert.equal(options.trainingDays, 28);
  * ```
  */
 export function volumeOptions(check: VolumeAnomalyCheck): VolumeAnomalyOptions {
@@ -79,14 +101,33 @@ export function volumeOptions(check: VolumeAnomalyCheck): VolumeAnomalyOptions {
 }
 
 /**
- * Summarise a `volumeAnomalies()` frame: failures are the anomalous days (status = the
- * check's severity), `not_enough_data` when no day could be scored, else `pass`. The
+ * Summarise a `volumeAnomalies()` frame: failures are the anomalous days (status `warn` or
+ * `fail` by the check's severity), `not_enough_data` when no day could be scored, else `pass`. The
  * fingerprint lists the anomalous series and days, so the same incident is the same result.
  *
  * @example
  * ```ts
- * const result = volumeCheckResult(check, volumeAnomalies(counts, volumeOptions(check)));
- * result.sample; // ["start_listing 2026-03-10: 412 (expected 830, band 700–980, z -9.1)"]
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ * import { parseCheckDeclarations, type VolumeAnomalyCheck } from "./checks.ts";
+ * import { volumeAnomalies } from "./volume.ts";
+ *
+ * const [check] = parseCheckDeclarations(
+ *   `models:
+ *   - name: stg_events
+ *     checks:
+ *       - volume_anomaly: { timestamp_column: event_at, dimensions: [event_name] }`,
+ *   "schema.yml",
+ * ) as VolumeAnomalyCheck[];
+ * // 20 ordinary days of start_listing (100 to 102 a day), then a day with 20
+ * const day = Array.from({ length: 21 }, (_, i) => new Date(Date.UTC(2026, 2, 1 + i)));
+ * const value = day.map((_, i) => i === 20 ? 20 : 100 + i % 3);
+ * const counts = pl.DataFrame({ event_name: day.map(() => "start_listing"), day, value });
+ * const result = volumeCheckResult(check!, volumeAnomalies(counts, volumeOptions(check!)));
+ * assert.equal(result.status, "warn");
+ * assert.deepEqual(result.sample, [
+ *   "start_listing 2026-03-21: 20 (expected 101, band 70.7–142, z -13.9)",
+ * ]);
  * ```
  */
 export function volumeCheckResult(
@@ -107,7 +148,11 @@ export function volumeCheckResult(
       _n(row.lower)
     }–${_n(row.upper)}, z ${(row.z as number).toFixed(1)})`;
   });
-  const status = rows.length > 0 ? check.severity : checked === 0 ? "not_enough_data" : "pass";
+  const status: CheckStatus = rows.length > 0
+    ? failureStatus(check.severity)
+    : checked === 0
+    ? "not_enough_data"
+    : "pass";
   const message = rows.length > 0
     ? `${rows.length} anomalous day${rows.length === 1 ? "" : "s"} of ${checked} checked: ${
       lines[0]
@@ -134,7 +179,27 @@ export function volumeCheckResult(
  *
  * @example
  * ```ts
- * const result = freshnessCheckResult(check, checkFreshness(newest, { ...thresholds, now }));
+ * import assert from "node:assert/strict";
+ * import { type FreshnessCheck, parseCheckDeclarations } from "./checks.ts";
+ * import { checkFreshness } from "./freshness.ts";
+ *
+ * const [check] = parseCheckDeclarations(
+ *   `sources:
+ *   - name: raw
+ *     tables:
+ *       - name: events
+ *         checks:
+ *           - freshness:
+ *               timestamp_column: _loaded_at
+ *               error_after: { count: 1, period: day }`,
+ *   "sources.yml",
+ * ) as FreshnessCheck[];
+ * const newest = new Date("2026-03-30T12:00Z");
+ * const now = new Date("2026-04-01T12:00Z");
+ * const freshness = checkFreshness(newest, { errorAfter: { count: 1, period: "day" }, now });
+ * const result = freshnessCheckResult(check!, freshness);
+ * assert.deepEqual([result.target, result.status, result.failures], ["raw.events", "fail", 1]);
+ * assert.deepEqual(result.sample, ["newest 2026-03-30T12:00:00.000Z, 2 d old"]);
  * ```
  */
 export function freshnessCheckResult(
@@ -145,7 +210,7 @@ export function freshnessCheckResult(
   return {
     ..._base(check),
     severity: freshness.status === "error" ? "error" : "warn",
-    status: freshness.status,
+    status: freshness.status === "error" ? "fail" : freshness.status,
     failures: failed ? 1 : 0,
     message: freshness.message,
     sample: failed
@@ -165,7 +230,23 @@ export function freshnessCheckResult(
  *
  * @example
  * ```ts
- * const result = schemaChangeCheckResult(check, diffPayloadSchemas(previous, current));
+ * import assert from "node:assert/strict";
+ * import { parseCheckDeclarations, type SchemaChangeCheck } from "./checks.ts";
+ * import { diffPayloadSchemas } from "./schema_change.ts";
+ *
+ * const [check] = parseCheckDeclarations(
+ *   `sources:
+ *   - name: raw
+ *     tables:
+ *       - name: events
+ *         checks:
+ *           - schema_change: { column: payload }`,
+ *   "sources.yml",
+ * ) as SchemaChangeCheck[];
+ * const change = diffPayloadSchemas({ ts: "string" }, { ts: "number", app_version: "string" });
+ * const result = schemaChangeCheckResult(check!, change);
+ * assert.equal(result.failures, 2);
+ * assert.deepEqual(result.sample, ["+ app_version (string)", "~ ts: string → number"]);
  * ```
  */
 export function schemaChangeCheckResult(
@@ -176,7 +257,7 @@ export function schemaChangeCheckResult(
   return {
     ..._base(check),
     severity: check.severity,
-    status: change.changed ? check.severity : "pass",
+    status: change.changed ? failureStatus(check.severity) : "pass",
     failures: lines.length,
     message: change.baseline
       ? "first run: schema recorded as the baseline"
@@ -187,6 +268,42 @@ export function schemaChangeCheckResult(
       : `no key of ${check.column} appeared, vanished or changed type`,
     sample: lines.slice(0, 5),
     fingerprint: lines.join(","),
+  };
+}
+
+/**
+ * The result of a check that was not evaluated: `skipped` (the model it watches was not built)
+ * or `error` (its query failed; `reason` is the error). Neither has failures or a fingerprint;
+ * an `error` is shown and alerted as a failure at the check's severity.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCheckDeclarations } from "./checks.ts";
+ * const [check] = parseCheckDeclarations(
+ *   "models:\n  - name: stg_events\n    checks: [schema_change]\n",
+ *   "schema.yml",
+ * );
+ * const result = notEvaluatedCheckResult(check!, "skipped", 'model "stg_events" was not built');
+ * assert.equal(result.status, "skipped");
+ * assert.equal(result.message, 'skipped: model "stg_events" was not built');
+ * ```
+ */
+export function notEvaluatedCheckResult(
+  check: CheckDeclaration,
+  status: "skipped" | "error",
+  reason: string,
+): CheckResult {
+  return {
+    ..._base(check),
+    severity: check.kind === "freshness" ? (check.errorAfter ? "error" : "warn") : check.severity,
+    status,
+    failures: 0,
+    message: status === "skipped"
+      ? `skipped: ${reason}`
+      : `Cannot run check "${check.name}": ${reason}`,
+    sample: status === "error" ? [reason] : [],
+    fingerprint: status === "error" ? `error:${reason}` : "",
   };
 }
 

@@ -66,8 +66,15 @@ export function jsonType(value: unknown): JsonType {
  *
  * @example
  * ```ts
- * inferPayloadSchema([{ id: "E1", n: 1 }, { id: "E2", n: "2", p: { a: true } }]);
- * // { id: "string", n: "number|string", p: "object", "p.a": "boolean" }
+ * import assert from "node:assert/strict";
+ *
+ * const payloads = [{ id: "E1", n: 1 }, { id: "E2", n: "2", p: { a: true } }];
+ * assert.deepEqual(inferPayloadSchema(payloads), {
+ *   id: "string",
+ *   n: "number|string",
+ *   p: "object",
+ *   "p.a": "boolean",
+ * });
  * ```
  */
 export function inferPayloadSchema(
@@ -106,8 +113,11 @@ export function inferPayloadSchema(
  *
  * @example
  * ```ts
- * schemaFromKeyTypes([{ key: "ts", type: "string" }, { key: "ts", type: "number" }]);
- * // { ts: "number|string" }
+ * import assert from "node:assert/strict";
+ *
+ * // rows as a warehouse query over the payloads gives them (key, json_type)
+ * const rows = [{ key: "ts", type: "string" }, { key: "ts", type: "number" }];
+ * assert.deepEqual(schemaFromKeyTypes(rows), { ts: "number|string" });
  * ```
  */
 export function schemaFromKeyTypes(rows: Iterable<{ key: string; type: string }>): PayloadSchema {
@@ -138,11 +148,18 @@ export function schemaFromKeyTypes(rows: Iterable<{ key: string; type: string }>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
  * const change = diffPayloadSchemas(
  *   { event_id: "string", ts: "string", platform: "string" },
  *   { event_id: "string", ts: "number", app_version: "string" },
  * );
- * // appeared: app_version; vanished: platform; typeChanged: ts string → number
+ * assert.deepEqual(describeSchemaChange(change), [
+ *   "+ app_version (string)",
+ *   "- platform (string)",
+ *   "~ ts: string → number",
+ * ]);
+ * assert.equal(diffPayloadSchemas(null, { ts: "string" }).baseline, true); // the first run
  * ```
  */
 export function diffPayloadSchemas(

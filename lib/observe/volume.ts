@@ -118,7 +118,18 @@ export interface VolumeAnomalyOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const events = pl.DataFrame({
+ *   ts: ["2026-03-01T10:00Z", "2026-03-01T23:59Z", "2026-03-02T00:01Z"].map((s) => new Date(s)),
+ *   event: ["search", "search", "session_start"],
+ * });
  * const counts = dailyCounts(events, { timestampColumn: "ts", dimensions: ["event"] });
+ * assert.deepEqual(counts.toRecords(), [
+ *   { event: "search", day: new Date("2026-03-01"), value: 2 },
+ *   { event: "session_start", day: new Date("2026-03-02"), value: 1 },
+ * ]);
  * ```
  */
 export function dailyCounts(events: FrameLike, options: DailyCountsOptions = {}): DataFrame {
@@ -180,9 +191,16 @@ export function dailyCounts(events: FrameLike, options: DailyCountsOptions = {})
  *
  * @example
  * ```ts
- * const counts = dailyCounts(events, { dimensions: ["event"] });
- * const scored = volumeAnomalies(counts, { dimensions: ["event"], direction: "drop" });
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * // 20 ordinary days (100 to 102 a day), then a day with 20; usually from dailyCounts(events)
+ * const day = Array.from({ length: 21 }, (_, i) => new Date(Date.UTC(2026, 2, 1 + i)));
+ * const counts = pl.DataFrame({ day, value: day.map((_, i) => i === 20 ? 20 : 100 + i % 3) });
+ * const scored = volumeAnomalies(counts, { direction: "drop" });
  * const flagged = scored.filter(pl.col("is_anomalous"));
+ * assert.deepEqual(flagged.getColumn("day").toArray(), [new Date("2026-03-21")]);
+ * assert.equal(scored.getColumn("status").toArray()[0], "not_enough_data"); // < 7 days before it
  * ```
  */
 export function volumeAnomalies(daily: FrameLike, options: VolumeAnomalyOptions = {}): DataFrame {

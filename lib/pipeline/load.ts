@@ -7,6 +7,7 @@
 import { loadDataset, type LoadDatasetSummary } from "../load/mod.ts";
 import type { LoadFileResult, Warehouse } from "../warehouse/mod.ts";
 import { PIPELINE_DEFAULTS } from "./defaults.ts";
+import { withStageLabels } from "./labels.ts";
 import { peakRssMiB } from "./memory.ts";
 import type { StageSummaryBase } from "./types.ts";
 
@@ -38,6 +39,11 @@ export interface LoadStageOptions {
    * @default {undefined}
    */
   onProgress?: (progress: LoadProgress) => void;
+  /**
+   * The pipeline run id, put on every warehouse job as a label.
+   * @default {the run id in force, or a new one}
+   */
+  runId?: string;
 }
 
 /** Rejected lines of one raw table, with the files they came from. */
@@ -81,12 +87,13 @@ export async function runLoadStage(
 ): Promise<LoadStageSummary> {
   const dir = options.dir ?? PIPELINE_DEFAULTS.rawDir;
   const onProgress = options.onProgress;
-  const summary = await loadDataset(dir, warehouse, {
-    prune: options.prune ?? false,
-    onFile: onProgress
-      ? (file, index, total) => onProgress({ file, done: index + 1, total })
-      : undefined,
-  });
+  const summary = await withStageLabels("load", options.runId, () =>
+    loadDataset(dir, warehouse, {
+      prune: options.prune ?? false,
+      onFile: onProgress
+        ? (file, index, total) => onProgress({ file, done: index + 1, total })
+        : undefined,
+    }));
   return {
     ...summary,
     stage: "load",

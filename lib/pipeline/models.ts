@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type RunEvent, type RunOptions, runProject, type RunResults } from "../models/mod.ts";
 import type { Warehouse } from "../warehouse/mod.ts";
 import { PIPELINE_DEFAULTS } from "./defaults.ts";
+import { stageRunId, withStageLabels } from "./labels.ts";
 import { peakRssMiB } from "./memory.ts";
 import type { StageSummaryBase } from "./types.ts";
 
@@ -88,12 +89,16 @@ export async function runModelsStage(
   const started = performance.now();
   const { onProgress, ...run } = options;
   const targetDir = run.targetDir === undefined ? PIPELINE_DEFAULTS.targetDir : run.targetDir;
-  const results = await runProject(warehouse, {
-    ...run,
-    modelsDir: run.modelsDir ?? PIPELINE_DEFAULTS.modelsDir,
-    targetDir,
-    onEvent: onProgress,
-  });
+  // One run id for the audit rows and the jobs' labels.
+  const runId = stageRunId(run.runId);
+  const results = await withStageLabels("models", runId, () =>
+    runProject(warehouse, {
+      ...run,
+      runId,
+      modelsDir: run.modelsDir ?? PIPELINE_DEFAULTS.modelsDir,
+      targetDir,
+      onEvent: onProgress,
+    }));
   const built = results.models.filter((m) => m.status === "success");
   return {
     stage: "models",

@@ -5,10 +5,12 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { writeTextFileAtomic } from "../html/mod.ts";
 import { buildReport, collectReportData, reportHeadlines } from "../report/mod.ts";
 import type { Warehouse } from "../warehouse/mod.ts";
 import { PIPELINE_DEFAULTS } from "./defaults.ts";
+import { withStageLabels } from "./labels.ts";
 import { peakRssMiB } from "./memory.ts";
 import type { StageSummaryBase } from "./types.ts";
 
@@ -29,6 +31,11 @@ export interface ReportStageOptions {
    * @default {PIPELINE_DEFAULTS.reportPath} ("reports/terraloop-report.html")
    */
   out?: string;
+  /**
+   * The pipeline run id, put on every warehouse job as a label.
+   * @default {the run id in force, or a new one}
+   */
+  runId?: string;
 }
 
 /** What {@linkcode runReportStage} wrote. */
@@ -75,14 +82,14 @@ export async function runReportStage(
 ): Promise<ReportStageSummary> {
   const started = performance.now();
   const out = options.out ?? PIPELINE_DEFAULTS.reportPath;
-  const data = await collectReportData(warehouse, {
-    truthPath: options.truthPath ?? join(PIPELINE_DEFAULTS.rawDir, "truth.json"),
-    runResultsPath: options.runResultsPath ??
-      join(PIPELINE_DEFAULTS.targetDir, "run_results.json"),
-  });
+  const data = await withStageLabels("report", options.runId, () =>
+    collectReportData(warehouse, {
+      truthPath: options.truthPath ?? join(PIPELINE_DEFAULTS.rawDir, "truth.json"),
+      runResultsPath: options.runResultsPath ??
+        join(PIPELINE_DEFAULTS.targetDir, "run_results.json"),
+    }));
   const html = buildReport(data);
-  await Deno.mkdir(dirname(out), { recursive: true });
-  await Deno.writeTextFile(out, html);
+  await writeTextFileAtomic(out, html);
   const bytes = (await Deno.stat(out)).size;
   const problem = data.parameters.datasetProblem;
   return {

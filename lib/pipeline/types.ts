@@ -5,7 +5,7 @@
  */
 
 /** The stages of the pipeline, in order. */
-export type StageName = "generate" | "load" | "models" | "report";
+export type StageName = "generate" | "load" | "models" | "checks" | "report" | "alerts";
 
 /** Fields every stage summary has. */
 export interface StageSummaryBase<S extends StageName> {

@@ -8,11 +8,21 @@
  * read-only, many at once; {@linkcode openNotebookWarehouse} also reads the pipeline's
  * warehouse (or BigQuery) instead.
  *
- * ```ts ignore
- * // In a notebook: the default scale, kept in data/notebooks/u35000-d90-s42-2026-01-01/.
- * const ws = notebookWorkspace({ users: 35_000, days: 90, seed: 42, start: "2026-01-01" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * // In a notebook: notebookWorkspace({ users: 35_000, days: 90, seed: 42, start: "2026-01-01" })
+ * // keeps its data in data/notebooks/u35000-d90-s42-2026-01-01/; here a small one in a temp dir.
+ * const baseDir = await Deno.makeTempDir();
+ * const ws = notebookWorkspace({ users: 200, days: 7 }, { baseDir });
  * const { warehouse: wh, messages } = await openNotebookWarehouse(ws);
- * messages; // ["Reused the dataset …", "All 92 files are loaded …", "Reused the 12 models …", …]
+ * assert.match(messages[2] ?? "", /^Built 12 models/);
+ * assert.match(messages.at(-1) ?? "", /^Reading duckdb:.* read-only\.$/);
+ * await wh.close();
+ * const again = await openNotebookWarehouse(ws);
+ * assert.match(again.messages[2] ?? "", /^Reused the 12 models built at /);
+ * await again.warehouse.close();
+ * await Deno.remove(baseDir, { recursive: true });
  * ```
  *
  * @module

@@ -7,6 +7,7 @@
 import {
   affinityHeatmap,
   funnelChart,
+  pathsSankey,
   regionalBars,
   retentionHeatmap,
   rollingLines,
@@ -24,8 +25,10 @@ import {
   flowSentence,
   type IdSyncRow,
   idSyncSentence,
+  pathsInsight,
   retentionSentence,
 } from "../insights/mod.ts";
+import { dataHealthSection } from "./data_health.ts";
 import { reportHeadlines } from "./headlines.ts";
 import type { DataTestRow, RegionalData, ReportData } from "./types.ts";
 
@@ -49,6 +52,7 @@ export const TIER_ORDER: readonly string[] = ["Basic", "Pro", "Enterprise"];
 /** `id`s of the chart containers, in page order. */
 export const REPORT_CHART_IDS = [
   "chart-activation",
+  "chart-paths",
   "chart-regional",
   "chart-affinity",
   "chart-retention",
@@ -113,8 +117,23 @@ function _seconds(s: number | null): string {
  *
  * @example
  * ```ts
- * const data = await collectReportData(wh);
- * await Deno.writeTextFile("reports/terraloop-report.html", buildReport(data));
+ * import assert from "node:assert/strict";
+ * import { runGenerateStage, runLoadStage, runModelsStage } from "../pipeline/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ * import { collectReportData } from "./collect.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const wh = await openDuckDb(":memory:");
+ * await runGenerateStage({ out: dir, users: 500, days: 7 });
+ * await runLoadStage(wh, { dir });
+ * await runModelsStage(wh, { targetDir: dir });
+ *
+ * const data = await collectReportData(wh, { truthPath: `${dir}/truth.json` });
+ * const html = buildReport(data, { title: "Week one" });
+ * await Deno.writeTextFile(`${dir}/report.html`, html); // `deno task report`: reports/…
+ * assert.ok(html.includes("<title>Week one</title>"));
+ * await wh.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function buildReport(data: ReportData, options: BuildReportOptions = {}): string {
@@ -137,11 +156,15 @@ export function buildReport(data: ReportData, options: BuildReportOptions = {}):
     <nav class="tl-toc" aria-label="Contents">
       <ol>
         <li><a href="#activation">Activation gap by tier</a></li>
+        <li><a href="#paths">Where users go after a session starts</a></li>
         <li><a href="#regions">Regional dominance</a></li>
         <li><a href="#affinity">Category affinity</a></li>
         <li><a href="#retention">Retention</a></li>
         <li><a href="#activity">Activity by region</a></li>
         <li><a href="#health">Data health</a></li>
+        ${data.history?.runs.length
+          ? html`<li><a href="#history">Tests and checks across runs</a></li>`
+          : ""}
         <li><a href="#run">Run parameters and timing</a></li>
       </ol>
     </nav>
@@ -156,11 +179,13 @@ export function buildReport(data: ReportData, options: BuildReportOptions = {}):
       built; intervals are 95%. Each finding has its chart and the table behind it below.</p>
     </section>
     ${_activationSection(data, activation.sentence, activation.title)}
+    ${_pathsSection(data, activation.lowest)}
     ${_regionalSection(data, regional.sentence, regional.title)}
     ${_affinitySection(data, affinity.sentence, affinity.title)}
     ${_retentionSection(data)}
     ${_activitySection(data.rolling)}
     ${_healthSection(data)}
+    ${dataHealthSection(data.history)}
     ${_runSection(data)}
   `;
   return page({ title, body, head: html`<style>${REPORT_CSS}</style>` });
@@ -202,6 +227,56 @@ function _activationSection(data: ReportData, sentence: string, title: string): 
           { key: "step_conversion_pct", label: "% of previous step", format: PCT },
         ],
       })}
+    </section>
+  `;
+}
+
+function _pathsSection(data: ReportData, lowest: string | null): RawHtml {
+  const p = data.paths;
+  const a = data.activation;
+  const tiers = TIER_ORDER.filter((t) => p.rows.some((r) => r.tier === t));
+  // The Sankey follows the tier that activates least (headline 1), read from the numbers.
+  const focus = lowest !== null && tiers.includes(lowest) ? lowest : tiers[0] ?? null;
+  const insight = pathsInsight({
+    paths: p.rows,
+    breakdown: "tier",
+    groups: focus ? [focus, ...tiers.filter((t) => t !== focus)] : tiers,
+    top: 3,
+    compare: a.activationStep,
+  });
+  const focusRows = focus ? p.rows.filter((r) => r.tier === focus) : [];
+  return html`
+    <section id="paths">
+      <h2>Where users go after ${p.start}</h2>
+      <p class="tl-insight">${insight.sentence}</p>
+      <p>In each session, the ${p.steps} events after the session's first <code>${p
+        .start}</code> (repeats of one event in a row merged); a journey ends with its session.
+      Shares are of the tier's users at the step the edge leaves (distinct users: one with
+      several sessions counts once per edge). Edges taken by fewer than ${p.minEdgeUsers} users
+      are left out.</p>
+      ${figureToHtml(
+        pathsSankey(focusRows, {
+          title: focus ? `After ${p.start}: the paths of ${focus} users` : "User paths",
+          subtitle: `The ${p.steps} events after ${p.start} in a session; link width = users`,
+        }),
+        { id: "chart-paths" },
+      )}
+      <details>
+        <summary>Table: one row per tier and edge</summary>
+        ${tableHtml(p.rows, {
+          id: "table-paths",
+          caption: "One row per tier and edge between consecutive positions",
+          columns: [
+            { key: "tier", label: "Tier" },
+            { key: "step", label: "From position", format: "int" },
+            { key: "source", label: "From" },
+            { key: "target", label: "To (empty: session ends)" },
+            { key: "users", label: "Users", format: "int" },
+            { key: "node_users", label: "Users at “From”", format: "int" },
+            { key: "share_pct", label: "Share", format: PCT },
+          ],
+        })}
+      </details>
     </section>
   `;
 }

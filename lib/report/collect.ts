@@ -12,6 +12,7 @@ import {
   ecoImpactByRegion,
   funnel,
   metricRows,
+  paths,
   regionalDensity,
   retention,
   rollingAverage,
@@ -19,6 +20,7 @@ import {
 import type { TruthFile } from "../generate/truth.ts";
 import type { RunResults } from "../models/run.ts";
 import type { Warehouse } from "../warehouse/types.ts";
+import { collectRunHistory } from "./data_health.ts";
 import {
   type EventRange,
   readActiveDays,
@@ -29,6 +31,7 @@ import {
   readIdSync,
   readLatestDataTests,
   readListings,
+  readPathEvents,
   readPipelineOutcomes,
   readRegistryUsersByRegion,
   readTableCounts,
@@ -41,6 +44,7 @@ import type {
   DataTestSource,
   HealthData,
   ModelTimingRow,
+  PathsData,
   RegionalData,
   ReportData,
   RetentionData,
@@ -93,6 +97,16 @@ export interface CollectReportOptions {
    */
   windowDays?: number;
   /**
+   * Events followed after the funnel's first step, within the session, for the paths section.
+   * @default 3
+   */
+  pathSteps?: number;
+  /**
+   * Paths: edges taken by fewer users than this are left out of the chart and table.
+   * @default 5
+   */
+  pathMinEdgeUsers?: number;
+  /**
    * Weekly retention periods per cohort (week 0 included).
    * @default 12
    */
@@ -107,6 +121,11 @@ export interface CollectReportOptions {
    * @default 10
    */
   topListings?: number;
+  /**
+   * Runs shown in the history of data tests and checks (from the audit tables).
+   * @default 10
+   */
+  historyRuns?: number;
 }
 
 /** Thrown when the warehouse lacks the marts the report reads. */
@@ -132,10 +151,26 @@ export class MissingMartsError extends Error {
  *
  * @example
  * ```ts
- * const wh = await openDuckDb("data/warehouse.duckdb");
- * const data = await collectReportData(wh, { truthPath: "data/raw/truth.json" });
- * const html = buildReport(data);
+ * import assert from "node:assert/strict";
+ * import { runGenerateStage, runLoadStage, runModelsStage } from "../pipeline/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * // A small warehouse built in memory (the pipeline's: data/warehouse.duckdb, data/raw)
+ * const dir = await Deno.makeTempDir();
+ * const wh = await openDuckDb(":memory:");
+ * await runGenerateStage({ out: dir, users: 500, days: 7 });
+ * await runLoadStage(wh, { dir });
+ * await runModelsStage(wh, { targetDir: dir });
+ *
+ * const data = await collectReportData(wh, { truthPath: `${dir}/truth.json` });
+ * assert.equal(data.parameters.dataset?.users, 500);
+ * assert.deepEqual([...new Set(data.activation.funnel.map((row) => row.tier))].sort(), [
+ *   "Basic",
+ *   "Enterprise",
+ *   "Pro",
+ * ]);
  * await wh.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function collectReportData(
@@ -167,6 +202,10 @@ export async function collectReportData(
   const range = await timed("parameters", () => readEventRange(warehouse));
   const parameters = _parameters(warehouse, truthPath, dataset, problem, range);
   const activation = await timed("activation funnel", () => _activation(warehouse, options));
+  const pathsData = await timed(
+    "paths",
+    () => _paths(warehouse, activation.steps[0]!, options),
+  );
   const listings = await readListings(warehouse);
   const regions = await timed(
     "regional density and eco impact",
@@ -182,7 +221,7 @@ export async function collectReportData(
   );
   const retentionData = await timed(
     "retention",
-    () => _retention(warehouse, options.retentionWeeks ?? 12, dataset, range),
+    () => _retention(warehouse, options.retentionWeeks ?? 12, dataset),
   );
   const rolling = await timed(
     "rolling activity",
@@ -193,16 +232,22 @@ export async function collectReportData(
     warehouse.description,
   );
   const health = await timed("data health", () => _health(warehouse, runResults));
+  const history = await timed(
+    "run history",
+    () => collectRunHistory(warehouse, { runs: options.historyRuns ?? 10 }),
+  );
 
   return {
     parameters,
     activation,
+    paths: pathsData,
     regions,
     topListings: top,
     affinity,
     retention: retentionData,
     rolling,
     health,
+    history,
     timing: {
       collectSeconds: (performance.now() - started) / 1000,
       parts,
@@ -296,6 +341,24 @@ async function _activation(
   };
 }
 
+async function _paths(
+  warehouse: Warehouse,
+  start: string,
+  options: CollectReportOptions,
+): Promise<PathsData> {
+  const steps = options.pathSteps ?? 3;
+  const minEdgeUsers = options.pathMinEdgeUsers ?? 5;
+  const frame = paths(await readPathEvents(warehouse), {
+    start,
+    steps,
+    session: { column: "session_id" },
+    collapseRepeats: true,
+    breakdown: "tier",
+    minEdgeUsers,
+  });
+  return { start, steps, minEdgeUsers, rows: metricRows<PathsData["rows"][number]>(frame) };
+}
+
 async function _regions(
   warehouse: Warehouse,
   listings: Awaited<ReturnType<typeof readListings>>,
@@ -312,16 +375,12 @@ async function _retention(
   warehouse: Warehouse,
   weeks: number,
   dataset: DatasetParameters | null,
-  range: EventRange,
 ): Promise<RetentionData> {
   const days = await readActiveDays(warehouse);
   const end = dataset ? _date(dataset.end) : null;
+  // `end` is the first day without data: weeks starting there or later have no row.
   const frame = retention(days, { period: "week", intervals: weeks, to: end });
-  // Weeks that had not begun when the data ends say nothing (0%, "incomplete"): drop them.
-  const endMs = end?.getTime() ?? (range.last ? new Date(range.last).getTime() : Infinity);
-  const rows = metricRows<RetentionData["rows"][number]>(frame)
-    .filter((r) => r.cohort.getTime() + r.period * 7 * 86_400_000 < endMs);
-  return { intervals: weeks, rows };
+  return { intervals: weeks, rows: metricRows<RetentionData["rows"][number]>(frame) };
 }
 
 async function _rolling(

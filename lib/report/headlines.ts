@@ -38,8 +38,27 @@ export interface ReportHeadlines {
  *
  * @example
  * ```ts
- * const headlines = reportHeadlines(await collectReportData(wh));
- * headlines.activation.title; // "Basic users start a listing after a session far less often than Pro users"
+ * import assert from "node:assert/strict";
+ * import { runGenerateStage, runLoadStage, runModelsStage } from "../pipeline/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ * import { collectReportData } from "./collect.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const wh = await openDuckDb(":memory:");
+ * await runGenerateStage({ out: dir, users: 2000, days: 14 });
+ * await runLoadStage(wh, { dir });
+ * await runModelsStage(wh, { targetDir: dir });
+ *
+ * const data = await collectReportData(wh, { truthPath: `${dir}/truth.json` });
+ * const headlines = reportHeadlines(data);
+ * // the generator's planted effect, found again from the numbers:
+ * assert.equal(
+ *   headlines.activation.title,
+ *   "Basic users start a listing after a session far less often than Pro users",
+ * );
+ * assert.equal(headlines.activation.separated, true);
+ * await wh.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function reportHeadlines(

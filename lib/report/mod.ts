@@ -8,14 +8,23 @@
  * `readListings`, …) are the same functions notebooks call.
  *
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildReport, collectReportData, reportHeadlines } from "./mod.ts";
+ * import { runGenerateStage, runLoadStage, runModelsStage } from "../pipeline/mod.ts";
  * import { openDuckDb } from "../warehouse/mod.ts";
  *
- * const wh = await openDuckDb("data/warehouse.duckdb");
- * const data = await collectReportData(wh, { truthPath: "data/raw/truth.json" });
+ * // `deno task report` reads data/warehouse.duckdb; here a small one is built in memory.
+ * const dir = await Deno.makeTempDir();
+ * const wh = await openDuckDb(":memory:");
+ * await runGenerateStage({ out: dir, users: 2000, days: 14 });
+ * await runLoadStage(wh, { dir });
+ * await runModelsStage(wh, { targetDir: dir });
+ *
+ * const data = await collectReportData(wh, { truthPath: `${dir}/truth.json` });
  * await wh.close();
- * await Deno.writeTextFile("reports/terraloop-report.html", buildReport(data));
- * reportHeadlines(data).activation.lowest; // "Basic"
+ * await Deno.writeTextFile(`${dir}/report.html`, buildReport(data));
+ * assert.equal(reportHeadlines(data).activation.lowest, "Basic");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module
@@ -25,3 +34,4 @@ export * from "./queries.ts";
 export * from "./collect.ts";
 export * from "./headlines.ts";
 export * from "./build.ts";
+export * from "./data_health.ts";

@@ -6,10 +6,26 @@
  * results come from `lib/analytics`.
  *
  * ```ts
- * import { readActiveDays, readFunnelEvents } from "../report/mod.ts";
+ * import assert from "node:assert/strict";
+ * import { retention } from "../analytics/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ * import { readActiveDays, readFunnelEvents } from "./mod.ts";
  *
+ * const wh = await openDuckDb(":memory:"); // the pipeline's: data/warehouse.duckdb
+ * await wh.execute(`create schema marts;
+ *   create table marts.fct_events as
+ *   select *, event_at::date as event_date from (values
+ *     ('U1', 'session_start', timestamptz '2026-03-02 10:00:00+00', 'Pro', false),
+ *     ('U1', 'start_listing', timestamptz '2026-03-02 10:05:00+00', 'Pro', false),
+ *     ('U1', 'session_start', timestamptz '2026-03-10 09:00:00+00', 'Pro', false),
+ *     ('X9', 'session_start', timestamptz '2026-03-02 11:00:00+00', null, true)
+ *   ) as t(user_id, event_name, event_at, tier, is_orphan)`);
  * const events = await readFunnelEvents(wh, ["session_start", "start_listing"]);
- * const weekly = retention(await readActiveDays(wh), { period: "week" });
+ * assert.deepEqual(events.columns, ["user_id", "event", "ts", "tier"]);
+ * assert.equal(events.height, 3); // the orphan's event is left out
+ * const weekly = retention(await readActiveDays(wh), { period: "week", intervals: 2 });
+ * assert.deepEqual(weekly.getColumn("users").toArray(), [1, 1]);
+ * await wh.close();
  * ```
  *
  * @module
@@ -90,8 +106,24 @@ function _marts(warehouse: Warehouse, name: string): string {
  *
  * @example
  * ```ts
- * const events = await readFunnelEvents(wh, ["session_start", "view_listing", "start_listing"]);
- * funnel(events, { steps: ["session_start", "view_listing", "start_listing"], breakdown: "tier" });
+ * import assert from "node:assert/strict";
+ * import { funnel } from "../analytics/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute(`create schema marts;
+ *   create table marts.fct_events as select * from (values
+ *     ('U1', 'session_start', timestamptz '2026-03-02 10:00:00+00', 'Pro', false),
+ *     ('U1', 'view_listing', timestamptz '2026-03-02 10:01:00+00', 'Pro', false),
+ *     ('U1', 'search', timestamptz '2026-03-02 10:02:00+00', 'Pro', false),
+ *     ('U2', 'session_start', timestamptz '2026-03-02 11:00:00+00', 'Basic', false)
+ *   ) as t(user_id, event_name, event_at, tier, is_orphan)`);
+ * const steps = ["session_start", "view_listing", "start_listing"];
+ * const events = await readFunnelEvents(wh, steps);
+ * assert.equal(events.height, 3); // only the steps' events
+ * const byTier = funnel(events, { steps, breakdown: "tier" });
+ * assert.deepEqual(byTier.getColumn("users").toArray(), [1, 0, 0, 1, 1, 0]); // Basic, then Pro
+ * await wh.close();
  * ```
  */
 export function readFunnelEvents(
@@ -110,13 +142,62 @@ export function readFunnelEvents(
 }
 
 /**
+ * Clean events of registry users with their session (`user_id`, `event`, `ts`, `tier`,
+ * `session_id`), for `paths()`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { paths } from "../analytics/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute(`create schema marts;
+ *   create table marts.fct_events as select * from (values
+ *     ('U1', 'session_start', timestamptz '2026-03-02 10:00:00+00', 'Basic', 'S1', false),
+ *     ('U1', 'search', timestamptz '2026-03-02 10:01:00+00', 'Basic', 'S1', false),
+ *     ('U9', 'search', timestamptz '2026-03-02 10:02:00+00', null, 'S9', true)
+ *   ) as t(user_id, event_name, event_at, tier, session_id, is_orphan)`);
+ * const events = await readPathEvents(wh);
+ * assert.equal(events.height, 2); // the orphan event is left out
+ * const edges = paths(events, { start: "session_start", session: { column: "session_id" } });
+ * assert.ok(edges.height > 0);
+ * await wh.close();
+ * ```
+ */
+export function readPathEvents(warehouse: Warehouse): Promise<pl.DataFrame> {
+  return warehouse.queryFrame(
+    `select user_id, event_name as event, event_at as ts, tier, session_id
+     from ${_marts(warehouse, "fct_events")}
+     where not is_orphan`,
+  );
+}
+
+/**
  * One row per registry user and active day (`user_id`, `event` = `"active"`, `ts` = the
  * day's first event): enough to place users in retention periods, with far fewer rows than
  * events.
  *
  * @example
  * ```ts
- * const weekly = retention(await readActiveDays(wh), { period: "week", intervals: 8 });
+ * import assert from "node:assert/strict";
+ * import { retention } from "../analytics/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute(`create schema marts;
+ *   create table marts.fct_events as
+ *   select *, event_at::date as event_date from (values
+ *     ('U1', timestamptz '2026-03-02 10:00:00+00', false),
+ *     ('U1', timestamptz '2026-03-02 18:00:00+00', false),
+ *     ('U1', timestamptz '2026-03-09 09:00:00+00', false),
+ *     ('U2', timestamptz '2026-03-03 09:00:00+00', false)
+ *   ) as t(user_id, event_at, is_orphan)`);
+ * const days = await readActiveDays(wh);
+ * assert.equal(days.height, 3); // U1 on 2 and 9 March, U2 on 3 March
+ * const weekly = retention(days, { period: "week", intervals: 2, to: new Date("2026-03-16") });
+ * assert.deepEqual(weekly.getColumn("retention_pct").toArray(), [100, 50]);
+ * await wh.close();
  * ```
  */
 export function readActiveDays(warehouse: Warehouse): Promise<pl.DataFrame> {
@@ -133,7 +214,23 @@ export function readActiveDays(warehouse: Warehouse): Promise<pl.DataFrame> {
  *
  * @example
  * ```ts
- * rollingAverage(await readDailyActivity(wh), { value: "n_active_users", by: "region", ts: "activity_date" });
+ * import assert from "node:assert/strict";
+ * import { rollingAverage } from "../analytics/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute(`create schema marts;
+ *   create table marts.mart_daily_activity as select * from (values
+ *     (date '2026-03-02', 'EMEA', 'Pro', 10),
+ *     (date '2026-03-02', 'EMEA', 'Basic', 30),
+ *     (date '2026-03-03', 'EMEA', 'Pro', 20)
+ *   ) as t(activity_date, region, tier, n_active_users)`);
+ * const daily = await readDailyActivity(wh); // summed over tiers
+ * const options = { value: "n_active_users", by: "region", ts: "activity_date" };
+ * const dau = rollingAverage(daily, options);
+ * assert.deepEqual(dau.getColumn("value").toArray(), [40, 20]);
+ * assert.deepEqual(dau.getColumn("rolling_mean").toArray(), [40, 30]);
+ * await wh.close();
  * ```
  */
 export function readDailyActivity(warehouse: Warehouse): Promise<pl.DataFrame> {
@@ -151,8 +248,21 @@ export function readDailyActivity(warehouse: Warehouse): Promise<pl.DataFrame> {
  *
  * @example
  * ```ts
- * const listings = await readListings(wh);
- * categoryAffinity(listings, { by: "tier", category: "category" });
+ * import assert from "node:assert/strict";
+ * import { categoryAffinity } from "../analytics/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute(`create schema marts;
+ *   create table marts.dim_listings as select * from (values
+ *     ('L1', 'EMEA', 'Pro', 'Metals', true, 12.5),
+ *     ('L2', 'EMEA', 'Basic', 'Textiles', false, null)
+ *   ) as t(listing_id, region, tier, category, is_published, eco_score_kg_co2e)`);
+ * const listings = await readListings(wh); // published or not
+ * assert.equal(listings.height, 2);
+ * const affinity = categoryAffinity(listings, { by: "tier", category: "category" });
+ * assert.deepEqual(affinity.getColumn("n").toArray(), [0, 1, 1, 0]);
+ * await wh.close();
  * ```
  */
 export function readListings(warehouse: Warehouse): Promise<pl.DataFrame> {
@@ -169,7 +279,23 @@ export function readListings(warehouse: Warehouse): Promise<pl.DataFrame> {
  *
  * @example
  * ```ts
- * regionalDensity(await readListings(wh), await readActiveUsersByRegion(wh));
+ * import assert from "node:assert/strict";
+ * import { regionalDensity } from "../analytics/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute(`create schema marts;
+ *   create table marts.dim_listings as select * from (values
+ *     ('L1', 'EMEA', 'Pro', 'Metals', true, 12.5)
+ *   ) as t(listing_id, region, tier, category, is_published, eco_score_kg_co2e);
+ *   create table marts.fct_events as select * from (values
+ *     ('U1', 'EMEA', false), ('U1', 'EMEA', false), ('U2', 'EMEA', false), ('X9', 'EMEA', true)
+ *   ) as t(user_id, region, is_orphan)`);
+ * const active = await readActiveUsersByRegion(wh);
+ * assert.deepEqual(active.toRecords(), [{ region: "EMEA", n_active_users: 2 }]);
+ * const density = regionalDensity(await readListings(wh), active);
+ * assert.deepEqual(density.getColumn("listings_per_user").toArray(), [0.5]);
+ * await wh.close();
  * ```
  */
 export function readActiveUsersByRegion(warehouse: Warehouse): Promise<pl.DataFrame> {
@@ -184,7 +310,17 @@ export function readActiveUsersByRegion(warehouse: Warehouse): Promise<pl.DataFr
  *
  * @example
  * ```ts
- * (await readRegistryUsersByRegion(wh)).find((r) => r.region === "EMEA")?.n_users;
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute(`create schema marts;
+ *   create table marts.dim_users as select * from (values
+ *     ('U1', 'EMEA'), ('U2', 'EMEA'), ('U3', 'NA')
+ *   ) as t(user_id, region)`);
+ * const byRegion = await readRegistryUsersByRegion(wh);
+ * assert.equal(byRegion.find((r) => r.region === "EMEA")?.n_users, 2);
+ * await wh.close();
  * ```
  */
 export async function readRegistryUsersByRegion(warehouse: Warehouse): Promise<RegionUsersRow[]> {
@@ -200,7 +336,21 @@ export async function readRegistryUsersByRegion(warehouse: Warehouse): Promise<R
  *
  * @example
  * ```ts
- * (await readEventRange(wh)).last; // "2026-03-31T23:58:12.000Z"
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute(`create schema marts;
+ *   create table marts.fct_events as select * from (values
+ *     (timestamptz '2026-01-01 00:03:00+00', false),
+ *     (timestamptz '2026-03-31 23:58:12+00', false),
+ *     (timestamptz '2026-04-02 08:00:00+00', true)
+ *   ) as t(event_at, is_orphan)`);
+ * assert.deepEqual(await readEventRange(wh), {
+ *   first: "2026-01-01T00:03:00.000Z",
+ *   last: "2026-03-31T23:58:12.000Z", // orphans left out
+ * });
+ * await wh.close();
  * ```
  */
 export async function readEventRange(warehouse: Warehouse): Promise<EventRange> {
@@ -216,7 +366,22 @@ export async function readEventRange(warehouse: Warehouse): Promise<EventRange> 
  *
  * @example
  * ```ts
- * (await readTopListings(wh, 10)).length; // 10
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute(`create schema marts;
+ *   create table marts.dim_listings as select * from (values
+ *     ('L1', 'Copper pipes', 'Metals', 'EMEA', 'Pro', 40.0, 80.5, true),
+ *     ('L2', 'Old jeans', 'Textiles', 'NA', 'Basic', 2.0, 9.0, true),
+ *     ('L3', 'Draft', 'Metals', 'NA', 'Basic', 1.0, 99.0, false)
+ *   ) as t(listing_id, title, category, region, tier, weight_kg, eco_score_kg_co2e,
+ *     is_published)`);
+ * const top = await readTopListings(wh, 1); // published only, largest eco-score first
+ * assert.deepEqual(top.map((l) => [l.listing_id, l.title, l.eco_score_kg_co2e]), [
+ *   ["L1", "Copper pipes", 80.5],
+ * ]);
+ * await wh.close();
  * ```
  */
 export async function readTopListings(warehouse: Warehouse, limit: number): Promise<ListingRow[]> {
@@ -248,7 +413,21 @@ export async function readTopListings(warehouse: Warehouse, limit: number): Prom
  *
  * @example
  * ```ts
- * flowSentence(await readPipelineOutcomes(wh));
+ * import assert from "node:assert/strict";
+ * import { flowSentence } from "../insights/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * assert.deepEqual(await readPipelineOutcomes(wh), []); // no mart yet
+ * await wh.execute(`create schema marts;
+ *   create table marts.mart_pipeline_health as select * from (values
+ *     ('marts', 'kept', 'registry user', 990),
+ *     ('load', 'rejected', 'invalid JSON', 10)
+ *   ) as t(stage, outcome, reason, n_rows)`);
+ * const outcomes = await readPipelineOutcomes(wh);
+ * assert.deepEqual(outcomes.map((o) => o.stage), ["load", "marts"]); // load first
+ * assert.match(flowSentence(outcomes), /^Of 1,000 event lines delivered, 10 \(1\.00%\) were/);
+ * await wh.close();
  * ```
  */
 export async function readPipelineOutcomes(warehouse: Warehouse): Promise<OutcomeRow[]> {
@@ -272,7 +451,19 @@ export async function readPipelineOutcomes(warehouse: Warehouse): Promise<Outcom
  *
  * @example
  * ```ts
- * idSyncSentence(await readIdSync(wh));
+ * import assert from "node:assert/strict";
+ * import { idSyncSentence } from "../insights/mod.ts";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * assert.equal(await readIdSync(wh), null); // no mart yet
+ * await wh.execute(`create schema marts;
+ *   create table marts.mart_id_sync as select 100 as n_events, 90 as n_matched_before,
+ *     98 as n_matched_after, 2 as n_orphan_events, 90.0 as match_before_pct,
+ *     98.0 as match_after_pct, 100.0 as match_after_non_orphan_pct`);
+ * const sentence = idSyncSentence(await readIdSync(wh));
+ * assert.match(sentence, /^Before standardisation, 90\.0% of 100 clean event rows/);
+ * await wh.close();
  * ```
  */
 export async function readIdSync(warehouse: Warehouse): Promise<IdSyncRow | null> {
@@ -301,7 +492,23 @@ export async function readIdSync(warehouse: Warehouse): Promise<IdSyncRow | null
  *
  * @example
  * ```ts
- * (await readLatestDataTests(wh)).filter((t) => t.status === "fail");
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:");
+ * await wh.execute(`create schema audit;
+ *   create table audit.data_test_results as select * from (values
+ *     ('run-1', timestamptz '2026-03-01 10:00:00+00', 'unique_dim_users_user_id', 'dim_users',
+ *       'error', 'fail', 2),
+ *     ('run-2', timestamptz '2026-03-02 10:00:00+00', 'unique_dim_users_user_id', 'dim_users',
+ *       'error', 'pass', 0)
+ *   ) as t(run_id, run_at, test, model, severity, status, failures)`);
+ * const latest = await readLatestDataTests(wh);
+ * assert.deepEqual(latest.map((t) => [t.run_id, t.name, t.status]), [
+ *   ["run-2", "unique_dim_users_user_id", "pass"],
+ * ]);
+ * assert.equal(latest.filter((t) => t.status === "fail").length, 0);
+ * await wh.close();
  * ```
  */
 export async function readLatestDataTests(warehouse: Warehouse): Promise<AuditTestRow[]> {
@@ -330,20 +537,30 @@ export async function readLatestDataTests(warehouse: Warehouse): Promise<AuditTe
 
 /**
  * Row counts of every table and view in the raw, staging and marts layers, in layer order.
- * Reads the warehouse catalogue (`information_schema.tables`, as DuckDB has it).
+ * The names come from the warehouse's catalogue (`listRelations`: DuckDB's
+ * information_schema, BigQuery's tables.list).
  *
  * @example
  * ```ts
- * (await readTableCounts(wh)).find((t) => t.layer === "raw" && t.table === "events")?.rows;
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ *
+ * const wh = await openDuckDb(":memory:"); // creates the raw tables, empty
+ * await wh.execute(`create schema marts;
+ *   create view marts.dim_users as select 'U1' as user_id`);
+ * const counts = await readTableCounts(wh);
+ * assert.deepEqual(counts.find((t) => t.layer === "raw" && t.table === "events")?.rows, 0);
+ * assert.deepEqual(counts.at(-1), { layer: "marts", table: "dim_users", rows: 1 });
+ * await wh.close();
  * ```
  */
 export async function readTableCounts(warehouse: Warehouse): Promise<TableCountRow[]> {
-  const layers = ["raw", "staging", "marts"];
-  const names = await warehouse.query<{ table_schema: string; table_name: string }>(
-    `select table_schema, table_name from information_schema.tables
-     where table_schema in (${layers.map((l) => warehouse.literal(l)).join(", ")})
-     order by case table_schema when 'raw' then 1 when 'staging' then 2 else 3 end, table_name`,
-  );
+  const names: { table_schema: string; table_name: string }[] = [];
+  for (const layer of ["raw", "staging", "marts"]) {
+    for (const name of await warehouse.listRelations(layer)) {
+      names.push({ table_schema: layer, table_name: name });
+    }
+  }
   if (names.length === 0) return [];
   const counts = await warehouse.query<{ layer: string; table_name: string; n: number }>(
     names.map((t) =>

@@ -15,11 +15,13 @@ import type {
   EcoImpactRow,
   FunnelRow,
   Keyed,
+  PathEdgeRow,
   RegionalDensityRow,
   RetentionRow,
   RollingAverageRow,
 } from "../analytics/mod.ts";
 import type { IdSyncRow, OutcomeRow } from "../insights/mod.ts";
+import type { RunHistory } from "../observe/mod.ts";
 import type { ListingRow, RegionUsersRow, TableCountRow } from "./queries.ts";
 
 export type { IdSyncRow, OutcomeRow };
@@ -52,6 +54,18 @@ export interface RetentionData {
   intervals: number;
   /** `retention()` rows, one per cohort and week; weeks not begun by the end are left out. */
   rows: RetentionRow[];
+}
+
+/** Where users go after the funnel's first step, by tier (`paths()` edges). */
+export interface PathsData {
+  /** The anchor event, e.g. `session_start`. */
+  start: string;
+  /** Events followed after it, within the session. */
+  steps: number;
+  /** Edges taken by fewer users than this are left out (of the chart and table). */
+  minEdgeUsers: number;
+  /** `paths()` rows with `breakdown: "tier"`: one row per tier and edge. */
+  rows: Keyed<PathEdgeRow, "tier">[];
 }
 
 /** One data test outcome. */
@@ -162,6 +176,8 @@ export interface ReportData {
   parameters: RunParameters;
   /** Headline 1: activation funnel by tier. */
   activation: ActivationData;
+  /** Where each tier goes after the funnel's first step (follows headline 1). */
+  paths: PathsData;
   /** Headline 2: density and eco impact by region. */
   regions: RegionalData;
   /** Published listings with the largest eco-score (titles shown, escaped). */
@@ -174,6 +190,11 @@ export interface ReportData {
   rolling: Keyed<RollingAverageRow, "region">[];
   /** Data health section. */
   health: HealthData;
+  /**
+   * Data tests and checks across the last runs (audit tables); absent or null: no history
+   * section.
+   */
+  history?: RunHistory | null;
   /** Timing section. */
   timing: TimingData;
 }

@@ -51,7 +51,9 @@ const STANDARD_TYPES: Record<string, string> = {
  *
  * @example
  * ```ts
- * standardType({ name: "n", type: "INTEGER", mode: "REPEATED" }); // "ARRAY<INT64>"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(standardType({ name: "n", type: "INTEGER", mode: "REPEATED" }), "ARRAY<INT64>");
  * ```
  */
 export function standardType(field: BigQueryField): string {
@@ -105,7 +107,13 @@ function _decode(field: BigQueryField, value: unknown): unknown {
  *
  * @example
  * ```ts
- * rowObject([{ name: "n", type: "INTEGER" }], { f: [{ v: "1" }] }); // { n: 1 }
+ * import assert from "node:assert/strict";
+ *
+ * const fields = [{ name: "n", type: "INTEGER" }, { name: "day", type: "DATE" }];
+ * assert.deepEqual(rowObject(fields, { f: [{ v: "1" }, { v: "2026-03-02" }] }), {
+ *   n: 1,
+ *   day: new Date("2026-03-02T00:00:00Z"),
+ * });
  * ```
  */
 export function rowObject(fields: BigQueryField[], row: RawRow): Record<string, unknown> {
@@ -119,13 +127,17 @@ export function rowObject(fields: BigQueryField[], row: RawRow): Record<string, 
 function _jsonText(value: unknown): string {
   return JSON.stringify(
     value,
-    (_key, v) =>
-      typeof v === "bigint"
-        ? v.toString()
-        : v instanceof Uint8Array
-        ? btoa(String.fromCharCode(...v))
-        : v,
+    (_key, v) => typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? _base64(v) : v,
   );
+}
+
+// Base64 without spreading the bytes into one call (which overflows the stack on big values).
+function _base64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 0x8000)));
+  }
+  return btoa(binary);
 }
 
 /**
@@ -134,12 +146,18 @@ function _jsonText(value: unknown): string {
  *
  * @example
  * ```ts
- * frameOf({ jobId: "j", fields: [{ name: "n", type: "INTEGER" }], rows: [{ f: [{ v: "1" }] }] });
+ * import assert from "node:assert/strict";
+ *
+ * const frame = frameOf({
+ *   fields: [{ name: "n", type: "INTEGER" }, { name: "tier", type: "STRING" }],
+ *   rows: [{ f: [{ v: "1" }, { v: "Pro" }] }, { f: [{ v: "2" }, { v: null }] }],
+ * });
+ * assert.deepEqual(frame.toRecords(), [{ n: 1, tier: "Pro" }, { n: 2, tier: null }]);
  * ```
  */
-export function frameOf(result: BigQueryResult): pl.DataFrame {
+export function frameOf(result: Pick<BigQueryResult, "fields" | "rows">): pl.DataFrame {
   const columns = result.fields.map((field, i) => {
-    const cells = result.rows.map((row) => row.f[i]?.v ?? null);
+    const cells = _column(result.rows, i);
     const type = STANDARD_TYPES[field.type] ?? field.type;
     if (field.mode === "REPEATED" || type === "STRUCT") {
       const texts = cells.map((v) => v === null ? null : _jsonText(_decode(field, v)));
@@ -169,4 +187,57 @@ export function frameOf(result: BigQueryResult): pl.DataFrame {
     }
   });
   return pl.DataFrame(columns);
+}
+
+// One column of a page as an array, by index (no per-row objects).
+function _column(rows: RawRow[], index: number): unknown[] {
+  const cells = new Array<unknown>(rows.length);
+  for (let r = 0; r < rows.length; r++) cells[r] = rows[r]!.f[index]?.v ?? null;
+  return cells;
+}
+
+/**
+ * Builds one typed Polars frame from result pages as they arrive: each page becomes a small
+ * frame of typed columns (see {@linkcode frameOf}) and the page's JSON rows can be dropped;
+ * the frames are concatenated once at the end. No row objects, no spreading of a page into
+ * an array (which overflows the call stack at about 200k rows).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const pages = new FramePages([{ name: "n", type: "INTEGER" }]);
+ * pages.add([{ f: [{ v: "1" }] }]);
+ * pages.add([{ f: [{ v: "2" }] }]);
+ * assert.deepEqual(pages.frame().getColumn("n").cast(pl.Utf8).toArray(), ["1", "2"]);
+ * ```
+ */
+export class FramePages {
+  readonly #fields: BigQueryField[];
+  readonly #frames: pl.DataFrame[] = [];
+  #rows = 0;
+
+  constructor(fields: BigQueryField[]) {
+    this.#fields = fields;
+  }
+
+  /** Rows added so far. */
+  get height(): number {
+    return this.#rows;
+  }
+
+  /** Add one page of REST rows. */
+  add(rows: RawRow[]): void {
+    if (rows.length === 0) return;
+    this.#frames.push(frameOf({ fields: this.#fields, rows }));
+    this.#rows += rows.length;
+  }
+
+  /** The rows added, as one frame (typed empty columns when there were none). */
+  frame(): pl.DataFrame {
+    if (this.#frames.length === 0) return frameOf({ fields: this.#fields, rows: [] });
+    if (this.#frames.length === 1) return this.#frames[0]!;
+    return pl.concat(this.#frames, { how: "vertical", rechunk: true });
+  }
 }

@@ -26,7 +26,12 @@ export interface CsvRecord {
  *
  * @example
  * ```ts
- * parseCsvRecords('a,"b ""c"""\n', 2, 2); // [{ line: 2, text: 'a,"b ""c"""', fields: ["a", 'b "c"'] }]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseCsvRecords('a,"b ""c"""\n', 2, 2), [
+ *   { line: 2, text: 'a,"b ""c"""', fields: ["a", 'b "c"'] },
+ * ]);
+ * assert.equal(parseCsvRecords("a,b,c\n", 2)[0]?.reason, "Expected Number of Columns: 2 Found: 3");
  * ```
  */
 export function parseCsvRecords(text: string, expected: number, firstLine = 1): CsvRecord[] {

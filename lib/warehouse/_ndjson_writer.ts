@@ -9,9 +9,14 @@
  *
  * @example
  * ```ts
- * const writer = await NdjsonWriter.create("/tmp/rows.ndjson");
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const writer = await NdjsonWriter.create(`${dir}/rows.ndjson`);
  * writer.push({ _line: 1, text: "{}" });
  * await writer.close();
+ * assert.equal(await Deno.readTextFile(`${dir}/rows.ndjson`), '{"_line":1,"text":"{}"}\n');
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class NdjsonWriter {

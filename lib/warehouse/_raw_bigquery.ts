@@ -4,10 +4,19 @@
  * (`_raw_bigquery_scripts.ts`) classifies the lines and, inside a transaction, replaces the
  * files' earlier rows and writes the manifest. A file is either wholly loaded or not at all.
  *
+ * Files may also be Cloud Storage objects (`gs://bucket/…`): their manifest key is the
+ * object's name and checksum from the objects API (`md5:<hex>`), so an unchanged object is
+ * skipped without downloading it; a changed one is downloaded (that generation) and loaded
+ * exactly as a local file is. BigQuery's own load jobs from `sourceUris` are not used for
+ * them: a load job neither numbers nor orders the lines of a file, and every raw row and
+ * rejected line carries its file and line number (docs/contracts.md).
+ *
  * @module
  */
+import { basename } from "node:path";
 import type { BigQueryField, BigQueryResult } from "./_bigquery_rows.ts";
-import { parseCsvRecords } from "./_csv_records.ts";
+import { type GcsObject, isGcsUri } from "./_bigquery_gcs.ts";
+import { type CsvRecord, parseCsvRecords } from "./_csv_records.ts";
 import { NdjsonWriter } from "./_ndjson_writer.ts";
 import {
   csvScratchFields,
@@ -15,8 +24,15 @@ import {
   EVENT_SCRATCH_FIELDS,
   eventsScript,
 } from "./_raw_bigquery_scripts.ts";
-import { firstLine, readRawText, splitLines } from "./_raw_files.ts";
 import {
+  contentLines,
+  INVALID_UTF8_REASON,
+  type RawContent,
+  rawContent,
+  readRawBytes,
+} from "./_raw_files.ts";
+import {
+  allRowsMalformed,
   identifySource,
   type LoadCounts,
   loadResult,
@@ -29,6 +45,8 @@ import {
   LOAD_MANIFEST_RELATION,
   RAW_CSV_COLUMNS,
   RAW_SCHEMA,
+  rawRelations,
+  rawTableName,
 } from "./raw_tables.ts";
 import type { LoadFileResult, RawFile, RawKind, Relation } from "./types.ts";
 
@@ -56,6 +74,10 @@ export interface BigQueryLoadTarget {
   dropTable(relation: Relation): Promise<void>;
   /** A fresh path in the warehouse's scratch directory. */
   scratchPath(extension: string): string;
+  /** A Cloud Storage object's size, generation and checksum. */
+  describeRemoteFile(uri: string): Promise<GcsObject>;
+  /** Download that generation of the object; the local path. */
+  downloadRemoteFile(object: GcsObject): Promise<string>;
 }
 
 /**
@@ -76,14 +98,36 @@ export async function loadRawFilesBigQuery(
   if (files.length === 0) return results;
   await wh.ensureRawTables();
   const sources: SourceFile[] = [];
+  const remote = new Map<SourceFile, GcsObject>();
   for (const file of files) {
     if (!RAW_KINDS.includes(file.kind)) {
       throw new TypeError(`Cannot load "${file.path}": unknown raw kind "${file.kind}"`);
     }
-    sources.push((await identifySource(file)).source);
+    if (isGcsUri(file.path)) {
+      const object = await wh.describeRemoteFile(file.path);
+      const source = _remoteSource(file, object);
+      remote.set(source, object);
+      sources.push(source);
+    } else {
+      sources.push((await identifySource(file)).source);
+    }
   }
   const previous = await _manifestHashes(wh, sources);
   for (const source of sources) previous.mark(source);
+  // Changed objects are downloaded and then read like local files; messages name the URI.
+  const uris = new Map<string, string>();
+  for (const [source, object] of remote) {
+    if (source.unchanged) continue;
+    const local = await wh.downloadRemoteFile(object);
+    uris.set(local, object.uri);
+    source.file = { path: local, kind: source.file.kind };
+  }
+  const named = (error: unknown): never => {
+    if (!(error instanceof Error) || uris.size === 0) throw error;
+    let message = error.message;
+    for (const [local, uri] of uris) message = message.replaceAll(local, uri);
+    throw message === error.message ? error : new Error(message, { cause: error });
+  };
 
   const eventFiles: SourceFile[] = [];
   for (const source of sources) {
@@ -92,9 +136,7 @@ export async function loadRawFilesBigQuery(
     } else if (source.file.kind === "events") {
       eventFiles.push(source);
     } else {
-      const started = performance.now();
-      const counts = await _loadCsv(wh, source);
-      emit(loadResult(source, counts, performance.now() - started));
+      emit(await _loadCsv(wh, source).catch(named));
     }
   }
   if (eventFiles.length > 0) {
@@ -103,20 +145,22 @@ export async function loadRawFilesBigQuery(
     try {
       batch = await _loadEventBatch(wh, eventFiles);
     } catch (error) {
-      if (eventFiles.length === 1) throw error;
+      if (eventFiles.length === 1) named(error);
       // Fall through to one load per file to find and name the bad one.
     }
     if (batch) {
       const ms = performance.now() - started;
       const totalBytes = eventFiles.reduce((sum, f) => sum + f.bytes, 0);
       for (const source of eventFiles) {
-        emit(loadResult(source, batch.get(source.sourceFile)!, ms * source.bytes / totalBytes));
+        const counts = batch.get(source.sourceFile) ?? { rows: 0, rejected: 0 };
+        emit(loadResult(source, counts, ms * source.bytes / Math.max(1, totalBytes)));
       }
     } else {
       for (const source of eventFiles) {
         const fileStarted = performance.now();
-        const counts = await _loadEventBatch(wh, [source]);
-        emit(loadResult(source, counts.get(source.sourceFile)!, performance.now() - fileStarted));
+        const counts = await _loadEventBatch(wh, [source]).catch(named);
+        const fileCounts = counts.get(source.sourceFile) ?? { rows: 0, rejected: 0 };
+        emit(loadResult(source, fileCounts, performance.now() - fileStarted));
       }
     }
   }
@@ -154,26 +198,36 @@ async function _loadEventBatch(
     const writer = await NdjsonWriter.create(path);
     try {
       for (const [fileIndex, source] of batch.entries()) {
-        const lines = splitLines(await readRawText(source.file.path));
-        lines.forEach((text, i) => writer.push({ file_index: fileIndex, _line: i + 1, text }));
+        const content = await _readContent(source);
+        const invalid = new Set(content.invalidLines.map((l) => l.line));
+        const lines = contentLines(content);
+        lines.forEach((text, i) =>
+          writer.push(
+            invalid.has(i + 1)
+              ? { file_index: fileIndex, _line: i + 1, text, reason: INVALID_UTF8_REASON }
+              : { file_index: fileIndex, _line: i + 1, text },
+          )
+        );
         lineCounts.push(lines.length);
         await writer.flushIfFull();
       }
     } finally {
       await writer.close();
     }
-    uploaded = true;
     const totalLines = lineCounts.reduce((sum, n) => sum + n, 0);
-    const written = await wh.loadNdjson(path, scratch, EVENT_SCRATCH_FIELDS);
-    if (written !== totalLines) {
-      throw new Error(`the load job wrote ${written} rows for ${totalLines} lines`);
+    if (totalLines > 0) {
+      uploaded = true;
+      const written = await wh.loadNdjson(path, scratch, EVENT_SCRATCH_FIELDS);
+      if (written !== totalLines) {
+        throw new Error(`the load job wrote ${written} rows for ${totalLines} lines`);
+      }
     }
     const seconds = (performance.now() - started) / 1000;
     const totalBytes = batch.reduce((sum, f) => sum + f.bytes, 0);
     const result = await wh.run(
       eventsScript(
         wh.naming,
-        scratch,
+        uploaded ? scratch : undefined,
         batch.map((source) => ({
           sourceFile: source.sourceFile,
           bytes: source.bytes,
@@ -207,19 +261,59 @@ async function _loadEventBatch(
   }
 }
 
-async function _loadCsv(wh: BigQueryLoadTarget, source: SourceFile): Promise<LoadCounts> {
+/** A source's content, read again (gunzipped, BOM removed, invalid UTF-8 lines set aside). */
+async function _readContent(source: SourceFile): Promise<RawContent> {
+  const path = source.file.path;
+  return await rawContent(path, await readRawBytes(path, { allowEmpty: true }));
+}
+
+/**
+ * One CSV record per line (docs/contracts.md), classified as the DuckDB loader does: every
+ * line after the header is a row or a rejected line (`invalid UTF-8`, `empty line`, or
+ * the parser's reason).
+ */
+function _csvRecords(lines: string[], invalid: Set<number>, expected: number): CsvRecord[] {
+  const records: CsvRecord[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = i + 1;
+    const text = lines[i]!;
+    if (invalid.has(line)) {
+      records.push({ line, text, reason: INVALID_UTF8_REASON });
+      continue;
+    }
+    // DuckDB's trim() strips spaces only: a line of spaces is empty, one with a tab is not.
+    const parsed = /^ *\r?$/.test(text) ? undefined : parseCsvRecords(text, expected, line)[0];
+    records.push(parsed ?? { line, text: text.replace(/\r$/, ""), reason: "empty line" });
+  }
+  return records;
+}
+
+async function _loadCsv(wh: BigQueryLoadTarget, source: SourceFile): Promise<LoadFileResult> {
   const kind = source.file.kind as CsvKind;
   const started = performance.now();
-  const text = await readRawText(source.file.path);
-  const newline = text.indexOf("\n");
-  const problem = headerProblem(kind, firstLine(text));
+  const content = await _readContent(source);
+  const lines = contentLines(content);
+  const problem = headerProblem(kind, lines[0] ?? "");
   if (problem) throw new Error(`Cannot load "${source.file.path}": ${problem}`);
   const columns = RAW_CSV_COLUMNS[kind];
-  const records = parseCsvRecords(newline < 0 ? "" : text.slice(newline + 1), columns.length, 2);
+  const invalid = new Set(content.invalidLines.map((l) => l.line));
+  const records = _csvRecords(lines, invalid, columns.length);
   const counts = {
     rows: records.filter((r) => !r.reason).length,
     rejected: records.filter((r) => r.reason).length,
   };
+  const malformed = allRowsMalformed(source, counts, 0);
+  if (malformed?.keep) {
+    const rows = wh.relation(rawRelations(source.table).rows);
+    const [previous] = await wh.query<{ n: number }>(
+      `select count(*) as n from ${rows} where _source_file = ${_literal(source.sourceFile)}`,
+    );
+    const { warning } = allRowsMalformed(source, counts, Number(previous?.n ?? 0))!;
+    return loadResult(source, { rows: 0, rejected: 0 }, performance.now() - started, {
+      kept: true,
+      warning,
+    });
+  }
   const scratch: Relation = { schema: RAW_SCHEMA, name: _scratchName() };
   const path = wh.scratchPath("ndjson");
   let uploaded = false;
@@ -254,7 +348,9 @@ async function _loadCsv(wh: BigQueryLoadTarget, source: SourceFile): Promise<Loa
         seconds: (performance.now() - started) / 1000,
       }, counts),
     );
-    return counts;
+    return loadResult(source, counts, performance.now() - started, {
+      warning: malformed?.warning,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`Cannot load "${source.file.path}" into ${source.table}: ${message}`, {
@@ -264,6 +360,18 @@ async function _loadCsv(wh: BigQueryLoadTarget, source: SourceFile): Promise<Loa
     await Deno.remove(path).catch(() => {});
     if (uploaded) await wh.dropTable(scratch).catch(() => {});
   }
+}
+
+function _remoteSource(file: RawFile, object: GcsObject): SourceFile {
+  return {
+    file,
+    sourceFile: basename(object.name),
+    table: rawTableName(file.kind),
+    bytes: object.size,
+    sha256: object.checksum,
+    previouslyLoaded: false,
+    unchanged: false,
+  };
 }
 
 function _scratchName(): string {

@@ -1,6 +1,9 @@
 /**
  * The BigQuery raw tables: raw tables, rejected tables and the load manifest (the columns
- * docs/contracts.md lists), clustered by source file.
+ * docs/contracts.md lists), clustered by source file (reloads delete by it); `raw.events`
+ * is also partitioned by the day it was loaded (`_loaded_at`), so a day's loads can be
+ * read without scanning the rest. Tables created before partitioning was added keep their
+ * layout (`create table if not exists` leaves them alone).
  *
  * @module
  */
@@ -20,7 +23,10 @@ const METADATA_DDL = `_raw_id STRING not null,
  *
  * @example
  * ```ts
- * rawTablesDdl({ bigqueryProject: "acme-prod" }); // "… create table if not exists `acme-prod.terraloop_raw.events` …"
+ * import assert from "node:assert/strict";
+ *
+ * const ddl = rawTablesDdl({ bigqueryProject: "acme-prod" });
+ * assert.ok(ddl.includes("create table if not exists `acme-prod.terraloop_raw.events`"));
  * ```
  */
 export function rawTablesDdl(naming: RelationNaming): string {
@@ -43,6 +49,7 @@ create table if not exists ${raw("events")} (
     ${METADATA_DDL},
     payload JSON
 )
+partition by date(_loaded_at)
 cluster by _source_file;
 ${rejected("events")}
 ${csv("users")}

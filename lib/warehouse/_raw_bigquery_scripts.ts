@@ -24,6 +24,8 @@ export const EVENT_SCRATCH_FIELDS: BigQueryField[] = [
   { name: "file_index", type: "INT64", mode: "REQUIRED" },
   { name: "_line", type: "INT64", mode: "REQUIRED" },
   { name: "text", type: "STRING", mode: "REQUIRED" },
+  // Set by the loader for a line it rejects itself (not valid UTF-8); null otherwise.
+  { name: "reason", type: "STRING", mode: "NULLABLE" },
 ];
 
 /** Schema of the scratch table CSV records are uploaded into. */
@@ -50,13 +52,14 @@ export interface ManifestEntry {
 
 /**
  * The script that classifies uploaded event lines (reasons as in the DuckDB adapter:
- * `empty line`, `invalid JSON`, `not a JSON object`, `missing required field "x"`) and,
- * in one transaction, replaces the files' rows in raw.events / raw.events_rejected and
- * their manifest rows. Its last statement returns the counts per file.
+ * the loader's own `invalid UTF-8`, then `empty line`, `invalid JSON`, `not a JSON object`,
+ * `missing required field "x"`) and, in one transaction, replaces the files' rows in
+ * raw.events / raw.events_rejected and their manifest rows. Its last statement returns the
+ * counts per file. Without a scratch table (the files have no lines) nothing is classified.
  */
 export function eventsScript(
   naming: RelationNaming,
-  scratch: Relation,
+  scratch: Relation | undefined,
   files: ManifestEntry[],
 ): string {
   const relation = (r: Relation) => renderRelation(r, "bigquery", naming);
@@ -78,6 +81,9 @@ export function eventsScript(
             then 'missing required field "${field}"'`
   ).join("\n        ");
   const rawId = "concat(source_file, ':', cast(line_number as STRING))";
+  const scratchSource = scratch
+    ? relation(scratch)
+    : "unnest(array<struct<file_index INT64, _line INT64, text STRING, reason STRING>>[])";
   return `-- TerraLoop Analytics: load ${files.length} event file(s) into raw.events
 declare loaded_at TIMESTAMP default current_timestamp();
 create temp table _files as
@@ -90,9 +96,10 @@ with scratch_lines as (
         file_index,
         _line as line_number,
         text as line,
+        reason as preset_reason,
         -- 'round': a number JSON cannot hold exactly is still valid JSON (as in DuckDB)
         safe.parse_json(text, wide_number_mode => 'round') as parsed
-    from ${relation(scratch)}
+    from ${scratchSource}
 ),
 lines_typed as (
     select
@@ -107,6 +114,7 @@ select
     lines_typed.line,
     lines_typed.parsed,
     case
+        when lines_typed.preset_reason is not null then lines_typed.preset_reason
         when lines_typed.parsed is null and trim(lines_typed.line, ' \\t\\r') = '' then 'empty line'
         when lines_typed.parsed is null then 'invalid JSON'
         when lines_typed.json_kind != 'object' then 'not a JSON object'

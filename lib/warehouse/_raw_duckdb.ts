@@ -7,8 +7,9 @@
  */
 import type { DuckDbSession, DuckDbStatements } from "./_duckdb_session.ts";
 import { insertCsv, insertEvents } from "./_raw_duckdb_insert.ts";
-import { firstLine, gunzip } from "./_raw_files.ts";
+import { firstLine, type InvalidLine, rawContent } from "./_raw_files.ts";
 import {
+  allRowsMalformed,
   identifySource,
   type LoadCounts,
   loadResult,
@@ -30,12 +31,18 @@ export interface DuckDbLoadTarget extends DuckDbStatements {
 const MANIFEST = renderRelation(LOAD_MANIFEST_RELATION, "duckdb");
 
 interface PreparedFile extends SourceFile {
-  /** What DuckDB reads: the file itself, or a decompressed scratch copy. */
+  /** What DuckDB reads: a scratch copy of the cleaned content (see `_raw_files.ts`). */
   readablePath: string;
   scratch?: string;
+  /** Lines that were not valid UTF-8, rejected on their own. */
+  invalidLines: InvalidLine[];
+  /** The content is empty (zero lines). */
+  empty?: boolean;
   /** SQL literal of this load call's `_loaded_at`, shared by every file it loads. */
   loadedAt: string;
 }
+
+const NO_LINES = { rows: 0, rejected: 0 };
 
 /**
  * Load raw files (see `Warehouse.loadFiles`). Event files that changed are loaded together
@@ -85,11 +92,8 @@ export async function stageRawFiles(
     // still its own transaction, and the cores stay busy.
     const csvLoads = Promise.allSettled(csvFiles.map(async (file) => {
       const started = performance.now();
-      const counts = await wh.withSession((session) => loadInTransaction(session, [file]));
-      return loadResult(
-        file,
-        counts.get(file.sourceFile)!,
-        prepareMs + performance.now() - started,
+      return await wh.withSession((session) =>
+        loadCsvFile(session, file, prepareMs + performance.now() - started)
       );
     }));
     const eventResults: LoadFileResult[] = [];
@@ -150,7 +154,10 @@ async function loadEventFiles(
       const bytes = group.reduce((sum, f) => sum + f.bytes, 0);
       for (const file of group) {
         const share = file.bytes / Math.max(1, bytes);
-        loaded.set(file.sourceFile, loadResult(file, counts.get(file.sourceFile)!, ms * share));
+        loaded.set(
+          file.sourceFile,
+          loadResult(file, counts.get(file.sourceFile) ?? NO_LINES, ms * share),
+        );
       }
     }
     // Report in name order; retry a failed group's files one transaction each.
@@ -163,7 +170,7 @@ async function loadEventFiles(
       if (!failed.includes(file)) continue;
       const started = performance.now();
       const counts = await loadInTransaction(wh, [file]);
-      emit(loadResult(file, counts.get(file.sourceFile)!, performance.now() - started));
+      emit(loadResult(file, counts.get(file.sourceFile) ?? NO_LINES, performance.now() - started));
     }
   } finally {
     await wh.execute("reset force_compression");
@@ -198,27 +205,92 @@ async function prepare(
   manifest: ManifestHashes,
   loadedAt: string,
 ): Promise<PreparedFile> {
-  const { source, bytes } = await identifySource(file);
+  // A hard link in the scratch directory pins the file's bytes: what is checksummed is what
+  // DuckDB reads, even if the file is replaced meanwhile, and DuckDB sees a name the loader
+  // chose (the source's own name could be read as a glob pattern). Without a link (another
+  // file system), DuckDB reads a copy.
+  const link = wh.scratchPath("txt");
+  const linked = await Deno.realPath(file.path)
+    .then((real) => Deno.link(real, link))
+    .then(() => true, () => false);
+  const { source, bytes } = await identifySource(file, linked ? { readFrom: link } : {})
+    .catch(async (error) => {
+      if (linked) await Deno.remove(link).catch(() => {});
+      throw error;
+    });
   manifest.mark(source);
-  const prepared: PreparedFile = { ...source, readablePath: file.path, loadedAt };
+  const prepared: PreparedFile = {
+    ...source,
+    readablePath: linked ? link : file.path,
+    invalidLines: [],
+    loadedAt,
+    ...(linked ? { scratch: link } : {}),
+  };
   if (prepared.unchanged) return prepared;
-  if (file.path.endsWith(".gz")) {
-    prepared.scratch = wh.scratchPath("txt");
-    await Deno.writeFile(prepared.scratch, await gunzip(bytes, file.path));
-    prepared.readablePath = prepared.scratch;
-  }
+  const content = await rawContent(file.path, bytes);
   if (file.kind !== "events") {
-    const header = firstLine(new TextDecoder().decode(bytes.subarray(0, 64 * 1024)));
+    const header = firstLine(new TextDecoder().decode(content.bytes.subarray(0, 64 * 1024)));
     const problem = headerProblem(file.kind, header);
     if (problem) throw new Error(`Cannot load "${file.path}": ${problem}`);
+  }
+  prepared.invalidLines = content.invalidLines;
+  prepared.empty = content.bytes.length === 0;
+  // Gunzipped, without a BOM, or with invalid lines set aside: DuckDB reads the cleaned copy.
+  if (!linked || content.bytes !== bytes) {
+    if (linked) await Deno.remove(link).catch(() => {});
+    prepared.scratch = wh.scratchPath("txt");
+    await Deno.writeFile(prepared.scratch, content.bytes);
+    prepared.readablePath = prepared.scratch;
   }
   return prepared;
 }
 
-/** Load files of one kind in one transaction; returns counts per source file. */
+/**
+ * Load one CSV source in its own transaction, unless every record is malformed and the
+ * file was loaded before: then the transaction is rolled back and the previous rows kept
+ * (`allRowsMalformed`), with a warning in the result.
+ */
+async function loadCsvFile(
+  session: DuckDbStatements,
+  file: PreparedFile,
+  ms: number,
+): Promise<LoadFileResult> {
+  const started = performance.now();
+  let refused: LoadCounts | undefined;
+  let counts: LoadCounts;
+  try {
+    counts = (await loadInTransaction(session, [file], (c) => {
+      if (allRowsMalformed(file, c, 0)?.keep) {
+        refused = c;
+        return false;
+      }
+      return true;
+    })).get(file.sourceFile) ?? NO_LINES;
+  } catch (error) {
+    if (!refused) throw error;
+    counts = NO_LINES;
+  }
+  const elapsed = ms + performance.now() - started;
+  if (refused) {
+    const rows = renderRelation(rawRelations(file.table).rows, "duckdb");
+    const [previous] = await session.query<{ n: number }>(
+      `select count(*) as n from ${rows} where _source_file = ${_literal(file.sourceFile)}`,
+    );
+    const { warning } = allRowsMalformed(file, refused, previous?.n ?? 0)!;
+    return loadResult(file, NO_LINES, elapsed, { kept: true, warning });
+  }
+  return loadResult(file, counts, elapsed, { warning: allRowsMalformed(file, counts, 0)?.warning });
+}
+
+/**
+ * Load files of one kind in one transaction; returns counts per source file. `accept` may
+ * look at a single file's counts before the commit and return false to roll it back (the
+ * call then throws).
+ */
 async function loadInTransaction(
   wh: DuckDbStatements,
   files: PreparedFile[],
+  accept?: (counts: LoadCounts) => boolean,
 ): Promise<Map<string, LoadCounts>> {
   const first = files[0]!;
   const table = first.table;
@@ -238,6 +310,9 @@ async function loadInTransaction(
       const counts = first.file.kind === "events"
         ? await insertEvents(wh, files, first.loadedAt)
         : await insertCsv(wh, first.file.kind, first, first.loadedAt);
+      if (accept && !accept(counts.get(first.sourceFile) ?? NO_LINES)) {
+        throw new Error("the new rows were refused; the previous rows are kept");
+      }
       const seconds = (performance.now() - started) / 1000;
       const totalBytes = files.reduce((sum, f) => sum + f.bytes, 0);
       const manifestRows = files.map((f) => {

@@ -1,7 +1,16 @@
 import type { Warehouse } from "./types.ts";
 import { bigQueryDataset, DEFAULT_DATASET_PREFIX, type RelationNaming } from "./dialect.ts";
 import { openDuckDb, type OpenDuckDbOptions } from "./duckdb.ts";
+import {
+  defaultMemoryLimitBytes,
+  formatMemorySize,
+  MEMORY_LIMIT_DEFAULT,
+  parseMemorySize,
+} from "./_memory.ts";
+
+export { formatMemorySize, parseMemorySize } from "./_memory.ts";
 import { openBigQuery, type OpenBigQueryOptions } from "./bigquery.ts";
+import { redactSecrets } from "./_secrets.ts";
 
 /** Which warehouse to use and where it is; built by {@linkcode warehouseConfigFromEnv}. */
 export type WarehouseConfig =
@@ -10,6 +19,16 @@ export type WarehouseConfig =
     kind: "duckdb";
     /** Database file (`:memory:` for a throwaway one). */
     path: string;
+    /**
+     * DuckDB `memory_limit` in bytes: larger sorts, joins and aggregates spill to disk
+     * (always set by `warehouseConfigFromEnv`; unset means the default share of the machine).
+     */
+    memoryLimit?: number;
+    /**
+     * Where DuckDB spills (`temp_directory`); `undefined` for `:memory:` (a scratch
+     * directory removed on close).
+     */
+    tempDirectory?: string;
   }
   | {
     /** Google BigQuery. */
@@ -22,6 +41,10 @@ export type WarehouseConfig =
     location: string;
     /** API base URL, for emulators and tests. */
     apiEndpoint?: string;
+    /** Cloud Storage JSON API base URL (gs:// loads), for emulators and tests. */
+    storageEndpoint?: string;
+    /** `maximumBytesBilled` of every query job; unset means no limit. */
+    maximumBytesBilled?: number;
   };
 
 /** Command-line flags that override the environment (unset or empty ones are ignored). */
@@ -56,6 +79,22 @@ export interface WarehouseFlags {
    * @default {undefined}
    */
   apiEndpoint?: string;
+  /**
+   * `--memory-limit`: DuckDB memory limit (`4GB`, `512MiB`, `40%`); overrides
+   * `TERRALOOP_MEMORY_LIMIT`.
+   * @default {undefined}
+   */
+  memoryLimit?: string;
+  /**
+   * `--temp-directory`: where DuckDB spills; overrides `TERRALOOP_DUCKDB_TEMP_DIR`.
+   * @default {undefined}
+   */
+  tempDirectory?: string;
+  /**
+   * `--maximum-bytes-billed`; overrides `TERRALOOP_BQ_MAXIMUM_BYTES_BILLED`.
+   * @default {undefined}
+   */
+  maximumBytesBilled?: string;
 }
 
 /** Defaults applied when neither a flag nor the environment sets a value. */
@@ -64,6 +103,11 @@ export const WAREHOUSE_DEFAULTS = {
   duckdbPath: "data/warehouse.duckdb",
   datasetPrefix: DEFAULT_DATASET_PREFIX,
   location: "US",
+  /** Memory limit: this share of the machine's memory, at most `memoryCapBytes`. */
+  memoryShare: MEMORY_LIMIT_DEFAULT.share,
+  memoryCapBytes: MEMORY_LIMIT_DEFAULT.capBytes,
+  /** DuckDB spills next to its file: `<warehouse>.tmp` (`data/warehouse.duckdb.tmp`). */
+  tempDirectorySuffix: ".tmp",
 } as const;
 
 // Google Cloud project ids: 6-30 characters, optionally domain-scoped (`example.com:proj`).
@@ -75,25 +119,46 @@ const LOCATION = /^[A-Za-z]+(?:-[A-Za-z0-9]+)*$/;
 
 /**
  * Read the warehouse settings from the environment, with command-line flags taking
- * precedence; throws a `TypeError` naming the setting (or flag) when a value is wrong.
+ * precedence; throws a `TypeError` naming the setting (or flag) when a value is wrong. Values
+ * are echoed in messages with any URL password or token redacted.
  *
  * | variable | meaning | default |
  * | --- | --- | --- |
  * | `TERRALOOP_WAREHOUSE` | `duckdb` or `bigquery` | `duckdb` |
  * | `TERRALOOP_DUCKDB_PATH` | DuckDB file | `data/warehouse.duckdb` |
- * | `TERRALOOP_BQ_PROJECT` | Google Cloud project (required for BigQuery) | — |
+ * | `TERRALOOP_MEMORY_LIMIT` | DuckDB memory limit (`4GB`, `40%`) | 40% of the machine, ≤ 3 GiB |
+ * | `TERRALOOP_DUCKDB_TEMP_DIR` | where DuckDB spills | `<DuckDB file>.tmp` |
+ * | `TERRALOOP_BQ_PROJECT` | Google Cloud project (required for BigQuery) | `GOOGLE_CLOUD_PROJECT` |
  * | `TERRALOOP_BQ_DATASET_PREFIX` | dataset prefix | `terraloop` |
  * | `TERRALOOP_BQ_LOCATION` | dataset and job location | `US` |
+ * | `TERRALOOP_BQ_MAXIMUM_BYTES_BILLED` | bytes billed limit of every query job | none |
  * | `TERRALOOP_BQ_API_ENDPOINT` | API base URL (emulators) | Google's |
+ * | `TERRALOOP_GCS_API_ENDPOINT` | Cloud Storage API base URL (emulators) | Google's |
  *
  * Credentials are not part of the config: BigQuery uses Application Default Credentials
  * (`GOOGLE_APPLICATION_CREDENTIALS` or `gcloud auth application-default login`).
  *
  * @example
  * ```ts
- * warehouseConfigFromEnv({}); // { kind: "duckdb", path: "data/warehouse.duckdb" }
- * warehouseConfigFromEnv({ TERRALOOP_WAREHOUSE: "bigquery", TERRALOOP_BQ_PROJECT: "acme-analytics" });
- * // { kind: "bigquery", projectId: "acme-analytics", datasetPrefix: "terraloop", location: "US" }
+ * import assert from "node:assert/strict";
+ *
+ * const local = warehouseConfigFromEnv({});
+ * assert.equal(local.kind, "duckdb");
+ * assert.equal(local.kind === "duckdb" && local.path, "data/warehouse.duckdb");
+ * assert.equal(local.kind === "duckdb" && local.tempDirectory, "data/warehouse.duckdb.tmp");
+ * const env = { TERRALOOP_WAREHOUSE: "bigquery", TERRALOOP_BQ_PROJECT: "acme-analytics" };
+ * assert.deepEqual(warehouseConfigFromEnv(env), {
+ *   kind: "bigquery",
+ *   projectId: "acme-analytics",
+ *   datasetPrefix: "terraloop",
+ *   location: "US",
+ * });
+ * // flags win over the environment
+ * const flags = { warehouse: "b.duckdb" };
+ * const chosen = warehouseConfigFromEnv({ TERRALOOP_DUCKDB_PATH: "a.duckdb" }, flags);
+ * assert.equal(chosen.kind === "duckdb" && chosen.path, "b.duckdb");
+ * const wrong = { TERRALOOP_WAREHOUSE: "postgres" };
+ * assert.throws(() => warehouseConfigFromEnv(wrong), /TERRALOOP_WAREHOUSE must be "duckdb" or/);
  * ```
  */
 export function warehouseConfigFromEnv(
@@ -113,42 +178,74 @@ export function warehouseConfigFromEnv(
     throw new TypeError(`${kindSetting.name} must be "duckdb" or "bigquery", got "${kind}"`);
   }
   if (kind === "duckdb") {
-    const path = setting("warehouse", "--warehouse", "TERRALOOP_DUCKDB_PATH").value;
-    return { kind, path: path ?? WAREHOUSE_DEFAULTS.duckdbPath };
+    const path = setting("warehouse", "--warehouse", "TERRALOOP_DUCKDB_PATH").value ??
+      WAREHOUSE_DEFAULTS.duckdbPath;
+    const memory = setting("memoryLimit", "--memory-limit", "TERRALOOP_MEMORY_LIMIT");
+    const temp = setting("tempDirectory", "--temp-directory", "TERRALOOP_DUCKDB_TEMP_DIR").value ??
+      (path === ":memory:" ? undefined : `${path}${WAREHOUSE_DEFAULTS.tempDirectorySuffix}`);
+    return {
+      kind,
+      path,
+      memoryLimit: memory.value === undefined
+        ? defaultMemoryLimitBytes()
+        : parseMemorySize(memory.value, memory.name),
+      ...(temp !== undefined ? { tempDirectory: temp } : {}),
+    };
   }
 
-  const project = setting("bigqueryProject", "--bigquery-project", "TERRALOOP_BQ_PROJECT");
+  let project = setting("bigqueryProject", "--bigquery-project", "TERRALOOP_BQ_PROJECT");
+  if (!project.value && env.GOOGLE_CLOUD_PROJECT?.trim()) {
+    project = { value: env.GOOGLE_CLOUD_PROJECT.trim(), name: "GOOGLE_CLOUD_PROJECT" };
+  }
   if (!project.value) {
     throw new TypeError(
       `TERRALOOP_BQ_PROJECT is required when ${kindSetting.name} is "bigquery": ` +
-        `set it to the Google Cloud project id that holds the datasets`,
+        `set it (or GOOGLE_CLOUD_PROJECT, or --bigquery-project) to the Google Cloud project ` +
+        `id that holds the datasets`,
     );
   }
   if (!PROJECT_ID.test(project.value)) {
     throw new TypeError(
       `${project.name} must be a Google Cloud project id (6-30 lower-case letters, digits ` +
-        `or hyphens, starting with a letter), got "${project.value}"`,
+        `or hyphens, starting with a letter), got "${_shown(project.value)}"`,
     );
   }
   const prefix = setting("datasetPrefix", "--dataset-prefix", "TERRALOOP_BQ_DATASET_PREFIX");
   if (prefix.value !== undefined && !DATASET_PREFIX.test(prefix.value)) {
     throw new TypeError(
-      `${prefix.name} must contain only letters, digits and underscores, got "${prefix.value}"`,
+      `${prefix.name} must contain only letters, digits and underscores, got ` +
+        `"${_shown(prefix.value)}"`,
     );
   }
   const location = setting("location", "--location", "TERRALOOP_BQ_LOCATION");
   if (location.value !== undefined && !LOCATION.test(location.value)) {
     throw new TypeError(
       `${location.name} must be a BigQuery location such as "US", "EU" or "europe-west1", ` +
-        `got "${location.value}"`,
+        `got "${_shown(location.value)}"`,
     );
   }
   const endpoint = setting("apiEndpoint", "--api-endpoint", "TERRALOOP_BQ_API_ENDPOINT");
-  if (endpoint.value !== undefined && !_isHttpUrl(endpoint.value)) {
-    throw new TypeError(
-      `${endpoint.name} must be an http(s) URL such as "http://127.0.0.1:9050", ` +
-        `got "${endpoint.value}"`,
-    );
+  if (endpoint.value !== undefined) _checkEndpoint(endpoint.name, endpoint.value);
+  const storage = env.TERRALOOP_GCS_API_ENDPOINT?.trim();
+  if (storage) _checkEndpoint("TERRALOOP_GCS_API_ENDPOINT", storage);
+  const budget = setting(
+    "maximumBytesBilled",
+    "--maximum-bytes-billed",
+    "TERRALOOP_BQ_MAXIMUM_BYTES_BILLED",
+  );
+  let maximumBytesBilled: number | undefined;
+  if (budget.value !== undefined) {
+    const digits = budget.value.replaceAll("_", "");
+    maximumBytesBilled = Number(digits);
+    if (
+      !/^[0-9]+$/.test(digits) || !Number.isSafeInteger(maximumBytesBilled) ||
+      maximumBytesBilled <= 0
+    ) {
+      throw new TypeError(
+        `${budget.name} must be a whole number of bytes greater than 0 (e.g. 10000000000 ` +
+          `for 10 GB), got "${_shown(budget.value)}"`,
+      );
+    }
   }
   return {
     kind,
@@ -156,6 +253,8 @@ export function warehouseConfigFromEnv(
     datasetPrefix: prefix.value ?? WAREHOUSE_DEFAULTS.datasetPrefix,
     location: location.value ?? WAREHOUSE_DEFAULTS.location,
     ...(endpoint.value ? { apiEndpoint: endpoint.value } : {}),
+    ...(storage ? { storageEndpoint: storage } : {}),
+    ...(maximumBytesBilled !== undefined ? { maximumBytesBilled } : {}),
   };
 }
 
@@ -177,7 +276,10 @@ export interface OpenWarehouseOptions {
    * endpoint come from the config).
    * @default {{}}
    */
-  bigquery?: Omit<OpenBigQueryOptions, "datasetPrefix" | "location" | "apiEndpoint">;
+  bigquery?: Omit<
+    OpenBigQueryOptions,
+    "datasetPrefix" | "location" | "apiEndpoint" | "storageEndpoint" | "maximumBytesBilled"
+  >;
 }
 
 /**
@@ -185,8 +287,11 @@ export interface OpenWarehouseOptions {
  *
  * @example
  * ```ts
- * const wh = await openWarehouse(warehouseConfigFromEnv());
- * console.log(wh.description); // "duckdb:data/warehouse.duckdb"
+ * import assert from "node:assert/strict";
+ *
+ * // With the environment's settings: await openWarehouse(warehouseConfigFromEnv())
+ * const wh = await openWarehouse({ kind: "duckdb", path: ":memory:" });
+ * assert.equal(wh.description, "duckdb::memory:");
  * await wh.close();
  * ```
  */
@@ -196,6 +301,11 @@ export async function openWarehouse(
 ): Promise<Warehouse> {
   if (config.kind === "duckdb") {
     return await openDuckDb(config.path, {
+      ...(config.memoryLimit !== undefined ? { memoryLimit: config.memoryLimit } : {}),
+      // A read-only open writes nothing next to the file: no spill directory of its own.
+      ...(config.tempDirectory !== undefined && !options.readOnly
+        ? { tempDirectory: config.tempDirectory }
+        : {}),
       ...options.duckdb,
       ...(options.readOnly ? { readOnly: true } : {}),
     });
@@ -205,6 +315,10 @@ export async function openWarehouse(
     datasetPrefix: config.datasetPrefix,
     location: config.location,
     ...(config.apiEndpoint ? { apiEndpoint: config.apiEndpoint } : {}),
+    ...(config.storageEndpoint ? { storageEndpoint: config.storageEndpoint } : {}),
+    ...(config.maximumBytesBilled !== undefined
+      ? { maximumBytesBilled: config.maximumBytesBilled }
+      : {}),
   });
 }
 
@@ -214,8 +328,18 @@ export async function openWarehouse(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(relationNamingOf({ kind: "duckdb", path: "data/warehouse.duckdb" }), {});
+ * const config = {
+ *   kind: "bigquery",
+ *   projectId: "acme-prod",
+ *   datasetPrefix: "tl",
+ *   location: "EU",
+ * } as const;
  * const naming = relationNamingOf(config);
- * await runProject(wh, { ...naming });
+ * assert.deepEqual(naming, { bigqueryProject: "acme-prod", datasetPrefix: "tl" });
+ * // then: compileProject(project, { dialect: "bigquery", ...naming })
  * ```
  */
 export function relationNamingOf(config: WarehouseConfig): RelationNaming {
@@ -230,15 +354,40 @@ export function relationNamingOf(config: WarehouseConfig): RelationNaming {
  *
  * @example
  * ```ts
- * warehouseLabel({ kind: "duckdb", path: "data/warehouse.duckdb" }); // "data/warehouse.duckdb"
- * warehouseLabel({ kind: "bigquery", projectId: "acme-prod", datasetPrefix: "tl", location: "EU" });
- * // "bigquery:acme-prod (tl_*, EU)"
+ * import assert from "node:assert/strict";
+ *
+ * const duckdb = { kind: "duckdb", path: "data/warehouse.duckdb" } as const;
+ * assert.equal(warehouseLabel(duckdb), "data/warehouse.duckdb");
+ * const config = {
+ *   kind: "bigquery",
+ *   projectId: "acme-prod",
+ *   datasetPrefix: "tl",
+ *   location: "EU",
+ * } as const;
+ * assert.equal(warehouseLabel(config), "bigquery:acme-prod (tl_*, EU)");
  * ```
  */
 export function warehouseLabel(config: WarehouseConfig): string {
   if (config.kind === "duckdb") return config.path;
   const datasets = bigQueryDataset("*", { datasetPrefix: config.datasetPrefix });
   return `bigquery:${config.projectId} (${datasets}, ${config.location})`;
+}
+
+/**
+ * The memory settings of a config, for run summaries: DuckDB's memory limit and where it
+ * spills; `null` for BigQuery (the service manages memory).
+ *
+ * @example
+ * ```ts
+ * warehouseMemoryLabel(warehouseConfigFromEnv({ TERRALOOP_MEMORY_LIMIT: "2GiB" }));
+ * // "memory limit 2.0 GiB, spills to data/warehouse.duckdb.tmp"
+ * ```
+ */
+export function warehouseMemoryLabel(config: WarehouseConfig): string | null {
+  if (config.kind !== "duckdb") return null;
+  return `memory limit ${
+    formatMemorySize(config.memoryLimit ?? defaultMemoryLimitBytes())
+  }, spills to ${config.tempDirectory ?? "a scratch directory"}`;
 }
 
 /**
@@ -264,11 +413,30 @@ export async function missingWarehouseProblem(config: WarehouseConfig): Promise<
   }
 }
 
-function _isHttpUrl(value: string): boolean {
+// An endpoint is an http(s) URL without user info: credentials come from ADC, and a
+// password in a URL would end up in messages and logs.
+function _checkEndpoint(name: string, value: string): void {
+  let url: URL | undefined;
   try {
-    const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:";
+    url = new URL(value);
   } catch {
-    return false;
+    url = undefined;
   }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new TypeError(
+      `${name} must be an http(s) URL such as "http://127.0.0.1:9050", got "${_shown(value)}"`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new TypeError(
+      `${name} must not contain a user name or password (BigQuery credentials come from ` +
+        `Application Default Credentials), got "${_shown(value)}"`,
+    );
+  }
+}
+
+// A setting's value as it may be shown: URL user info and tokens redacted, even when the
+// value does not parse as a URL.
+function _shown(value: string): string {
+  return redactSecrets(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, "$1[redacted]@"));
 }

@@ -88,8 +88,11 @@ const RESERVED = new Set([
  *
  * @example
  * ```ts
- * quoteIdentifier("event_id", "duckdb"); // "event_id"
- * quoteIdentifier("Order", "bigquery"); // "`Order`"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(quoteIdentifier("event_id", "duckdb"), "event_id");
+ * assert.equal(quoteIdentifier("Order", "bigquery"), "`Order`");
+ * assert.equal(quoteIdentifier("select", "duckdb"), '"select"'); // a reserved word
  * ```
  */
 export function quoteIdentifier(name: string, dialect: Dialect, force = false): string {
@@ -105,8 +108,11 @@ export function quoteIdentifier(name: string, dialect: Dialect, force = false): 
  *
  * @example
  * ```ts
- * sqlLiteral("it's", "duckdb"); // "'it''s'"
- * sqlLiteral("it's", "bigquery"); // "'it\\'s'"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(sqlLiteral("it's", "duckdb"), "'it''s'");
+ * assert.equal(sqlLiteral("it's", "bigquery"), "'it\\'s'");
+ * assert.equal(sqlLiteral(null, "bigquery"), "null");
  * ```
  */
 export function sqlLiteral(value: unknown, dialect: Dialect): string {
@@ -130,9 +136,11 @@ export function sqlLiteral(value: unknown, dialect: Dialect): string {
  *
  * @example
  * ```ts
- * renderRelation({ schema: "marts", name: "fct_events" }, "duckdb"); // "marts.fct_events"
- * renderRelation({ schema: "marts", name: "fct_events" }, "bigquery");
- * // "`terraloop_marts.fct_events`"
+ * import assert from "node:assert/strict";
+ *
+ * const fctEvents = { schema: "marts", name: "fct_events" };
+ * assert.equal(renderRelation(fctEvents, "duckdb"), "marts.fct_events");
+ * assert.equal(renderRelation(fctEvents, "bigquery"), "`terraloop_marts.fct_events`");
  * ```
  */
 export function renderRelation(
@@ -154,9 +162,13 @@ export function renderRelation(
  *
  * @example
  * ```ts
- * renderSchema("marts", "duckdb"); // "marts"
- * renderSchema("marts", "bigquery", { bigqueryProject: "acme-prod" });
- * // "`acme-prod.terraloop_marts`"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(renderSchema("marts", "duckdb"), "marts");
+ * assert.equal(
+ *   renderSchema("marts", "bigquery", { bigqueryProject: "acme-prod" }),
+ *   "`acme-prod.terraloop_marts`",
+ * );
  * ```
  */
 export function renderSchema(
@@ -173,7 +185,10 @@ export function renderSchema(
  *
  * @example
  * ```ts
- * bigQueryDataset("staging"); // "terraloop_staging"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(bigQueryDataset("staging"), "terraloop_staging");
+ * assert.equal(bigQueryDataset("staging", { datasetPrefix: "" }), "staging");
  * ```
  */
 export function bigQueryDataset(schema: string, naming: RelationNaming = {}): string {

@@ -36,7 +36,9 @@ export const LOAD_MANIFEST_RELATION: Relation = { schema: RAW_SCHEMA, name: "_lo
  *
  * @example
  * ```ts
- * rawTableName("events"); // "raw.events"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(rawTableName("events"), "raw.events");
  * ```
  */
 export function rawTableName(kind: RawKind): string {
@@ -49,8 +51,12 @@ export function rawTableName(kind: RawKind): string {
  *
  * @example
  * ```ts
- * rawRelations("raw.events");
- * // { rows: { schema: "raw", name: "events" }, rejected: { schema: "raw", name: "events_rejected" } }
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(rawRelations("raw.events"), {
+ *   rows: { schema: "raw", name: "events" },
+ *   rejected: { schema: "raw", name: "events_rejected" },
+ * });
  * ```
  */
 export function rawRelations(tableName: string): { rows: Relation; rejected: Relation } {
@@ -59,6 +65,12 @@ export function rawRelations(tableName: string): { rows: Relation; rejected: Rel
   const name = tableName.slice(dot + 1);
   return { rows: { schema, name }, rejected: { schema, name: `${name}_rejected` } };
 }
+
+/**
+ * A file in a dataset directory that says the dataset is being replaced (generate writes
+ * it for the moment it moves new files in); the loader refuses a directory holding it.
+ */
+export const INCOMPLETE_DATASET_MARKER = ".terraloop-incomplete";
 
 /** Load metadata columns every raw table carries. */
 export const LOAD_METADATA_COLUMNS: readonly string[] = [
@@ -74,8 +86,11 @@ export const LOAD_METADATA_COLUMNS: readonly string[] = [
  *
  * @example
  * ```ts
- * rawKindOf("events-2026-01-01.ndjson.gz"); // "events"
- * rawKindOf("users.csv"); // "users"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(rawKindOf("events-2026-01-01.ndjson.gz"), "events");
+ * assert.equal(rawKindOf("users.csv"), "users");
+ * assert.equal(rawKindOf("truth.json"), undefined);
  * ```
  */
 export function rawKindOf(fileName: string): RawKind | undefined {
@@ -91,7 +106,11 @@ export function rawKindOf(fileName: string): RawKind | undefined {
  *
  * @example
  * ```ts
- * headerProblem("users", "user_id,full_name"); // 'expected columns "user_id,…" but found …'
+ * import assert from "node:assert/strict";
+ *
+ * const header = "user_id,full_name,email,company,tier,region,signup_at";
+ * assert.equal(headerProblem("users", header), undefined);
+ * assert.match(headerProblem("users", "user_id,full_name") ?? "", /missing "email"/);
  * ```
  */
 export function headerProblem(kind: Exclude<RawKind, "events">, headerLine: string) {

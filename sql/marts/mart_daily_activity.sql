@@ -1,12 +1,24 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by={'field': 'activity_date', 'data_type': 'date'}
+) }}
 
 -- One row per day × region × tier with any activity (registry users only; orphan
 -- events have no region or tier and are counted in mart_pipeline_health).
+-- Incremental: only the days with fct_events rows loaded since the last build are
+-- recomputed, and replace those days' rows.
 
 with events as (
 
     select * from {{ ref('fct_events') }}
     where not is_orphan
+    {% if is_incremental() %}
+        and event_date in (
+            select distinct event_date from {{ ref('fct_events') }}
+            where _loaded_at > {{ incremental_watermark('_loaded_at') }}
+        )
+    {% endif %}
 
 ),
 
@@ -23,6 +35,7 @@ daily_activity as (
         coalesce(
             sum(case when event_name = 'publish_listing' then eco_score_kg_co2e end), 0
         ) as eco_score_kg_co2e,
+        max(_loaded_at) as _loaded_at,
     from events
     group by event_date, region, tier
 

@@ -1,12 +1,17 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='_raw_id', partition_by={'field': 'delivered_date', 'data_type': 'date'}) }}
 
 -- One row per raw event line (every row of raw.events): fields extracted from the JSON
 -- payload, standardised, and classified. stg_events keeps the clean first deliveries;
 -- stg_events_quarantined keeps what cannot be used, with the reason.
+-- Incremental: only lines loaded since the last build are parsed; earlier deliveries of the
+-- same event ids are read back from this table so duplicates rank exactly as in a full build.
 
 with source_events as (
 
     select * from {{ source('raw', 'events') }}
+    {% if is_incremental() %}
+    where _loaded_at > {{ incremental_watermark('_loaded_at') }}
+    {% endif %}
 
 ),
 
@@ -77,6 +82,55 @@ events_standardised as (
 
 ),
 
+{% if is_incremental() %}
+events_to_rank as (
+
+    -- the new lines, plus the deliveries already built of the event ids they carry (NULL
+    -- ids rank together, as in a full build), re-ranked with them and merged back
+    select * from events_standardised
+
+    union all
+
+    select
+        event_id,
+        user_id_raw,
+        user_id,
+        event_name_raw,
+        event_name,
+        ts_raw,
+        event_at,
+        session_id,
+        platform,
+        listing_id,
+        category,
+        weight_kg_raw,
+        weight_kg,
+        eco_score_raw,
+        eco_score_kg_co2e,
+        search_query,
+        delivered_date,
+        _raw_id,
+        _source_file,
+        _line,
+        _loaded_at,
+    from {{ this }}
+    where (
+        event_id in (select event_id from events_standardised)
+        or (event_id is null and exists (
+            select 1 from events_standardised where event_id is null
+        ))
+    )
+        and _raw_id not in (select _raw_id from events_standardised)
+
+),
+{% else %}
+events_to_rank as (
+
+    select * from events_standardised
+
+),
+{% endif %}
+
 events_classified as (
 
     select
@@ -93,7 +147,7 @@ events_classified as (
         row_number() over (
             partition by event_id order by _loaded_at, _source_file, _line
         ) > 1 as is_duplicate,
-    from events_standardised
+    from events_to_rank
 
 ),
 

@@ -49,7 +49,8 @@ Deno.test("funnel() ordered: counts cumulative distinct users, other events allo
 });
 
 Deno.test("funnel() window end is inclusive: exactly at the end converts, 1 µs later does not", async (t) => {
-  const cases: { unit: "minute" | "hour" | "day" | "week"; span: number }[] = [
+  const cases: { unit: "second" | "minute" | "hour" | "day" | "week"; span: number }[] = [
+    { unit: "second", span: 1_000_000 },
     { unit: "minute", span: 60_000_000 },
     { unit: "hour", span: H },
     { unit: "day", span: D },

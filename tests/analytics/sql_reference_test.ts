@@ -2,14 +2,21 @@ import assert from "node:assert/strict";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import pl, { type DataFrame } from "nodejs-polars";
 import { funnel } from "../../lib/analytics/funnel.ts";
-import { retention } from "../../lib/analytics/retention.ts";
+import { funnelTrends } from "../../lib/analytics/funnel_trends.ts";
+import { paths } from "../../lib/analytics/paths.ts";
+import { retention, type RetentionOptions } from "../../lib/analytics/retention.ts";
+import { timeToConvert } from "../../lib/analytics/time_to_convert.ts";
 import { rollingAverage } from "../../lib/analytics/rolling_average.ts";
 import {
+  funnelTrendsSql,
   orderedFunnelSql,
+  pathsSql,
   retentionSql,
   type RetentionSqlOptions,
   rollingAverageSql,
   type RollingAverageSqlOptions,
+  timeToConvertSql,
+  windowFunnelSql,
 } from "../../bench/sql_reference.ts";
 import { col, events, type Row, us } from "./_events.ts";
 
@@ -75,6 +82,151 @@ Deno.test("orderedFunnelSql() on DuckDB gives the same funnel as funnel()", asyn
     connection.closeSync();
     instance.closeSync();
   }
+});
+
+async function withFunnelEvents(
+  seed: number,
+  fn: (connection: DuckDBConnection, rows: Row[]) => Promise<void>,
+): Promise<void> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const rows = randomRows(seed);
+    await connection.run(
+      `create table events as select user_id, event, make_timestamp(us) as ts, tier from (values ${
+        rows.map(([u, e, ts, p]) => `(${sqlValue(u)}, ${sqlValue(e)}, ${ts}, ${sqlValue(p?.tier)})`)
+          .join(", ")
+      }) as v(user_id, event, us, tier)`,
+    );
+    await fn(connection, rows);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+function numbers(rows: Record<string, unknown>[], column: string): (number | null)[] {
+  return rows.map((r) => (r[column] === null ? null : Number(r[column])));
+}
+
+Deno.test("orderedFunnelSql() with exclusions gives funnel()'s numbers", async (t) => {
+  await withFunnelEvents(11, async (connection, rows) => {
+    const frame = events(rows, ["tier"]);
+    const window = { value: 45, unit: "minute" as const };
+    const cases = [
+      { steps: ["A", "B", "C"], exclusions: [{ event: "X", fromStep: 1, toStep: 3 }] },
+      { steps: ["A", "B", "A"], exclusions: [{ event: "C", fromStep: 2, toStep: 3 }] },
+    ];
+    for (const { steps, exclusions } of cases) {
+      await t.step(`${steps.join("→")}, excluding ${exclusions[0]!.event}`, async () => {
+        const duck = (await connection.runAndReadAll(
+          orderedFunnelSql({ steps, window, breakdown: "tier", exclusions }),
+        )).getRowObjectsJson();
+        const ours = funnel(frame, { steps, window, breakdown: "tier", exclusions });
+        assert.deepEqual(numbers(duck, "users"), col(ours, "users"));
+        assert.deepEqual(duck.map((r) => r.tier ?? null), col(ours, "tier"));
+        const plain = funnel(frame, { steps, window, breakdown: "tier" });
+        assert.notDeepEqual(col(plain, "users"), col(ours, "users"), "the exclusion bites");
+      });
+    }
+  });
+});
+
+Deno.test("funnelTrendsSql() and timeToConvertSql() give the Polars numbers", async (t) => {
+  await withFunnelEvents(12, async (connection, rows) => {
+    const frame = events(rows);
+    const steps = ["A", "B", "C"];
+    const window = { value: 90, unit: "minute" as const };
+    await t.step("trends, hourly data over 10 hours: one day", async () => {
+      const duck = (await connection.runAndReadAll(funnelTrendsSql({ steps, window })))
+        .getRowObjectsJson();
+      const ours = funnelTrends(frame, { steps, window });
+      assert.deepEqual(numbers(duck, "users_entered"), col(ours, "users_entered"));
+      assert.deepEqual(numbers(duck, "users_converted"), col(ours, "users_converted"));
+    });
+    await t.step("time to convert, edges", async () => {
+      const edges = [0, 600, 1800, 3600, 5400];
+      const duck = (await connection.runAndReadAll(timeToConvertSql({ steps, window, edges })))
+        .getRowObjectsJson();
+      const ours = timeToConvert(frame, { steps, window, bins: edges });
+      assert.deepEqual(numbers(duck, "users"), col(ours, "users"));
+      assert.ok(col<number>(ours, "users").some((u) => u > 0));
+    });
+  });
+});
+
+Deno.test("windowFunnelSql() gives funnel()'s windowFunnel numbers", async (t) => {
+  await withFunnelEvents(13, async (connection, rows) => {
+    const frame = events(rows, ["tier"]);
+    const window = { value: 30, unit: "minute" as const };
+    for (const steps of [["A", "B", "C"], ["A", "A", "B"], ["B", "C", "B"]]) {
+      for (const strictIncrease of [false, true]) {
+        await t.step(`${steps.join("→")}${strictIncrease ? ", strict_increase" : ""}`, async () => {
+          const duck = (await connection.runAndReadAll(
+            windowFunnelSql({ steps, window, breakdown: "tier", strictIncrease }),
+          )).getRowObjectsJson();
+          const ours = funnel(frame, {
+            steps,
+            window,
+            breakdown: "tier",
+            windowFunnel: strictIncrease ? ["strict_increase"] : [],
+          });
+          assert.deepEqual(numbers(duck, "users"), col(ours, "users"));
+          assert.deepEqual(duck.map((r) => r.tier ?? null), col(ours, "tier"));
+          const med = numbers(duck, "median_time_to_convert_s");
+          col<number | null>(ours, "median_time_to_convert_s").forEach((v, i) => {
+            assert.ok(v === med[i] || Math.abs(v! - med[i]!) < 1e-6, `median ${i}`);
+          });
+        });
+      }
+    }
+  });
+});
+
+Deno.test("pathsSql() gives paths()'s edges", async (t) => {
+  await withFunnelEvents(14, async (connection, rows) => {
+    const frame = events(rows, ["tier"]);
+    const cases: [string, Parameters<typeof pathsSql>[0]][] = [
+      ["after A, whole history", { start: "A", steps: 3, breakdown: "tier" }],
+      ["after B, 20-minute sessions, repeats merged", {
+        start: "B",
+        steps: 4,
+        breakdown: "tier",
+        sessionGapMicros: 20 * 60_000_000,
+        collapseRepeats: true,
+      }],
+    ];
+    for (const [name, options] of cases) {
+      await t.step(name, async () => {
+        const duck = (await connection.runAndReadAll(pathsSql(options))).getRowObjectsJson();
+        const ours = paths(frame, {
+          start: options.start,
+          steps: options.steps,
+          breakdown: "tier",
+          collapseRepeats: options.collapseRepeats,
+          session: options.sessionGapMicros
+            ? { inactivity: { value: options.sessionGapMicros / 1e6, unit: "second" } }
+            : null,
+        });
+        const key = (
+          tier: unknown,
+          step: unknown,
+          s: unknown,
+          tg: unknown,
+          u: unknown,
+          nu: unknown,
+        ) => [tier ?? "·", Number(step), s ?? "·", tg ?? "·", Number(u), Number(nu)].join("|");
+        const theirs = duck.map((r) =>
+          key(r.tier, r.step, r.source, r.target, r.users, r.node_users)
+        ).sort();
+        const mine = ours.toRecords().map((r) =>
+          key(r.tier, r.step, r.source, r.target, r.users, r.node_users)
+        ).sort();
+        assert.deepEqual(theirs, mine);
+        assert.ok(mine.length > 10);
+      });
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -187,6 +339,62 @@ Deno.test("retentionSql() on DuckDB gives the same table as retention()", async 
           assert.deepEqual(duckRows(duck, columns), polarsRows(ours, columns));
         });
       }
+    }
+  });
+});
+
+Deno.test("retentionSql() with the new options gives the same table as retention()", async (t) => {
+  const rows = randomEvents(23, 1200, 60);
+  const frame = eventFrame(rows);
+  const columns = [
+    "cohort",
+    "cohort_size",
+    "period",
+    "users",
+    "retention_pct",
+    "is_complete",
+  ];
+  const cases: [string, RetentionSqlOptions][] = [
+    ["any-event returns", { targetEvent: "s", returnEvent: "*", period: "day", intervals: 10 }],
+    ["filtered target", {
+      targetEvent: { event: "s", properties: { region: "EMEA" } },
+      returnEvent: "r",
+      intervals: 6,
+    }],
+    ["minimum occurrences 2", { targetEvent: "s", returnEvent: "*", minimumOccurrences: 2 }],
+    ["cumulative", { targetEvent: "s", returnEvent: "r", cumulative: true, intervals: 5 }],
+    ["unbounded", { targetEvent: "s", returnEvent: "r", unbounded: true, intervals: 4 }],
+    ["unbounded recurring", {
+      targetEvent: "s",
+      returnEvent: "r",
+      unbounded: true,
+      type: "recurring",
+      period: "day",
+      intervals: 6,
+    }],
+    ["brackets", {
+      targetEvent: "s",
+      returnEvent: "*",
+      period: "day",
+      brackets: [0, 1, [2, 7], [8, 30]],
+    }],
+    ["brackets, cumulative, monthly", {
+      targetEvent: "r",
+      period: "month",
+      brackets: [0, [1, 2]],
+      cumulative: true,
+    }],
+  ];
+  await withDuckDb(async (connection) => {
+    await createEvents(connection, rows, true);
+    for (const [name, options] of cases) {
+      await t.step(name, async () => {
+        const duck = (await connection.runAndReadAll(retentionSql(options))).getRowObjectsJson();
+        const ours = retention(frame, options as RetentionOptions);
+        assert.ok(ours.height > 0, "the case has cohorts");
+        const cols = options.brackets ? [...columns, "period_end"] : columns;
+        assert.deepEqual(duckRows(duck, cols), polarsRows(ours, cols));
+      });
     }
   });
 });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
+import { cspHash } from "../../lib/html/mod.ts";
 import {
   buildDocsPage,
   collectDocs,
-  cspHash,
   type DocsCatalog,
   lineageDot,
   modelAnchor,

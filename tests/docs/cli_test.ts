@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeDocsProject } from "./_project.ts";
+import { cliEnv } from "../_env.ts";
 
 const CLI = new URL("../../cli/docs.ts", import.meta.url).pathname;
 
@@ -9,7 +10,8 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
     args: ["run", "-A", CLI, ...args],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", TZ: "UTC" },
+    clearEnv: true,
+    env: cliEnv(),
   }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { GENERATE_USAGE, parseGenerateArgs } from "../../lib/generate/mod.ts";
 import { readDataset, tempDir } from "./_dataset.ts";
+import { cliEnv } from "../_env.ts";
 
 Deno.test("parseGenerateArgs() maps flags to options with defaults", async (t) => {
   await t.step("no flags: default out, no options set", () => {
@@ -58,6 +59,8 @@ Deno.test("cli/generate.ts prints help, fails on bad flags, and writes a dataset
   const run = async (args: string[]) => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "cli/generate.ts", ...args],
+      clearEnv: true,
+      env: cliEnv(),
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -63,6 +63,7 @@ Deno.test("generateDataset() writes the contract's files, headers and file list"
 
   const truth = JSON.parse(text("truth.json"));
   assert.equal(truth.parameters.end, "2026-03-11");
+  assert.equal(truth.files.length, files.size - 1, "truth.json lists every other file");
   for (const f of truth.files) {
     const bytes = files.get(f.name)!;
     assert.equal(bytes.length, f.bytes, `${f.name} bytes`);

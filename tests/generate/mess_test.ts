@@ -157,10 +157,13 @@ Deno.test("generateDataset() injects every mess kind at its rate, verifiable in 
   await t.step(
     "orphans use U9xxxxx ids outside the registry; unknown events use real users",
     () => {
-      for (const e of ds.firstDeliveries.filter((x) => x.isOrphan)) {
+      const orphans = ds.firstDeliveries.filter((x) => x.isOrphan);
+      const unknown = ds.firstDeliveries.filter((x) => x.isUnknown);
+      assert.ok(orphans.length > 0 && unknown.length > 0, "the dataset has both kinds");
+      for (const e of orphans) {
         assert.match(e.userId, /^U9\d{5}$/);
       }
-      for (const e of ds.firstDeliveries.filter((x) => x.isUnknown)) {
+      for (const e of unknown) {
         assert.ok(ds.users.has(e.userId));
         assert.ok(["debug_ping", "legacy_sync", "app_heartbeat"].includes(e.event), e.event);
       }

@@ -139,6 +139,7 @@ Deno.test({
           const outputs = cells.flatMap((cell) => cell.outputs ?? []);
           assert.equal(outputs.filter((o) => o.output_type === "error").length, 0);
           const code = cells.filter((cell) => cell.cell_type === "code");
+          assert.ok(code.length > 0, "the notebook has code cells");
           assert.ok(code.every((cell) => typeof cell.execution_count === "number"));
           const figure = outputs.find((o) => o.data?.["application/vnd.plotly.v1+json"]);
           assert.ok(figure, "no application/vnd.plotly.v1+json output");

@@ -153,13 +153,10 @@ Deno.test("loadDataset() names the file for missing, empty and wrongly headed in
       await assert.rejects(() => loadDataset(dir, wh), /users\.csv" not found/);
     });
   });
-  await t.step("empty events file", async () => {
+  await t.step("empty listings.csv (an empty events file is zero lines instead)", async () => {
     await withDataset(async (dir, wh) => {
-      await Deno.writeTextFile(join(dir, "events-2026-01-07.ndjson"), "");
-      await assert.rejects(
-        () => loadDataset(dir, wh),
-        /events-2026-01-07\.ndjson": the file is empty/,
-      );
+      await Deno.writeTextFile(join(dir, "listings.csv"), "");
+      await assert.rejects(() => loadDataset(dir, wh), /listings\.csv": the file is empty/);
     });
   });
   await t.step("CSV with the wrong header", async () => {
@@ -203,22 +200,28 @@ Deno.test("loadDataset() keeps broken CSV rows with their line and reason", asyn
   });
 });
 
-Deno.test("a file that fails midway leaves nothing of itself loaded", async () => {
+Deno.test("a file that cannot be read stops the load before anything is written", async () => {
   await withDataset(async (dir, wh) => {
-    // Invalid UTF-8 makes DuckDB's reader fail after the file's transaction has begun.
-    const bad = new Uint8Array([...new TextEncoder().encode(EVENT("E7") + "\n"), 0xff, 0xfe, 0x0a]);
-    await Deno.writeFile(join(dir, "events-2026-01-07.ndjson"), bad);
-    await assert.rejects(() => loadDataset(dir, wh), /events-2026-01-07\.ndjson/);
-    const loaded = await wh.query(
-      "select count(*) as n from raw.events where _source_file = 'events-2026-01-07.ndjson'",
+    await loadDataset(dir, wh);
+    // A changed file beside a truncated gzip: neither lands, the earlier rows stay.
+    await Deno.writeTextFile(join(dir, "events-2026-01-05.ndjson"), EVENT("E9") + "\n");
+    const gz = gzipSync(new TextEncoder().encode(EVENT("E7") + "\n" + EVENT("E8") + "\n"));
+    await Deno.writeFile(join(dir, "events-2026-01-07.ndjson.gz"), gz.subarray(0, gz.length - 9));
+    await assert.rejects(
+      () => loadDataset(dir, wh),
+      /events-2026-01-07\.ndjson\.gz": not a valid gzip file/,
     );
-    assert.deepEqual(loaded, [{ n: 0 }]);
-    const manifest = await wh.query(
-      "select count(*) as n from raw._load_manifest where source_file = 'events-2026-01-07.ndjson'",
-    );
-    assert.deepEqual(manifest, [{ n: 0 }]);
-    // Files before it are committed and stay.
     assert.equal(await count(wh, "raw.events"), 5);
+    assert.equal(await count(wh, "raw.events_rejected"), 4);
+    const manifest = await wh.query(
+      "select source_file from raw._load_manifest order by source_file",
+    );
+    assert.deepEqual(manifest.map((r) => r.source_file), [
+      "events-2026-01-05.ndjson",
+      "events-2026-01-06.ndjson.gz",
+      "listings.csv",
+      "users.csv",
+    ]);
   });
 });
 
@@ -259,6 +262,7 @@ Deno.test("loadDataset({ prune: true }) asks the warehouse how to name the raw t
     },
     queryFrame: () => Promise.reject(new Error("not used")),
     exists: () => Promise.resolve(true),
+    listRelations: () => Promise.resolve([]),
     describe: () => Promise.resolve([]),
     materialize: () => Promise.reject(new Error("not used")),
     loadFile: () => Promise.reject(new Error("not used")),

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openDuckDb } from "../../lib/warehouse/mod.ts";
 import { FIXTURE_DIR, seedRaw } from "./_fixture.ts";
+import { cliEnv } from "../_env.ts";
 
 const CLI = new URL("../../cli/models.ts", import.meta.url).pathname;
 
@@ -10,7 +11,8 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
     args: ["run", "-A", CLI, ...args],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", TZ: "UTC" },
+    clearEnv: true,
+    env: cliEnv(),
   }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
@@ -82,6 +84,40 @@ Deno.test("deno task models: run prints one line per model and exits 0; bigquery
         stderr,
         /unknown model "fct_event" in "fct_event\+" \(did you mean "fct_events"\?\)/,
       );
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task models: nothing loaded says run load first, exits 1 and creates no file", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "models-cli-empty-" });
+  try {
+    const args = (file: string) => [
+      "--models-dir",
+      FIXTURE_DIR,
+      "--warehouse",
+      file,
+      "--target-dir",
+      join(dir, "target"),
+    ];
+    await t.step("a warehouse path that does not exist stays absent", async () => {
+      const file = join(dir, "missing.duckdb");
+      const { code, stderr } = await cli(...args(file));
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /no raw tables: run load first/);
+      assert.match(stderr, /missing\.duckdb" does not exist/);
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), []);
+    });
+    await t.step("a warehouse with no raw rows builds nothing", async () => {
+      const file = join(dir, "empty.duckdb");
+      const warehouse = await openDuckDb(file, { threads: 1 });
+      await warehouse.close();
+      const { code, stdout, stderr } = await cli(...args(file));
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /Cannot run models: no raw tables: run load first \(raw\./);
+      assert.doesNotMatch(stdout, /\[1\/5\]/, "a model was built");
+      await assert.rejects(() => Deno.stat(join(dir, "target", "run_results.json")));
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -1,11 +1,13 @@
 // Golden files for compiled SQL: compile a project for every dialect and compare each
-// model and test with `<goldenDir>/<dialect>/<model>.sql` and `<goldenDir>/<dialect>/tests/<test>.sql`.
+// model and test with `<goldenDir>/<dialect>/<model>.sql` (plus `<model>.incremental.sql`,
+// the merge of an incremental model) and `<goldenDir>/<dialect>/tests/<test>.sql`.
 // `UPDATE_GOLDEN=1 deno test -A tests/models/` rewrites them. Reusable for the real `sql/`:
 //   await assertGoldenCompiled("sql", "tests/testdata/sql_golden");
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type CompileOptions, compileProject, type Project } from "../../lib/models/mod.ts";
 import { type Dialect, DIALECTS } from "../../lib/warehouse/mod.ts";
+import { isCi } from "../_env.ts";
 
 /** Options for {@linkcode assertGoldenCompiled}. */
 export interface GoldenOptions extends Omit<CompileOptions, "dialect"> {
@@ -16,9 +18,25 @@ export interface GoldenOptions extends Omit<CompileOptions, "dialect"> {
   dialects?: readonly Dialect[];
   /**
    * Rewrite the golden files instead of comparing.
-   * @default {Deno.env.get("UPDATE_GOLDEN") === "1"}
+   * @default {goldenUpdateRequested()}
    */
   update?: boolean;
+}
+
+/**
+ * Whether the golden files are to be rewritten: `UPDATE_GOLDEN=1`. Under CI (any truthy
+ * `CI`) that is refused, so a CI run can never bless its own output.
+ */
+export function goldenUpdateRequested(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): boolean {
+  if (env.UPDATE_GOLDEN !== "1") return false;
+  if (isCi(env)) {
+    throw new Error(
+      "UPDATE_GOLDEN=1 is refused under CI: rewrite golden files locally and review the diff",
+    );
+  }
+  return true;
 }
 
 /** Compiled files of a project for one dialect: relative path → SQL. */
@@ -28,7 +46,10 @@ export async function compiledFiles(
 ): Promise<Map<string, string>> {
   const compiled = await compileProject(project, options);
   const files = new Map<string, string>();
-  for (const model of compiled.models) files.set(`${model.name}.sql`, model.sql);
+  for (const model of compiled.models) {
+    files.set(`${model.name}.sql`, model.sql);
+    if (model.incremental) files.set(`${model.name}.incremental.sql`, model.incremental.script);
+  }
   for (const test of compiled.tests) files.set(`tests/${test.name}.sql`, test.sql);
   return files;
 }
@@ -61,7 +82,7 @@ export async function assertGoldenCompiled(
   goldenDir: string,
   options: GoldenOptions = {},
 ): Promise<void> {
-  const update = options.update ?? Deno.env.get("UPDATE_GOLDEN") === "1";
+  const update = options.update ?? goldenUpdateRequested();
   for (const dialect of options.dialects ?? DIALECTS) {
     const actual = await compiledFiles(project, { ...options, dialect });
     const dir = join(goldenDir, dialect);

@@ -262,10 +262,63 @@ Deno.test("loadProject() validates YAML: grain required, known models, known tes
     [
       "unsupported materialisation",
       {
-        "staging/a.sql": "{{ config(materialized='incremental') }}\nselect 1",
+        "staging/a.sql": "{{ config(materialized='ephemeral') }}\nselect 1",
         "staging/schema.yml": grains("a"),
       },
-      /a\.sql: materialized "incremental" is not supported \(use view or table\)/,
+      /a\.sql: materialized "ephemeral" is not supported \(use view, table or incremental\)/,
+    ],
+    [
+      "incremental merge without a unique_key",
+      {
+        "staging/a.sql": "{{ config(materialized='incremental') }}\nselect 1 as id",
+        "staging/schema.yml": grains("a"),
+      },
+      /a\.sql: incremental model "a": the merge strategy needs a unique_key/,
+    ],
+    [
+      "insert_overwrite without partition_by",
+      {
+        "staging/a.sql":
+          "{{ config(materialized='incremental', incremental_strategy='insert_overwrite') }}\nselect 1 as id",
+        "staging/schema.yml": grains("a"),
+      },
+      /a\.sql: incremental model "a": the insert_overwrite strategy needs partition_by/,
+    ],
+    [
+      "unknown incremental strategy",
+      {
+        "staging/a.sql":
+          "{{ config(materialized='incremental', unique_key='id', incremental_strategy='append') }}\nselect 1 as id",
+        "staging/schema.yml": grains("a"),
+      },
+      /unknown incremental strategy "append" \(use merge or insert_overwrite\)/,
+    ],
+    [
+      "negative lookback",
+      {
+        "staging/a.sql":
+          "{{ config(materialized='incremental', unique_key='id', lookback_hours=-1) }}\nselect 1 as id",
+        "staging/schema.yml": grains("a"),
+      },
+      /a\.sql: model "a": lookback_hours must be a number of hours >= 0, got -1/,
+    ],
+    [
+      "full_refresh_if that is not a query",
+      {
+        "staging/a.sql":
+          "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id",
+        "staging/schema.yml": grains("a") + "    config: { full_refresh_if: 3 }\n",
+      },
+      /model "a": full_refresh_if must be a query \(text\), got 3/,
+    ],
+    [
+      "incremental_watermark() outside is_incremental()",
+      {
+        "staging/a.sql":
+          "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id where {{ incremental_watermark('t') }}",
+        "staging/schema.yml": grains("a"),
+      },
+      /a\.sql:2: incremental_watermark\(\) belongs inside \{% if is_incremental\(\) %\}/,
     ],
     [
       "model outside a schema folder",

@@ -177,6 +177,7 @@ Deno.test("runProject() builds the fixture in DAG order and passes every test on
       assert.equal(written.runId, "run-1");
       assert.equal(written.success, true);
       assert.equal(written.dialect, "duckdb");
+      assert.ok(written.models.length > 0 && written.tests.length > 0, "models and tests ran");
       for (const model of written.models) {
         assert.deepEqual(Object.keys(model).sort(), [
           "materialized",
@@ -390,12 +391,9 @@ Deno.test("a failing model leaves the previous table and view in place and skips
       assert.deepEqual(await warehouse.query("select total_weight from marts.mart_weights"), [{
         total_weight: 3,
       }]);
-      assert.equal(
-        results.tests.filter((test) => test.model === "stg_things").every((test) =>
-          test.status === "skipped"
-        ),
-        true,
-      );
+      const stgThingsTests = results.tests.filter((test) => test.model === "stg_things");
+      assert.ok(stgThingsTests.length > 0, "stg_things has tests to skip");
+      assert.equal(stgThingsTests.every((test) => test.status === "skipped"), true);
     });
 
     await t.step("a view that no longer binds keeps the old view", async () => {
@@ -485,6 +483,7 @@ function recordingWarehouse(dialect: Dialect, naming: RelationNaming) {
     query: <T>() => Promise.resolve([{ failures: 0 }] as T[]),
     queryFrame: () => Promise.reject(new Error("not used")),
     exists: () => Promise.resolve(true),
+    listRelations: () => Promise.resolve([]),
     describe: () => Promise.resolve([]),
     materialize: (relation, sql) => {
       built.push({ relation, sql });

@@ -1,11 +1,14 @@
 // What a notebook imports from lib/notebook must not bring the Jupyter tooling along.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { cliEnv } from "../_env.ts";
 
 Deno.test("lib/notebook/mod.ts reaches no Jupyter tooling, and no pipeline stage", async () => {
   const mod = fileURLToPath(new URL("../../lib/notebook/mod.ts", import.meta.url));
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", mod],
+    clearEnv: true,
+    env: cliEnv(),
     stdout: "piped",
     stderr: "piped",
   }).output();

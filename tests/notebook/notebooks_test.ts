@@ -18,6 +18,7 @@ import {
   stripAnsi,
 } from "../../lib/jupyter/mod.ts";
 import { notebookWorkspace } from "../../lib/pipeline/mod.ts";
+import { isCi } from "../_env.ts";
 
 const PLOTLY = "application/vnd.plotly.v1+json";
 
@@ -110,6 +111,7 @@ Deno.test({
           const cells = await executedCells(result);
           const code = cells.filter((c) => c.cell_type === "code");
           assert.equal(code.length, result.nCodeCells);
+          assert.ok(code.length > 0, `${result.notebook} has code cells`);
           assert.ok(code.every((c) => typeof c.execution_count === "number"), result.notebook);
           assert.deepEqual(outputsOf(cells).filter((o) => o.output_type === "error"), []);
           // Every code cell after the import and parameters cells shows something.
@@ -273,7 +275,8 @@ Deno.test({
       await t.step("04 charts each analysis and states its finding from the numbers", async () => {
         const outputs = outputsOf(await cellsOf("04_analysis"));
         const charts = figures(outputs);
-        assert.deepEqual(charts.map((f) => f.layout.title?.text?.replace(/<[^>]+>.*$/s, "")), [
+        const titles = charts.map((f) => f.layout.title?.text?.replace(/<[^>]+>.*$/s, ""));
+        assert.deepEqual(titles.slice(0, 6), [
           "Funnel by tier",
           "Weekly retention of first-time cohorts",
           "Daily active users by region",
@@ -281,6 +284,10 @@ Deno.test({
           "Eco impact per published listing by region",
           "Category affinity by tier",
         ]);
+        // the paths Sankey, titled from the numbers, for the tier that activates least
+        assert.equal(titles.length, 7);
+        assert.match(titles[6] ?? "", /^After session_start, Basic users most often go on to \w+/);
+        assert.equal(charts[6]!.data[0]?.type, "sankey");
         const funnelChart = charts[0]!;
         assert.deepEqual(funnelChart.data.map((trace) => [trace.type, trace.name]), [
           ["bar", "Basic"],
@@ -301,6 +308,11 @@ Deno.test({
         assert.match(sentences, /\*\*Regions\.\*\* EMEA has the highest listing density/);
         assert.match(sentences, /NA listings avoid the most CO₂e/);
         assert.match(sentences, /\*\*Pro sellers\.\*\* Pro users over-index on \w+/);
+        assert.match(
+          sentences,
+          /\*\*Paths\.\*\* After session_start, Basic users most often go on to \w+ \(\d/,
+        );
+        assert.match(sentences, /start_listing comes next for [\d.]+% of Basic users \(95% CI/);
         // The last cell restates the three headline answers.
         const cells = await cellsOf("04_analysis");
         const last = cells.at(-1)!;
@@ -322,7 +334,7 @@ Deno.test({
       });
 
       const available = browserAvailable();
-      const ci = Deno.env.get("CI") === "true";
+      const ci = isCi();
       if (!available && !ci) {
         console.warn(
           "\n%c!!! SKIPPING the notebooks' browser step: no Chromium found (install chromium " +

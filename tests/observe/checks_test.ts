@@ -262,43 +262,23 @@ Deno.test("loadCheckDeclarations() reads every YAML file under a folder and keep
   );
 });
 
-Deno.test("checks: keys in the project's YAML leave the model loader content, and name real models", async () => {
-  await using dir = await tempDir("observe_project_");
-  const copy = async (from: string, to: string) => {
-    await Deno.mkdir(to, { recursive: true });
-    for await (const entry of Deno.readDir(from)) {
-      if (entry.isDirectory) await copy(join(from, entry.name), join(to, entry.name));
-      else await Deno.copyFile(join(from, entry.name), join(to, entry.name));
-    }
-  };
-  const sql = join(dir.path, "sql");
-  await copy("sql", sql);
-  const staging = join(sql, "staging", "schema.yml");
-  const text = await Deno.readTextFile(staging);
-  assert.ok(text.includes("  - name: stg_events\n"));
-  await Deno.writeTextFile(
-    staging,
-    text.replace(
-      "  - name: stg_events\n",
-      "  - name: stg_events\n    checks:\n      - volume_anomaly: { timestamp_column: event_at, dimensions: [event_name] }\n",
-    ),
-  );
-  const sources = join(sql, "sources.yml");
-  await Deno.writeTextFile(
-    sources,
-    (await Deno.readTextFile(sources)).replace(
-      "      - name: events\n",
-      "      - name: events\n        checks:\n          - schema_change\n",
-    ),
-  );
-  const project = await loadProject(sql);
+Deno.test("the project's own checks: declared next to the data tests, the model loader content, real models and sources", async () => {
+  const project = await loadProject("sql");
   assert.ok(project.models.has("stg_events"));
-  const checks = await loadCheckDeclarations(sql, {
+  const checks = await loadCheckDeclarations("sql", {
     models: project.models.keys(),
     sources: project.sources.keys(),
   });
-  assert.deepEqual(checks.map((c) => c.name), [
-    "schema_change_raw_events_payload",
-    "volume_anomaly_stg_events_by_event_name",
+  assert.deepEqual(checks.map((c) => [c.name, c.path]), [
+    ["freshness_raw_events", "sql/sources.yml"],
+    ["schema_change_raw_events_payload", "sql/sources.yml"],
+    ["volume_anomaly_stg_events_by_event_name", "sql/staging/schema.yml"],
+  ]);
+  const volume = checks[2]!;
+  assert.ok(volume.kind === "volume_anomaly");
+  assert.deepEqual([volume.timestampColumn, volume.dimensions, volume.severity], [
+    "event_at",
+    ["event_name"],
+    "warn",
   ]);
 });

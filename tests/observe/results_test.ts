@@ -44,7 +44,7 @@ Deno.test("volumeCheckResult() summarises the anomalous days with the check's se
   await t.step("an anomaly", () => {
     const frame = pl.concat([counts(steady, "search"), counts(dropped, "start_listing")]);
     const result = volumeCheckResult(volume, volumeAnomalies(frame, volumeOptions(volume)));
-    assert.equal(result.status, "error");
+    assert.equal(result.status, "fail");
     assert.equal(result.failures, 1);
     assert.equal(result.target, "stg_events");
     assert.match(

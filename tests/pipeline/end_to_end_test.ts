@@ -188,6 +188,7 @@ async function run(t: Deno.TestContext) {
        from marts.mart_user_funnel group by tier`,
     );
     const realised = truth.effects.realised.activation_session_start_to_start_listing_by_tier;
+    assert.equal(rows.length, Object.keys(realised).length, "one row per tier");
     for (const row of rows) {
       const expected = realised[row.tier as keyof typeof realised];
       assert.equal(row.started, expected.users_with_session_start, row.tier);

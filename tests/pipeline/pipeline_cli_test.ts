@@ -8,13 +8,15 @@ import {
   DEFAULT_USERS,
 } from "../../lib/generate/mod.ts";
 import { PIPELINE_DEFAULTS } from "../../lib/pipeline/mod.ts";
+import { cliEnv } from "../_env.ts";
 
 async function pipeline(cwd: string, ...args: string[]) {
   const script = new URL("../../cli/pipeline.ts", import.meta.url).pathname;
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", script, ...args],
     cwd,
-    env: { NO_COLOR: "1", TZ: "UTC" },
+    clearEnv: true,
+    env: cliEnv(),
   }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
@@ -46,7 +48,9 @@ Deno.test("deno task pipeline runs generate, load, models and report, then stops
       assert.equal(code, 0, stderr);
       assert.ok((await Deno.stat(join(dir, "report.html"))).size > 1_000_000);
       assert.ok((await Deno.stat(join(dir, "target", "run_results.json"))).isFile);
-      for (const stage of ["generate", "load", "models", "report", "pipeline"]) {
+      for (
+        const stage of ["generate", "load", "models", "checks", "report", "alerts", "pipeline"]
+      ) {
         assert.match(stdout, new RegExp(`✔ ${stage}\\s`), `missing stage line for ${stage}`);
       }
       assert.match(stdout, /rows\/s/);
@@ -69,10 +73,16 @@ Deno.test("deno task pipeline runs generate, load, models and report, then stops
           warehouse,
         );
         assert.equal(code, 1);
-        assert.match(stderr, /the pipeline stopped after the models stage/);
+        assert.match(stderr, /error: the pipeline failed:/);
         assert.match(stderr + stdout, /accepted_values_stg_users_tier/);
         assert.doesNotMatch(stdout, /✔ report/);
         assert.match(stdout, /✘ pipeline/);
+        // Without SLACK_WEBHOOK_URL the run's alert is printed: the failing test, by model.
+        assert.match(stdout, /TerraLoop pipeline: 1 failing/);
+        assert.match(
+          stdout,
+          /stg_users\n\s+✗ accepted_values_stg_users_tier \(error\): 1 failing row/,
+        );
       },
     );
   } finally {
@@ -86,14 +96,8 @@ async function task(file: string, args: string[], env: Record<string, string> = 
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", join(root, "cli", file), ...args],
     cwd: root,
-    env: {
-      NO_COLOR: "1",
-      TZ: "UTC",
-      TERRALOOP_WAREHOUSE: "",
-      TERRALOOP_DUCKDB_PATH: "",
-      TERRALOOP_BQ_PROJECT: "",
-      ...env,
-    },
+    clearEnv: true,
+    env: cliEnv(env),
   }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
@@ -120,6 +124,25 @@ Deno.test("deno task pipeline --help takes every default from the constants the 
     assert.ok(line, `no help line for ${flag}`);
     assert.ok(line.includes(`(default ${value}`), `${flag}: ${line}`);
   }
+  // Observability: the anomaly flag, the checks' time and the alert settings.
+  for (
+    const text of ["--plant-anomaly KIND:EVENT:DATE:FACTOR", "--checks-now TIME", "--no-alerts"]
+  ) {
+    assert.ok(stdout.includes(text), `help does not mention ${text}`);
+  }
+  assert.match(
+    stdout,
+    /--suppression-hours H\n\s+hours an unchanged failure is not alerted again \(default\s+24,/,
+  );
+  for (
+    const setting of [
+      "SLACK_WEBHOOK_URL",
+      "TERRALOOP_CHECKS_NOW",
+      "TERRALOOP_ALERT_SUPPRESSION_HOURS",
+    ]
+  ) {
+    assert.ok(stdout.includes(setting), `help does not mention ${setting}`);
+  }
 });
 
 Deno.test("every task exits 2 on a wrong flag or setting and 1 when the run fails", async (t) => {
@@ -128,6 +151,12 @@ Deno.test("every task exits 2 on a wrong flag or setting and 1 when the run fail
     const usage: [string, string[], RegExp][] = [
       ["pipeline.ts", ["--nope"], /Unknown flag "--nope"/],
       ["pipeline.ts", ["--users", "many"], /--users must be a positive integer, got "many"/],
+      ["pipeline.ts", ["--checks-now", "yesterday"], /--checks-now must be an ISO-8601 time/],
+      [
+        "pipeline.ts",
+        ["--suppression-hours=-1"],
+        /--suppression-hours must be a number of hours ≥ 0/,
+      ],
       ["generate.ts", ["--days", "0"], /--days/],
       ["load.ts", ["a", "b"], /Unexpected argument "b"/],
       ["models.ts", ["frobnicate"], /unknown command "frobnicate"/],

@@ -203,7 +203,7 @@ Deno.test({
         assert.equal(summary.warehouse, `duckdb:${join(dir, "warehouse.duckdb")}`);
         const outline = events
           .filter((e) => e.type !== "generate_progress" && e.type !== "load_progress")
-          .filter((e) => e.type !== "models_progress")
+          .filter((e) => e.type !== "models_progress" && e.type !== "checks_progress")
           .map((e) =>
             e.type === "stage_start"
               ? `start ${e.stage}`
@@ -219,10 +219,21 @@ Deno.test({
           "done load",
           "start models",
           "done models",
+          "start checks",
+          "done checks",
           "id_sync",
           "start report",
           "done report",
+          "start alerts",
+          "done alerts",
         ]);
+        assert.ok(events.some((e) => e.type === "checks_progress"));
+        assert.deepEqual(summary.checks?.results.map((r) => r.name), [
+          "freshness_raw_events",
+          "schema_change_raw_events_payload",
+          "volume_anomaly_stg_events_by_event_name",
+        ]);
+        assert.equal(summary.alerts?.stage, "alerts");
         assert.ok(events.some((e) => e.type === "generate_progress"));
         assert.ok(events.some((e) => e.type === "load_progress"));
         assert.ok(events.some((e) => e.type === "models_progress"));
@@ -277,6 +288,10 @@ Deno.test({
         assert.equal(summary.idSync, null);
         assert.ok(summary.errors.some((e) => e.includes("accepted_values_stg_users_tier")));
         await assert.rejects(() => Deno.stat(report), Deno.errors.NotFound);
+        // Checks and alerts still run: the failure is announced, models not built are skipped.
+        assert.ok(summary.checks !== null);
+        assert.equal(summary.alerts?.channel, "console");
+        assert.match(summary.alerts?.text ?? "", /✗ accepted_values_stg_users_tier \(error\)/);
       });
 
       await t.step("a dataset that is not there throws, naming the directory", async () => {

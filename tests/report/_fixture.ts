@@ -65,6 +65,25 @@ function rollingRows(): RollingRow[] {
   return rows;
 }
 
+function pathRows(): ReportData["paths"]["rows"] {
+  const edge = (
+    tier: string,
+    step: number,
+    source: string | null,
+    target: string | null,
+    users: number,
+    node: number,
+  ) => ({ tier, step, source, target, users, node_users: node, share_pct: (users / node) * 100 });
+  return [
+    edge("Basic", 0, "session_start", "search", 60, 100),
+    edge("Basic", 0, "session_start", "view_listing", 30, 100),
+    edge("Basic", 0, "session_start", null, 10, 100),
+    edge("Basic", 1, "search", XSS_SCRIPT, 20, 60),
+    edge("Pro", 0, "session_start", "start_listing", 30, 50),
+    edge("Pro", 0, "session_start", "search", 20, 50),
+  ];
+}
+
 /** The fixture: Basic 25% vs Pro 60% activation, EMEA densest, NA greenest, Pro loves Metals. */
 export function fixtureReport(): ReportData {
   return {
@@ -257,6 +276,7 @@ export function fixtureReport(): ReportData {
       },
     ],
     retention: { intervals: 12, rows: retentionRows() },
+    paths: { start: "session_start", steps: 2, minEdgeUsers: 1, rows: pathRows() },
     rolling: rollingRows(),
     health: {
       tables: [

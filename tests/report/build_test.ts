@@ -34,7 +34,9 @@ function text(page: string): string {
 
 Deno.test("buildReport() renders every section, each headline with its chart and table", () => {
   const page = buildReport(fixtureReport());
-  for (const id of ["headlines", "activation", "regions", "affinity", "retention", "activity"]) {
+  for (
+    const id of ["headlines", "activation", "paths", "regions", "affinity", "retention", "activity"]
+  ) {
     assert.ok(page.includes(`<section id="${id}"`), `section #${id} missing`);
   }
   for (const id of ["health", "run"]) assert.ok(page.includes(`<section id="${id}"`), id);
@@ -44,6 +46,7 @@ Deno.test("buildReport() renders every section, each headline with its chart and
   for (
     const id of [
       "table-activation",
+      "table-paths",
       "table-regions",
       "table-top-listings",
       "table-affinity",
@@ -90,6 +93,17 @@ Deno.test("buildReport() headlines quote the computed numbers, intervals and den
   assert.ok(body.includes("Metals at 1.50× (95% CI 1.33–1.69): 60.0% of Pro listings vs 40.0%"));
   assert.ok(body.includes(`They under-index most on ${XSS_SCRIPT}: 0.67× (95% CI 0.57–0.78)`));
   assert.ok(body.includes("50.0% (95% CI 40.4–59.6%; 50 of 100 users, 1 cohort) are active"));
+  // paths: the tier that activates least (Basic) first; start_listing compared with Wilson CIs
+  assert.ok(
+    body.includes(
+      "After session_start, Basic users most often go on to search (60.0% of 100 users), then " +
+        "view_listing (30.0%); 10.0% end their journey there. Pro users most often go on to " +
+        "start_listing (60.0% of 50 users), then search (40.0%). start_listing comes next for " +
+        "0.0% of Basic users (95% CI 0.0–3.7%; 0 of 100) and 60.0% of Pro users " +
+        "(95% CI 46.2–72.4%; 30 of 50).",
+    ),
+    body,
+  );
   assert.ok(body.includes("Of 1,000 event lines delivered, 5 (0.50%) were rejected at load"));
   assert.ok(body.includes("Before standardisation, 95.0% of 980 clean event rows (931)"));
   assert.ok(body.includes("1 passed, 1 warned, 1 failed, 0 skipped of 3 data tests."));

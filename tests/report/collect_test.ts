@@ -21,6 +21,7 @@ import {
 } from "../../lib/report/mod.ts";
 import { openDuckDb, type Relation, type Warehouse } from "../../lib/warehouse/mod.ts";
 import { type SmallWarehouse, smallWarehouse } from "./_warehouse.ts";
+import { cliEnv } from "../_env.ts";
 
 Deno.test({
   name: "collectReportData() on generated data recovers the planted effects",
@@ -93,6 +94,7 @@ async function checks(t: Deno.TestContext, small: SmallWarehouse, data: ReportDa
     const active = data.regions.density.reduce((s, r) => s + r.n_active_users, 0);
     assert.equal(sizes, active);
     const end = Date.parse(`${small.truth.parameters.end}T00:00:00Z`);
+    assert.ok(data.retention.rows.length > 0, "retention has rows");
     for (const r of data.retention.rows) {
       assert.ok(r.cohort.getTime() + r.period * 7 * 86_400_000 < end, "week after the data");
     }
@@ -212,6 +214,8 @@ Deno.test("deno task report: clear errors for a missing warehouse or missing mar
   const run = async (...args: string[]) => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "cli/report.ts", ...args],
+      clearEnv: true,
+      env: cliEnv(),
       stdout: "piped",
       stderr: "piped",
     }).output();

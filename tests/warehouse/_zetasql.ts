@@ -505,6 +505,28 @@ export class ZetaSql implements AsyncDisposable {
         continue;
       }
       if (statement.kind === "RaiseStatement") continue;
+      if (statement.kind === "SingleAssignment") {
+        // `set name = expr` is script control flow the analyser does not take: check that the
+        // variable was declared and that the expression resolves to its type.
+        const match = /^\s*set\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([\s\S]+?)\s*;?\s*$/i.exec(
+          statement.sql,
+        );
+        const variable = match && catalog.constants.get(match[1]!.toLowerCase());
+        if (!match || !variable) {
+          throw new ZetaSqlError(where, statement.sql, "assignment to an undeclared variable");
+        }
+        const value = await this.analyze(`select ${match[2]}`, catalog, where);
+        const type = value.columns[0]?.type ?? "";
+        const norm = (t: string) => t.replace(/\s+/g, "").toUpperCase();
+        if (norm(type) !== norm(variable.type)) {
+          throw new ZetaSqlError(
+            where,
+            statement.sql,
+            `assigns ${type} to ${variable.name} of type ${variable.type}`,
+          );
+        }
+        continue;
+      }
       const analysed = await this.analyze(statement.sql, catalog, where);
       applyToCatalog(catalog, analysed);
       out.push(analysed);

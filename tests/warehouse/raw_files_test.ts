@@ -3,9 +3,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  cleanRawBytes,
+  contentLines,
   firstLine,
+  rawContent,
   readRawBytes,
-  readRawText,
   sha256Hex,
   splitLines,
 } from "../../lib/warehouse/_raw_files.ts";
@@ -34,7 +36,7 @@ Deno.test("splitLines() numbers lines as both loaders do", async (t) => {
     ["a\n\nb\n", ["a", "", "b"]],
     ["a\rb\n", ["a\rb"]],
     ["\n", [""]],
-    ["", [""]],
+    ["", []],
   ];
   for (const [text, lines] of cases) {
     await t.step(JSON.stringify(text), () => assert.deepEqual(splitLines(text), lines));
@@ -53,32 +55,54 @@ Deno.test("sha256Hex() is the hex SHA-256 the manifest records", async () => {
   );
 });
 
-Deno.test("readRawText() gunzips .gz, keeps a BOM and names a bad file", async (t) => {
+Deno.test("rawContent() gunzips .gz, drops a leading BOM and sets invalid UTF-8 lines aside", async (t) => {
   await withDir(async (dir) => {
-    const text = '\uFEFF{"a":1}\n';
+    const text = '\uFEFF{"a":1}\n{"b":"\uFEFF"}\n';
     const bytes = new TextEncoder().encode(text);
     await Deno.writeFile(join(dir, "plain.ndjson"), bytes);
     await Deno.writeFile(join(dir, "zipped.ndjson.gz"), await gzip(bytes));
-    await Deno.writeFile(join(dir, "latin1.ndjson"), new Uint8Array([0x7b, 0xe9, 0x7d]));
     await Deno.writeFile(join(dir, "broken.ndjson.gz"), bytes);
     await Deno.writeFile(join(dir, "empty.ndjson"), new Uint8Array());
-    await t.step("plain and gzip give the same text, BOM included", async () => {
-      assert.equal(await readRawText(join(dir, "plain.ndjson")), text);
-      assert.equal(await readRawText(join(dir, "zipped.ndjson.gz")), text);
+    await t.step("plain and gzip give the same content, the first BOM only removed", async () => {
+      for (const name of ["plain.ndjson", "zipped.ndjson.gz"]) {
+        const path = join(dir, name);
+        const content = await rawContent(path, await readRawBytes(path));
+        assert.deepEqual(contentLines(content), ['{"a":1}', '{"b":"\uFEFF"}']);
+        assert.deepEqual(content.invalidLines, []);
+      }
+    });
+    await t.step("invalid lines: a space in their place, their lossy text set aside", () => {
+      const raw = new Uint8Array([0x7b, 0xe9, 0x7d, 0x0d, 0x0a, 0x61, 0x0a, 0xc3]);
+      const content = cleanRawBytes(raw);
+      assert.deepEqual(Array.from(content.bytes), [0x20, 0x0a, 0x61, 0x0a, 0x20]);
+      assert.deepEqual(content.invalidLines, [
+        { line: 1, text: "{\uFFFD}" },
+        { line: 3, text: "\uFFFD" },
+      ]);
+      assert.deepEqual(contentLines(content), ["{\uFFFD}", "a", "\uFFFD"]);
+    });
+    await t.step("valid bytes are returned without a copy", () => {
+      const valid = new TextEncoder().encode("é\nü\n");
+      assert.equal(cleanRawBytes(valid).bytes, valid);
     });
     const failures: [string, RegExp][] = [
-      ["latin1.ndjson", /latin1\.ndjson": the file is not valid UTF-8/],
       ["broken.ndjson.gz", /broken\.ndjson\.gz": not a valid gzip file/],
       ["empty.ndjson", /empty\.ndjson": the file is empty/],
       ["missing.ndjson", /missing\.ndjson": file not found/],
     ];
     for (const [name, expected] of failures) {
       await t.step(name, async () => {
-        await assert.rejects(() => readRawText(join(dir, name)), expected);
+        const path = join(dir, name);
+        await assert.rejects(
+          async () => await rawContent(path, await readRawBytes(path)),
+          expected,
+        );
       });
     }
-    await t.step("readRawBytes() refuses an empty file too", async () => {
-      await assert.rejects(() => readRawBytes(join(dir, "empty.ndjson")), /the file is empty/);
+    await t.step("readRawBytes({ allowEmpty }) takes an empty file as no bytes", async () => {
+      const empty = await readRawBytes(join(dir, "empty.ndjson"), { allowEmpty: true });
+      assert.equal(empty.length, 0);
+      assert.deepEqual(contentLines(await rawContent("empty.ndjson", empty)), []);
     });
   });
 });

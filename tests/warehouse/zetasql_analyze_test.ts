@@ -101,6 +101,35 @@ Deno.test("ZetaSQL analyses every BigQuery statement: raw DDL, load scripts, mod
         }
       }
     });
+    // Incremental models, second rendering: the batch select (reading the model's own table
+    // through `this`), the full_refresh_if query, and the whole MERGE script as it runs.
+    const incremental = compiled.models.filter((model) => model.incremental !== undefined);
+    assert.deepEqual(
+      incremental.map((model) => model.name).sort(),
+      ["base_events", "fct_events", "mart_daily_activity", "stg_events"],
+    );
+    for (const model of incremental) {
+      await t.step(`incremental model ${model.name}: batch and MERGE script`, async () => {
+        const { sql, script, fullRefreshIf } = model.incremental!;
+        const batch = await zeta.analyze(sql, catalog, `analyse batch of "${model.name}"`);
+        assert.equal(batch.kind, "QueryStmt");
+        assert.deepEqual(
+          batch.columns.map((c) => `${c.name} ${c.type}`),
+          outputs.get(model.name)!.columns.map((c) => `${c.name} ${c.type}`),
+          "the batch has the table's columns",
+        );
+        if (fullRefreshIf !== undefined) {
+          await zeta.analyze(fullRefreshIf, catalog, `analyse full_refresh_if of "${model.name}"`);
+        }
+        const kinds = (await zeta.analyzeScript(
+          script,
+          catalog.clone(),
+          `analyse the MERGE script of "${model.name}"`,
+        )).map((s) => s.kind);
+        assert.ok(kinds.includes("MergeStmt"), `a MERGE in ${kinds.join(", ")}`);
+        assert.equal(kinds[0], "CreateTableAsSelectStmt");
+      });
+    }
     for (const test of compiled.tests) {
       await t.step(`data test ${test.name}`, async () => {
         await zeta.analyze(test.sql, catalog, `analyse data test "${test.name}" (${test.path})`);
@@ -158,13 +187,21 @@ Deno.test("ZetaSQL analyses every BigQuery statement: raw DDL, load scripts, mod
         kinds.push(...analysed.map((s: AnalyzedStatement) => s.kind));
       }
       assert.deepEqual(kinds, [
+        // stg_users' view, dry-run before the table is touched
         "QueryStmt",
+        // dim_users: built under __building, expiration cleared, view dropped, renamed in
+        // (the exception handler's statements are analysed too), rows counted
         "CreateTableAsSelectStmt",
+        "AlterTableSetOptionsStmt",
         "DropStmt",
         "AlterTableStmt",
         "QueryStmt",
+        // stg_users: old table renamed aside, view created, handler's rename back, old dropped
         "DropStmt",
+        "AlterTableStmt",
         "CreateViewStmt",
+        "AlterTableStmt",
+        "DropStmt",
       ]);
       assert.ok(
         switchCatalog.get("terraloop-test.terraloop_marts.dim_users"),

@@ -1,6 +1,8 @@
 -- One row per raw event line (every row of raw.events): fields extracted from the JSON
 -- payload, standardised, and classified. stg_events keeps the clean first deliveries;
 -- stg_events_quarantined keeps what cannot be used, with the reason.
+-- Incremental: only lines loaded since the last build are parsed; earlier deliveries of the
+-- same event ids are read back from this table so duplicates rank exactly as in a full build.
 
 with source_events as (
 
@@ -70,6 +72,12 @@ events_standardised as (
 
 ),
 
+events_to_rank as (
+
+    select * from events_standardised
+
+),
+
 events_classified as (
 
     select
@@ -86,7 +94,7 @@ events_classified as (
         row_number() over (
             partition by event_id order by _loaded_at, _source_file, _line
         ) > 1 as is_duplicate,
-    from events_standardised
+    from events_to_rank
 
 ),
 

@@ -1,5 +1,7 @@
 -- One row per event: the first delivery of each event id whose fields are usable.
 -- Duplicate deliveries are dropped here; unusable rows live in stg_events_quarantined.
+-- Incremental: base_events rows loaded since the last build; a later delivery of an event
+-- already here is a duplicate in base_events, so it never replaces the first one.
 
 with base_events as (
 

@@ -1,5 +1,7 @@
 -- One row per day × region × tier with any activity (registry users only; orphan
 -- events have no region or tier and are counted in mart_pipeline_health).
+-- Incremental: only the days with fct_events rows loaded since the last build are
+-- recomputed, and replace those days' rows.
 
 with events as (
 
@@ -21,6 +23,7 @@ daily_activity as (
         coalesce(
             sum(case when event_name = 'publish_listing' then eco_score_kg_co2e end), 0
         ) as eco_score_kg_co2e,
+        max(_loaded_at) as _loaded_at,
     from events
     group by event_date, region, tier
 
