@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { cliEnv } from "../_env.ts";
 import { join } from "node:path";
 import {
   describeFailure,
@@ -190,6 +191,8 @@ Deno.test({
         const output = await new Deno.Command(Deno.execPath(), {
           args: ["run", "-A", "cli/notebooks.ts", failing, "--out", cliOut, "--no-html"],
           cwd: PROJECT_ROOT,
+          clearEnv: true,
+          env: cliEnv(),
           stdout: "piped",
           stderr: "piped",
         }).output();

@@ -10,6 +10,7 @@ import {
   PROJECT_ROOT,
 } from "../../lib/pipeline/mod.ts";
 import { planDatasetLoad } from "../../lib/load/mod.ts";
+import { cliEnv } from "../_env.ts";
 import { openDuckDb } from "../../lib/warehouse/mod.ts";
 
 // Small enough to generate, load and build in a few seconds.
@@ -176,6 +177,8 @@ async function readerProcess(
   const child = new Deno.Command(Deno.execPath(), {
     args: ["eval", "--quiet", script],
     cwd: PROJECT_ROOT,
+    clearEnv: true,
+    env: cliEnv(),
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
