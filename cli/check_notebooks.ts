@@ -9,6 +9,7 @@ import { basename, join, relative } from "node:path";
 import {
   checkNotebooks,
   formatDiagnostic,
+  formatNotebookFile,
   PROJECT_ROOT,
   stripNotebookFile,
 } from "../lib/jupyter/mod.ts";
@@ -26,6 +27,8 @@ Without NOTEBOOK arguments, checks every notebooks/*.ipynb.
 
 Options:
   --strip       remove outputs and execution counts (in place, then deno fmt), then check
+  --fmt         format the notebooks in place as deno fmt does, then check (deno.json keeps
+                notebooks/ out of deno fmt, so "deno fmt notebooks/" finds no files)
   --no-lint     type-check only
   -h, --help    show this help
 
@@ -37,6 +40,7 @@ async function main(): Promise<number> {
     Deno.args,
     {
       strip: { type: "boolean" },
+      fmt: { type: "boolean" },
       "no-lint": { type: "boolean" },
     },
     HELP,
@@ -52,6 +56,11 @@ async function main(): Promise<number> {
   if (values.strip) {
     for (const notebook of notebooks) {
       if (await stripNotebookFile(notebook)) console.log(`stripped ${display(notebook)}`);
+    }
+  }
+  if (values.fmt) {
+    for (const notebook of notebooks) {
+      if (await formatNotebookFile(notebook)) console.log(`formatted ${display(notebook)}`);
     }
   }
   const diagnostics = await checkNotebooks(notebooks, { lint: !values["no-lint"] });

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { basename, join, relative } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import {
   describeFailure,
   ensureJupyterEnv,
@@ -18,16 +18,18 @@ import { EXIT, parseTaskArgs, runTask, UsageError } from "./_common.ts";
 /** Per-cell timeout unless `--timeout` says otherwise, in seconds. */
 const DEFAULT_TIMEOUT_SECONDS = 600;
 
-const HELP = `Usage: deno task notebooks [options]
+const HELP = `Usage: deno task notebooks [options] [NOTEBOOK.ipynb ...]
 
-Executes every notebooks/*.ipynb (sorted by name) top to bottom in the "Deno (TerraLoop)"
-Jupyter kernel (jupyter_client + nbconvert from .venv, created on first use), and writes to the
-output folder:
-  <name>.ipynb   the executed notebook, with outputs
-  <name>.html    an offline HTML export (plotly.js inlined, no CDN scripts)
+Executes every notebooks/*.ipynb (sorted by name), or the notebooks given, top to bottom in the
+"Deno (TerraLoop)" Jupyter kernel (jupyter_client + nbconvert from .venv, created on first
+use), and writes to the output folder:
+  <name>.ipynb   the executed notebook, with outputs (figures as Plotly JSON: JupyterLab
+                 draws them with the plotly package's renderer; no plotly.js inside)
+  <name>.html    an offline HTML export (plotly.js inlined once, no CDN scripts)
 
-A failing notebook names the cell (number and first line) and the error; the others still
-run. Exit codes: 0 all passed; 1 a notebook failed; 2 a wrong flag or --only name.
+A failing cell stops its notebook: the cells after it are not run, and the failure names the
+cell (number and first line) and the error; the other notebooks still run. Exit codes: 0 all
+passed; 1 a notebook failed; 2 a wrong flag, --only name or notebook path.
 
 Options:
   --only NAME       run only this notebook (file name with or without .ipynb, or a prefix
@@ -47,13 +49,18 @@ Example:
 `;
 
 async function main(): Promise<number> {
-  const { values } = parseTaskArgs(Deno.args, {
-    only: { type: "string", multiple: true },
-    out: { type: "string" },
-    timeout: { type: "string" },
-    "no-html": { type: "boolean" },
-    verbose: { type: "boolean" },
-  }, HELP);
+  const { values, positionals } = parseTaskArgs(
+    Deno.args,
+    {
+      only: { type: "string", multiple: true },
+      out: { type: "string" },
+      timeout: { type: "string" },
+      "no-html": { type: "boolean" },
+      verbose: { type: "boolean" },
+    },
+    HELP,
+    { maxPositionals: Infinity },
+  );
   const timeout = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
   if (!Number.isInteger(timeout) || timeout <= 0) {
     throw new UsageError(
@@ -61,8 +68,16 @@ async function main(): Promise<number> {
     );
   }
 
+  for (const path of positionals) {
+    const info = await Deno.stat(path).catch(() => null);
+    if (!info?.isFile || !path.endsWith(".ipynb")) {
+      throw new UsageError(`Cannot run notebook "${path}": not an .ipynb file`);
+    }
+  }
   const notebooksDir = join(PROJECT_ROOT, "notebooks");
-  const all = await listNotebooks(notebooksDir);
+  const all = positionals.length
+    ? positionals.map((path) => resolve(path))
+    : await listNotebooks(notebooksDir);
   let selected = all;
   if (values.only?.length) {
     selected = all.filter((path) => values.only!.some((name) => matches(path, name)));
@@ -81,7 +96,9 @@ async function main(): Promise<number> {
   const outputDir = values.out ?? join(PROJECT_ROOT, "reports", "notebooks");
   console.log(`Running ${selected.length} notebook(s) in kernel "${jupyterEnv.kernelName}"`);
   const started = performance.now();
-  const results = await runNotebooks(selected.map((p) => relative(PROJECT_ROOT, p)), {
+  const shown = (p: string) =>
+    relative(PROJECT_ROOT, p).startsWith("..") ? p : relative(PROJECT_ROOT, p);
+  const results = await runNotebooks(selected.map(shown), {
     jupyterEnv,
     outputDir,
     timeoutSeconds: timeout,

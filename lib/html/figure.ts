@@ -208,6 +208,12 @@ export function figureMimeBundle(
   } as { "application/vnd.plotly.v1+json": Figure; "text/html": string };
 }
 
+/** Where plotly.js is on disk (`node_modules/plotly.js-dist-min/plotly.min.js`). */
+export const PLOTLY_JS_URL: URL = new URL(
+  "../../node_modules/plotly.js-dist-min/plotly.min.js",
+  import.meta.url,
+);
+
 /**
  * The text of `node_modules/plotly.js-dist-min/plotly.min.js`, read once and cached.
  * Throws `Error` naming the path when the file is missing (run `deno install`).
@@ -221,7 +227,7 @@ export function figureMimeBundle(
  */
 export function plotlySource(): string {
   if (_plotlySource === undefined) {
-    const url = new URL("../../node_modules/plotly.js-dist-min/plotly.min.js", import.meta.url);
+    const url = PLOTLY_JS_URL;
     try {
       _plotlySource = Deno.readTextFileSync(url);
     } catch (err) {

@@ -63,6 +63,14 @@ export interface TableOptions {
    * @default 5000
    */
   maxRows?: number;
+  /**
+   * Write each cell's alignment (numbers right, text left and wrapping anywhere, so a long
+   * token such as JSON cannot widen the table past the page) as an inline `style`, for hosts
+   * that style every cell themselves and strip `<style>` elements (JupyterLab right-aligns
+   * all cells, and drops `<style>` from untrusted outputs).
+   * @default false
+   */
+  inlineAlign?: boolean;
 }
 
 /** Rows as plain objects, e.g. `frame.toRecords()` or hand-made data. */
@@ -140,6 +148,10 @@ function _valuesOf(data: pl.DataFrame | TableRecords, key: string): unknown[] {
  */
 export function tableHtml(data: pl.DataFrame | TableRecords, options: TableOptions = {}): RawHtml {
   const { sortable = true, maxRows = 5000, formats = {}, labels = {} } = options;
+  const align = (numeric: boolean) =>
+    options.inlineAlign
+      ? ` style="text-align:${numeric ? "right" : "left;overflow-wrap:anywhere"}"`
+      : "";
   const height = _isFrame(data) ? data.height : data.length;
   if (height > maxRows) {
     throw new RangeError(
@@ -178,7 +190,7 @@ export function tableHtml(data: pl.DataFrame | TableRecords, options: TableOptio
   });
 
   const head = columns.map((c) => {
-    const cls = c.numeric ? ' class="num"' : "";
+    const cls = (c.numeric ? ' class="num"' : "") + align(c.numeric);
     const label = escapeHtml(c.label);
     return sortable
       ? `<th scope="col"${cls} aria-sort="none"><button type="button" class="tl-sort">${label}</button></th>`
@@ -190,7 +202,7 @@ export function tableHtml(data: pl.DataFrame | TableRecords, options: TableOptio
       const value = c.values[r];
       const text = formatValue(value, c.format);
       const key = c.numeric ? _sortKey(value) : (value === null || value === undefined ? "" : null);
-      const attrs = (c.numeric ? ' class="num"' : "") +
+      const attrs = (c.numeric ? ' class="num"' : "") + align(c.numeric) +
         (key === null ? "" : ` data-sort="${escapeHtml(key)}"`);
       return `<td${attrs}>${
         text === "" ? '<span class="tl-null">—</span>' : escapeHtml(text)

@@ -7,8 +7,10 @@ JSON line on stdout:
    "n_code_cells": 5, "error": null | {"cell_index": 3, "source_first_line": "...",
    "ename": "Error", "evalue": "boom", "traceback": [...]}}
 
-A notebook stops at its first failing cell (later cells would only fail again); the other
-notebooks still run. The executed copy and the HTML export are written even on failure, so
+A notebook stops at its first failing cell (later cells would only fail again; Deno's kernel
+ignores stop_on_error, so the runner does not send them); the other notebooks still run.
+HTML exports get plotly.js inlined once in <head> (--plotly-js) when the notebook has a
+figure; the executed .ipynb never carries it. The executed copy and the HTML export are written even on failure, so
 the failing output can be read in context.
 """
 
@@ -256,12 +258,38 @@ class DenoNotebookExecutor:
             self.display_ids.setdefault(display_id, []).append((index, len(cell.outputs) - 1))
 
 
-def export_html(nb, path: Path) -> list[str]:
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+def has_plotly_output(nb) -> bool:
+    return any(
+        PLOTLY_MIME in output.get("data", {})
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    )
+
+
+def plotly_script(plotly_js: Path) -> str:
+    """plotly.js as one inline <script>; "</script" in the source cannot close the element."""
+    source = plotly_js.read_text(encoding="utf-8")
+    return "<script>" + re.sub(r"</(script)", r"<\\/\1", source, flags=re.IGNORECASE) + "</script>"
+
+
+def export_html(nb, path: Path, plotly_js: Path | None) -> list[str]:
+    """Writes the offline export. Figures draw from their text/html fallback, which needs
+    plotly.js on the page: it is inlined once, in <head>, when the notebook has a figure
+    (the executed .ipynb never carries it; JupyterLab draws the Plotly JSON itself)."""
     exporter = HTMLExporter(
         template_name="lab", extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})]
     )
     exporter.template_file = "offline.html.j2"
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+    if plotly_js is not None and has_plotly_output(nb):
+        head_end = body.find("</head>")
+        if head_end < 0:
+            raise RuntimeError(f"cannot inline plotly.js into {path}: the export has no </head>")
+        body = body[:head_end] + plotly_script(plotly_js) + "\n" + body[head_end:]
     path.write_text(body, encoding="utf-8")
     return sorted({m.group(0) for m in EXTERNAL_RESOURCE.finditer(body)})
 
@@ -280,7 +308,7 @@ def run_one(path: Path, args) -> dict:
     external: list[str] = []
     if args.html:
         html = out_dir / (path.stem + ".html")
-        external = export_html(nb, html)
+        external = export_html(nb, html, Path(args.plotly_js) if args.plotly_js else None)
     return {
         "notebook": str(path),
         "ok": error is None,
@@ -301,6 +329,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=600)
     parser.add_argument("--startup-timeout", type=int, default=60)
     parser.add_argument("--no-html", dest="html", action="store_false")
+    parser.add_argument("--plotly-js", help="plotly.min.js to inline into HTML exports with figures")
     args = parser.parse_args()
     for name in args.notebooks:
         path = Path(name)

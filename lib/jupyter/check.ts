@@ -238,7 +238,26 @@ export function stripNotebook(nb: NotebookJson): NotebookJson {
 }
 
 /**
- * Strips outputs in place on disk (then formats with `deno fmt`, which the `check` task
+ * Rewrites a notebook as `deno fmt` formats it (which the `check` task enforces). deno.json
+ * excludes notebooks/ from `deno fmt` (see {@linkcode checkNotebooks}), so `deno fmt
+ * notebooks/` finds no files; this formats through stdin instead. Returns whether the file
+ * changed.
+ *
+ * @example
+ * ```ts
+ * await formatNotebookFile("notebooks/04_analysis.ipynb");
+ * ```
+ */
+export async function formatNotebookFile(path: string): Promise<boolean> {
+  const before = await Deno.readFile(path);
+  const after = await _formatted(path, before);
+  if (_sameBytes(before, after)) return false;
+  await Deno.writeFile(path, after);
+  return true;
+}
+
+/**
+ * Strips outputs in place on disk (then formats as `deno fmt` does, which the `check` task
  * enforces for .ipynb). Returns whether the file changed.
  *
  * @example
@@ -258,7 +277,7 @@ export async function stripNotebookFile(path: string): Promise<boolean> {
   const nb = await readNotebook(path);
   if (findUnstrippedCells(nb).length === 0) return false;
   await Deno.writeTextFile(path, JSON.stringify(stripNotebook(nb), null, 1) + "\n");
-  await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", path], stdout: "null" }).output();
+  await formatNotebookFile(path);
   return (await Deno.readTextFile(path)) !== before;
 }
 
@@ -320,7 +339,7 @@ export async function checkNotebooks(
         column: null,
         kind: "format",
         code: "not-formatted",
-        message: "not as `deno fmt` writes it: run `deno fmt notebooks/`",
+        message: "not as `deno fmt` writes it: run `deno run -A cli/check_notebooks.ts --fmt`",
       });
     }
     let name = basename(notebook).replace(/\.ipynb$/, "").replace(/[^A-Za-z0-9_-]/g, "_");
@@ -381,6 +400,14 @@ export function formatDiagnostic(d: NotebookDiagnostic): string {
 // this compares the bytes with what `deno fmt` writes for them, read from stdin (no cache).
 async function _isFormatted(notebook: string): Promise<boolean> {
   const original = await Deno.readFile(notebook);
+  return _sameBytes(original, await _formatted(notebook, original));
+}
+
+function _sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+async function _formatted(notebook: string, original: Uint8Array): Promise<Uint8Array> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["fmt", "--ext", "ipynb", "-"],
     stdin: "piped",
@@ -396,7 +423,7 @@ async function _isFormatted(notebook: string): Promise<boolean> {
       `Cannot format notebook "${notebook}": ${new TextDecoder().decode(stderr).trim()}`,
     );
   }
-  return stdout.length === original.length && stdout.every((byte, i) => byte === original[i]);
+  return stdout;
 }
 
 async function _checkConfig(root: string): Promise<string> {

@@ -187,7 +187,8 @@ export function jupyterEnvVars(venvDir: string): Record<string, string> {
 }
 
 /**
- * Makes sure `<root>/.venv` has JupyterLab, nbclient and nbconvert at the versions pinned in
+ * Makes sure `<root>/.venv` has JupyterLab, nbclient, nbconvert and plotly (JupyterLab's Plotly
+ * renderer) at the versions pinned in
  * `requirements-jupyter.txt`, and that the `terraloop-deno` kernelspec points at this Deno.
  *
  * Creates the venv with `python3 -m venv` and runs `pip install -r` only when needed: the

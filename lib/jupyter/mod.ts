@@ -8,8 +8,8 @@
  * // Needs the project's Jupyter environment (.venv, created on first use).
  * import { checkNotebooks, ensureJupyterEnv, runNotebooks } from "./mod.ts";
  * const env = await ensureJupyterEnv();
- * const results = await runNotebooks(["notebooks/00_smoke.ipynb"], { jupyterEnv: env });
- * const problems = await checkNotebooks(["notebooks/00_smoke.ipynb"]);
+ * const results = await runNotebooks(["notebooks/00_start_here.ipynb"], { jupyterEnv: env });
+ * const problems = await checkNotebooks(["notebooks/00_start_here.ipynb"]);
  * ```
  *
  * @module

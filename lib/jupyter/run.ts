@@ -7,6 +7,7 @@
 
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PLOTLY_JS_URL } from "../html/mod.ts";
 import { ensureJupyterEnv, type JupyterEnv } from "./env.ts";
 
 /** Where a notebook stopped. */
@@ -88,7 +89,9 @@ const RUNNER = fileURLToPath(new URL("./_run_notebook.py", import.meta.url));
 /**
  * Executes each notebook top to bottom in a fresh `terraloop-deno` kernel whose working
  * directory is the notebook's folder (so the project's deno.json applies). A failing
- * notebook stops at its first failing cell; the others still run.
+ * notebook stops at its first failing cell (later cells are not run and keep no outputs);
+ * the others still run. HTML exports inline plotly.js once, in the export only, when the
+ * notebook has a figure.
  *
  * The kernels get `TERRALOOP_PROJECT_ROOT`, `TERRALOOP_REPORTS_DIR` and `TERRALOOP_NOTEBOOK_RUN=1`
  * on top of the inherited environment and `options.env`.
@@ -96,7 +99,7 @@ const RUNNER = fileURLToPath(new URL("./_run_notebook.py", import.meta.url));
  * @example
  * ```ts ignore
  * // Needs the project's Jupyter environment (.venv) and starts a Deno kernel per notebook.
- * const results = await runNotebooks(["notebooks/00_smoke.ipynb"]);
+ * const results = await runNotebooks(["notebooks/00_start_here.ipynb"]);
  * if (!results.every((r) => r.ok)) Deno.exitCode = 1;
  * ```
  */
@@ -114,7 +117,7 @@ export async function runNotebooks(
     jupyter.kernelName,
     "--timeout",
     String(options.timeoutSeconds ?? 600),
-    ...(options.html === false ? ["--no-html"] : []),
+    ...(options.html === false ? ["--no-html"] : ["--plotly-js", fileURLToPath(PLOTLY_JS_URL)]),
     "--",
     ...notebooks,
   ];

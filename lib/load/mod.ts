@@ -20,3 +20,4 @@
  * @module
  */
 export * from "./load_dataset.ts";
+export * from "./plan.ts";

@@ -9,6 +9,7 @@
  *   ensureModels,
  *   notebookWorkspace,
  *   openConfiguredWarehouse,
+ *   openNotebookWarehouse,
  *   runLoadStage,
  *   runPipeline,
  * } from "./mod.ts";
@@ -39,6 +40,12 @@
  * assert.equal((await ensureModels(ws, nb)).action, "built");
  * assert.equal((await ensureModels(ws, nb)).action, "reused");
  * await nb.close();
+ *
+ * // What the notebooks do: make the workspace current, then read it read-only (any number of
+ * // kernels at once); `source: "pipeline"` reads the tasks' warehouse instead.
+ * const opened = await openNotebookWarehouse(ws);
+ * assert.match(opened.messages.at(-1) ?? "", /read-only/);
+ * await opened.warehouse.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
  *

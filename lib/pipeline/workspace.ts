@@ -3,20 +3,25 @@
  * `data/notebooks/<key>/` (the key names scale, period and seed), so they never clobber the
  * pipeline's `data/raw` and `data/warehouse.duckdb`. The `ensure*` steps run an earlier
  * stage only when its output is missing or stale, so any notebook runs by itself on a fresh
- * checkout and re-running one repeats no work.
+ * checkout and re-running one repeats no work. {@linkcode ensureWorkspace} does that with the
+ * DuckDB file open for writing only while something is built, so notebooks then read it
+ * read-only, many at once; {@linkcode openNotebookWarehouse} also reads the pipeline's
+ * warehouse (or BigQuery) instead.
  *
  * ```ts
  * import assert from "node:assert/strict";
- * import { openDuckDb } from "../warehouse/mod.ts";
  *
  * // In a notebook: notebookWorkspace({ users: 35_000, days: 90, seed: 42, start: "2026-01-01" })
  * // keeps its data in data/notebooks/u35000-d90-s42-2026-01-01/; here a small one in a temp dir.
  * const baseDir = await Deno.makeTempDir();
  * const ws = notebookWorkspace({ users: 200, days: 7 }, { baseDir });
- * const wh = await openDuckDb(ws.duckdbPath);
- * assert.match((await ensureModels(ws, wh)).message, /^Built 12 models/);
- * assert.match((await ensureModels(ws, wh)).message, /^Reused the 12 models built at /);
+ * const { warehouse: wh, messages } = await openNotebookWarehouse(ws);
+ * assert.match(messages[2] ?? "", /^Built 12 models/);
+ * assert.match(messages.at(-1) ?? "", /^Reading duckdb:.* read-only\.$/);
  * await wh.close();
+ * const again = await openNotebookWarehouse(ws);
+ * assert.match(again.messages[2] ?? "", /^Reused the 12 models built at /);
+ * await again.warehouse.close();
  * await Deno.remove(baseDir, { recursive: true });
  * ```
  *
@@ -30,8 +35,19 @@ import {
   resolveOptions,
   type TruthFile,
 } from "../generate/mod.ts";
+import { type LoadPlan, planDatasetLoad } from "../load/mod.ts";
 import { loadProject, type RunEvent, type RunResults } from "../models/mod.ts";
-import { LOAD_MANIFEST_RELATION, type Warehouse } from "../warehouse/mod.ts";
+import { readEventRange } from "../report/mod.ts";
+import {
+  LOAD_MANIFEST_RELATION,
+  missingWarehouseProblem,
+  openDuckDb,
+  openWarehouse,
+  type Warehouse,
+  WAREHOUSE_DEFAULTS,
+  warehouseConfigFromEnv,
+  warehouseLabel,
+} from "../warehouse/mod.ts";
 import { PROJECT_ROOT } from "./defaults.ts";
 import { type GenerateStageSummary, runGenerateStage } from "./generate.ts";
 import { type LoadStageSummary, runLoadStage } from "./load.ts";
@@ -369,6 +385,277 @@ export async function ensureModels(
     message: `Built ${results.models.length} models in ${warehouse.description} because ` +
       `${reason} (${_testCounts(results)}; ${results.elapsedSeconds.toFixed(1)} s).`,
   };
+}
+
+/** Options for {@linkcode ensureWorkspace}. */
+export interface EnsureWorkspaceOptions {
+  /**
+   * The last stage to make current: `loaded` (dataset and raw tables) or `models` (and the
+   * models built and tested).
+   * @default {"models"}
+   */
+  upTo?: "loaded" | "models";
+  /**
+   * Progress of the models run, when it runs.
+   * @default {undefined}
+   */
+  onEvent?: (event: RunEvent) => void;
+}
+
+/** What {@linkcode ensureWorkspace} did. */
+export interface EnsureWorkspaceResult {
+  /** `reused` when everything was current (the DuckDB file was only read), else `updated`. */
+  action: "reused" | "updated";
+  /** Why the DuckDB file was opened for writing; null when reused. */
+  reason: string | null;
+  /** What happened to the dataset. */
+  dataset: EnsureDatasetResult;
+  /** The raw tables against the dataset, read-only, before any write; null for a new file. */
+  plan: LoadPlan | null;
+  /** What the load did, when the raw tables were updated. */
+  loaded: EnsureLoadedResult | null;
+  /** The models build (or the reused one, read from `run_results.json`); null with `upTo: "loaded"`. */
+  results: RunResults | null;
+  /** One sentence per stage, for a notebook cell. */
+  messages: string[];
+}
+
+/**
+ * Makes the workspace current up to `upTo` and leaves its DuckDB file closed, so a notebook
+ * then opens it read-only (`openDuckDb(ws.duckdbPath, { readOnly: true })`) and any number of
+ * notebooks, kernels and `deno task notebooks` can read it at once. The file is opened
+ * read-only to check the raw tables ({@linkcode planDatasetLoad}) and the last build; only
+ * when something is missing or stale is it opened for writing (which needs it alone) to load
+ * and build with {@linkcode ensureLoaded} / {@linkcode ensureModels}, then closed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openDuckDb } from "../warehouse/mod.ts";
+ * const baseDir = await Deno.makeTempDir();
+ * const ws = notebookWorkspace({ users: 60, days: 3 }, { baseDir });
+ * assert.equal((await ensureWorkspace(ws)).action, "updated"); // generated, loaded, built
+ * const reader = await openDuckDb(ws.duckdbPath, { readOnly: true });
+ * assert.equal((await ensureWorkspace(ws)).action, "reused"); // checked beside the reader
+ * await reader.close();
+ * await Deno.remove(baseDir, { recursive: true });
+ * ```
+ */
+export async function ensureWorkspace(
+  ws: NotebookWorkspace,
+  options: EnsureWorkspaceOptions = {},
+): Promise<EnsureWorkspaceResult> {
+  const upTo = options.upTo ?? "models";
+  const dataset = await ensureDataset(ws);
+  const exists = (await Deno.stat(ws.duckdbPath).catch(() => null))?.isFile === true;
+  let plan: LoadPlan | null = null;
+  let reason: string;
+  if (!exists) {
+    reason = `${ws.duckdbPath} does not exist yet`;
+  } else {
+    const reader = await openDuckDb(ws.duckdbPath, { readOnly: true });
+    try {
+      plan = await planDatasetLoad(ws.datasetDir, reader);
+      const stale = !plan.current
+        ? _planReason(plan)
+        : upTo === "loaded"
+        ? null
+        : await _modelsReason(ws, reader);
+      if (stale === null) {
+        const previous = upTo === "models"
+          ? await _readRunResults(join(ws.targetDir, "run_results.json"))
+          : null;
+        return {
+          action: "reused",
+          reason: null,
+          dataset,
+          plan,
+          loaded: null,
+          results: previous,
+          messages: [
+            dataset.message,
+            `All ${_int(plan.files.length)} files are loaded in ${reader.description} ` +
+            `(their SHA-256 are in the load manifest); nothing to load.`,
+            ...(previous
+              ? [
+                `Reused the ${previous.models.length} models built at ${previous.generatedAt} ` +
+                `(${_testCounts(previous)}).`,
+              ]
+              : []),
+          ],
+        };
+      }
+      reason = stale;
+    } finally {
+      await reader.close();
+    }
+  }
+  let writer: Warehouse;
+  try {
+    writer = await openDuckDb(ws.duckdbPath);
+  } catch (error) {
+    throw new Error(
+      `Cannot update the notebook workspace "${ws.dir}" (${reason}): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  try {
+    if (upTo === "loaded") {
+      const loaded = await ensureLoaded(ws, writer);
+      return {
+        action: "updated",
+        reason,
+        dataset,
+        plan,
+        loaded,
+        results: null,
+        messages: [dataset.message, loaded.message],
+      };
+    }
+    const models = await ensureModels(ws, writer, { onEvent: options.onEvent });
+    return {
+      action: "updated",
+      reason,
+      dataset,
+      plan,
+      loaded: models.loaded,
+      results: models.results,
+      messages: [dataset.message, models.loaded.message, models.message],
+    };
+  } finally {
+    await writer.close();
+  }
+}
+
+/** Where a notebook reads its marts: see {@linkcode openNotebookWarehouse}. */
+export type NotebookSource = "workspace" | "pipeline";
+
+/** The sources {@linkcode openNotebookWarehouse} accepts. */
+export const NOTEBOOK_SOURCES: readonly NotebookSource[] = ["workspace", "pipeline"];
+
+/** Options for {@linkcode openNotebookWarehouse}. */
+export interface OpenNotebookWarehouseOptions {
+  /**
+   * `workspace`: the notebook's own workspace, made current first ({@linkcode ensureWorkspace}).
+   * `pipeline`: the warehouse the tasks use, as configured by `TERRALOOP_WAREHOUSE`,
+   * `TERRALOOP_DUCKDB_PATH` (relative to the project root; default `data/warehouse.duckdb`,
+   * written by `deno task pipeline`) and the `TERRALOOP_BQ_*` settings for BigQuery; it is
+   * only read, never built.
+   * @default {"workspace"}
+   */
+  source?: string;
+  /**
+   * With `workspace`: the last stage to make current.
+   * @default {"models"}
+   */
+  upTo?: "loaded" | "models";
+  /**
+   * The environment the `pipeline` source reads its settings from.
+   * @default {Deno.env.toObject()}
+   */
+  env?: Record<string, string | undefined>;
+}
+
+/** An open, read-only warehouse for a notebook, and what was done to get it. */
+export interface NotebookWarehouse {
+  /** The warehouse, opened read-only (close it when done, or leave it to the kernel's exit). */
+  warehouse: Warehouse;
+  /** The source it came from. */
+  source: NotebookSource;
+  /** The period of the data: the workspace's, or first to last event day of the pipeline's. */
+  period: { start: Date; end: Date };
+  /** One sentence per step, for a notebook cell. */
+  messages: string[];
+  /** With `workspace`: what {@linkcode ensureWorkspace} did; null otherwise. */
+  workspace: EnsureWorkspaceResult | null;
+}
+
+/**
+ * Opens the warehouse a notebook reads, read-only, so any number of notebooks, kernels,
+ * `deno task notebooks` and the report can read it at once. By default it is the notebook's
+ * own workspace, made current first; `source: "pipeline"` reads the warehouse
+ * `deno task pipeline` wrote (or BigQuery, when `TERRALOOP_WAREHOUSE=bigquery`) instead.
+ *
+ * @example
+ * ```ts ignore
+ * const ws = notebookWorkspace({ users: 35_000, days: 90 });
+ * const { warehouse: wh, messages } = await openNotebookWarehouse(ws); // own workspace
+ * const pipeline = await openNotebookWarehouse(ws, { source: "pipeline" }); // data/warehouse.duckdb
+ * ```
+ */
+export async function openNotebookWarehouse(
+  ws: NotebookWorkspace,
+  options: OpenNotebookWarehouseOptions = {},
+): Promise<NotebookWarehouse> {
+  const source = options.source ?? "workspace";
+  if (source === "workspace") {
+    const workspace = await ensureWorkspace(ws, { upTo: options.upTo });
+    const warehouse = await openDuckDb(ws.duckdbPath, { readOnly: true });
+    return {
+      warehouse,
+      source,
+      period: { start: ws.periodStart, end: ws.periodEnd },
+      messages: [...workspace.messages, `Reading ${warehouse.description} read-only.`],
+      workspace,
+    };
+  }
+  if (source !== "pipeline") {
+    throw new TypeError(
+      `Cannot open the notebook's warehouse: source "${source}" is not one of ` +
+        `${NOTEBOOK_SOURCES.map((s) => `"${s}"`).join(", ")} (TERRALOOP_NOTEBOOK_SOURCE)`,
+    );
+  }
+  const env = options.env ?? Deno.env.toObject();
+  // Relative DuckDB paths are the project's, not the kernel's (notebooks/).
+  const duckdbPath = resolve(
+    PROJECT_ROOT,
+    env.TERRALOOP_DUCKDB_PATH?.trim() || WAREHOUSE_DEFAULTS.duckdbPath,
+  );
+  const config = warehouseConfigFromEnv(env, { warehouse: duckdbPath });
+  const problem = await missingWarehouseProblem(config);
+  if (problem) {
+    throw new Error(
+      `Cannot open the pipeline's warehouse: ${problem}; run \`deno task pipeline\` first, or ` +
+        `use the notebook's own workspace (source "workspace")`,
+    );
+  }
+  const warehouse = await openWarehouse(config, { readOnly: true });
+  const range = await readEventRange(warehouse);
+  if (!range.first || !range.last) {
+    await warehouse.close();
+    throw new Error(
+      `Cannot read the pipeline's warehouse ${warehouseLabel(config)}: it has no clean ` +
+        `events (run \`deno task pipeline\`)`,
+    );
+  }
+  const day = 86_400_000;
+  const start = new Date(Math.floor(new Date(range.first).getTime() / day) * day);
+  const end = new Date(Math.floor(new Date(range.last).getTime() / day) * day + day);
+  return {
+    warehouse,
+    source,
+    period: { start, end },
+    messages: [
+      `Reading the pipeline's warehouse ${warehouse.description} read-only: events from ` +
+      `${start.toISOString().slice(0, 10)} to ${range.last.slice(0, 10)}.`,
+    ],
+    workspace: null,
+  };
+}
+
+function _planReason(plan: LoadPlan): string {
+  const pending = plan.files.filter((f) => f.status !== "unchanged").length;
+  return [
+    ...(pending ? [`${_int(pending)} of ${_int(plan.files.length)} files are not loaded`] : []),
+    ...(plan.gone.length ? [`${_int(plan.gone.length)} loaded files left the dataset`] : []),
+  ].join(" and ");
+}
+
+async function _modelsReason(ws: NotebookWorkspace, warehouse: Warehouse): Promise<string | null> {
+  const previous = await _readRunResults(join(ws.targetDir, "run_results.json"));
+  if (!previous) return "no previous build was found";
+  const project = await loadProject(ws.modelsDir);
+  return await _staleReason(previous, project.order, ws.modelsDir, warehouse);
 }
 
 function _generateOptions(params: WorkspaceParams) {

@@ -141,8 +141,8 @@ export async function openDuckDb(
     const message = messageOf(error);
     const hint = /lock/i.test(message)
       ? readOnly
-        ? " (another process is writing it, e.g. a running pipeline or load: wait until it " +
-          "finishes)"
+        ? " (another process is writing it, e.g. a running pipeline or load, or a notebook " +
+          "building its workspace: wait until it finishes, then try again)"
         : " (another process holds it: readers such as the report, docs and notebooks open " +
           "it read-only and may share it, but a writer needs it alone; close the other " +
           "process or its notebook kernel)"

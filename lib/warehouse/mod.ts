@@ -27,6 +27,7 @@ export * from "./types.ts";
 export * from "./raw_tables.ts";
 export * from "./dialect.ts";
 export * from "./incremental.ts";
+export { readRawBytes, sha256Hex } from "./_raw_files.ts";
 export {
   type DuckDbLimits,
   DuckDbWarehouse,

@@ -5,9 +5,11 @@ import {
   extractNotebookCode,
   findUnstrippedCells,
   formatDiagnostic,
+  formatNotebookFile,
   type NotebookJson,
   PROJECT_ROOT,
   stripNotebook,
+  stripNotebookFile,
 } from "../../lib/jupyter/mod.ts";
 
 function notebook(cells: NotebookJson["cells"]): NotebookJson {
@@ -120,13 +122,41 @@ Deno.test("checkNotebooks() reports type errors, lint problems and outputs with 
   }
 });
 
-Deno.test("checkNotebooks() passes the committed smoke notebook", async () => {
+Deno.test("checkNotebooks() passes the committed start-here notebook", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "tl-nbcheck-" });
   try {
-    const problems = await checkNotebooks([join(PROJECT_ROOT, "notebooks", "00_smoke.ipynb")], {
-      workDir: join(tmp, "work"),
-    });
+    const problems = await checkNotebooks(
+      [join(PROJECT_ROOT, "notebooks", "00_start_here.ipynb")],
+      {
+        workDir: join(tmp, "work"),
+      },
+    );
     assert.deepEqual(problems.map(formatDiagnostic), []);
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("formatNotebookFile() and stripNotebookFile() write what deno fmt writes", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "tl-nbfmt-" });
+  try {
+    const path = join(tmp, "x.ipynb");
+    // Code and markdown not as deno fmt writes them (notebooks/ is outside deno fmt's reach).
+    const messy = notebook([markdown("#   Messy   heading"), code("const a   =  1")]);
+    await Deno.writeTextFile(path, JSON.stringify(messy));
+    const check = () => checkNotebooks([path], { workDir: join(tmp, "work"), lint: false });
+    assert.deepEqual((await check()).map((p) => p.kind), ["format"]);
+    assert.match((await check())[0]!.message, /cli\/check_notebooks\.ts --fmt/);
+    assert.equal(await formatNotebookFile(path), true);
+    assert.equal(await formatNotebookFile(path), false);
+    assert.deepEqual((await check()).map(formatDiagnostic), []);
+
+    const withOutputs = notebook([
+      code("1", { outputs: [{ output_type: "stream" }], execution_count: 3 }),
+    ]);
+    await Deno.writeTextFile(path, JSON.stringify(withOutputs));
+    assert.equal(await stripNotebookFile(path), true);
+    assert.deepEqual((await check()).map(formatDiagnostic), []);
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }

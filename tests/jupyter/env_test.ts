@@ -74,3 +74,27 @@ Deno.test("ensureJupyterEnv() without requirements-jupyter.txt names the file", 
     await Deno.remove(root, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test({
+  name: "ensureJupyterEnv() installs JupyterLab's Plotly renderer, pinned with JupyterLab",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const env = await ensureJupyterEnv();
+    const requirements = await Deno.readTextFile(join(env.root, "requirements-jupyter.txt"));
+    const pinned = /^plotly==([\d.]+)$/m.exec(requirements)?.[1];
+    assert.ok(pinned, "plotly is not pinned in requirements-jupyter.txt");
+    const output = await new Deno.Command(env.jupyter, {
+      args: ["labextension", "list"],
+      env: env.env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    // jupyter labextension list reports on stderr.
+    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+    assert.match(
+      text.replace(/\x1b\[[0-9;]*m/g, ""),
+      new RegExp(`jupyterlab-plotly v${pinned.replaceAll(".", "\\.")} enabled OK`),
+    );
+  },
+});

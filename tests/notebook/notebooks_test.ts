@@ -1,5 +1,5 @@
 /**
- * The analyst notebooks 01–04, executed through the real Deno kernel at a small scale in a
+ * The analyst notebooks 00–04, executed through the real Deno kernel at a small scale in a
  * temporary workspace, then their HTML exports opened in headless Chromium. One
  * `runNotebooks` call (one kernel start per notebook) serves every step; the browser steps
  * live here rather than in a separate file because `deno test --parallel` would run a
@@ -46,9 +46,11 @@ function outputsOf(cells: Cell[]): Output[] {
   return cells.flatMap((cell) => cell.outputs ?? []);
 }
 
-/** Outputs of the cells whose source contains `marker`. */
+/** Outputs of the first code cell whose source contains `marker`. */
 function outputsOfCell(cells: Cell[], marker: string): Output[] {
-  const cell = cells.find((c) => [c.source].flat().join("").includes(marker));
+  const cell = cells.find((c) =>
+    c.cell_type === "code" && [c.source].flat().join("").includes(marker)
+  );
   assert.ok(cell, `no cell contains ${JSON.stringify(marker)}`);
   return cell.outputs ?? [];
 }
@@ -69,7 +71,7 @@ function figures(outputs: Output[]): Figure[] {
   return outputs.filter((o) => o.data?.[PLOTLY]).map((o) => o.data![PLOTLY] as Figure);
 }
 
-const NOTEBOOKS = ["04_analysis", "01_generate", "02_load", "03_transform"];
+const NOTEBOOKS = ["04_analysis", "00_start_here", "01_generate", "02_load", "03_transform"];
 const SMALL = { users: 1500, days: 28 };
 
 Deno.test({
@@ -83,7 +85,7 @@ Deno.test({
     const dataDir = join(tmp, "data");
     try {
       // 04 goes first, on an empty workspace: it must generate, load and build by itself.
-      // 01–03 then find that workspace and reuse or redo their stage.
+      // 00–03 then find that workspace and reuse it, reading it read-only.
       const results = await runNotebooks(
         NOTEBOOKS.map((name) => join(PROJECT_ROOT, "notebooks", `${name}.ipynb`)),
         {
@@ -129,11 +131,89 @@ Deno.test({
       });
 
       await t.step("04 alone built the models it needed on the fresh workspace", async () => {
-        const [stages] = markdown(outputsOfCell(await cellsOf("04_analysis"), "ensureModels("));
+        const cells = await cellsOf("04_analysis");
+        const [stages] = markdown(outputsOfCell(cells, "openNotebookWarehouse("));
         assert.match(stages ?? "", /^- Generated [\d,]+ events of 1,500 users/m);
         assert.match(stages ?? "", /^- Loaded \d+ of \d+ files/m);
         assert.match(stages ?? "", /^- Built \d+ models .* because no previous build was found/m);
+        assert.match(stages ?? "", /^- Reading duckdb:.* read-only\.$/m);
       });
+
+      await t.step("the others reused that workspace, checked read-only", async () => {
+        for (
+          const [name, marker] of [
+            ["00_start_here", "openNotebookWarehouse("],
+            ["02_load", "ensureWorkspace("],
+            ["03_transform", "ensureWorkspace("],
+          ] as const
+        ) {
+          const [stages] = markdown(outputsOfCell(await cellsOf(name), marker));
+          assert.match(
+            stages ?? "",
+            /^- All \d+ files are loaded in duckdb:.*nothing to load\.$/m,
+            name,
+          );
+          assert.doesNotMatch(stages ?? "", /^- (Built|Loaded|Generated) /m, name);
+        }
+      });
+
+      await t.step("every notebook lists its parameters first, and guards every cell", async () => {
+        for (const name of NOTEBOOKS) {
+          const cells = await cellsOf(name);
+          assert.equal(cells[0]!.cell_type, "markdown", name);
+          assert.match(
+            [cells[0]!.source].flat().join(""),
+            /\*\*Parameters\*\*[\s\S]*\| `dataDir` +\|/,
+            name,
+          );
+          const code = cells.filter((c) => c.cell_type === "code");
+          const unguarded = code.slice(1).filter((c) =>
+            ![c.source].flat().join("").startsWith("guard();")
+          );
+          assert.deepEqual(unguarded.map((c) => [c.source].flat().join("").slice(0, 40)), [], name);
+        }
+      });
+
+      await t.step("executed copies stay small: figures carry no plotly.js", async () => {
+        for (const result of results) {
+          const size = (await Deno.stat(result.executed!)).size;
+          assert.ok(size < 1_000_000, `${result.executed} is ${size} bytes`);
+          const text = await Deno.readTextFile(result.executed!);
+          assert.doesNotMatch(text, /plotly\.js v\d/, result.notebook);
+        }
+      });
+
+      await t.step(
+        "00 shows the marts from the data dictionary and runs its five recipes",
+        async () => {
+          const outputs = outputsOf(await cellsOf("00_start_here"));
+          const marts = tableWithCaption(outputs, "The marts: one row per mart");
+          for (
+            const mart of ["dim_users", "fct_events", "mart_daily_activity", "mart_user_funnel"]
+          ) {
+            assert.ok(marts.includes(`>${mart}<`), mart);
+          }
+          assert.match(marts, />one row per event</);
+          assert.match(tableWithCaption(outputs, "fct_events: one row per event"), /<details>/);
+          assert.match(
+            tableWithCaption(outputs, "Clean events per day and name"),
+            />session_start</,
+          );
+          assert.match(
+            tableWithCaption(outputs, "Basic users: session → listing within 2 days"),
+            /%</,
+          );
+          assert.match(tableWithCaption(outputs, "Weekly retention of EMEA users"), />EMEA|%</);
+          assert.equal(figures(outputs).length, 1);
+          const sentences = markdown(outputs).join("\n");
+          assert.match(
+            sentences,
+            /\*\*By hand:\*\* \d+\.\d% of [\d,]+ Basic users started a listing/,
+          );
+          assert.match(sentences, /\*\*From lib\/insights:\*\* /);
+          assert.match(sentences, /\*\*Retention \(recipe 3\):\*\* Pooled over cohorts/);
+        },
+      );
 
       await t.step("01 shows the planted effects, the realised values and the mess", async () => {
         const outputs = outputsOf(await cellsOf("01_generate"));
@@ -153,26 +233,40 @@ Deno.test({
           tableWithCaption(outputs, "Raw tables and their rows"),
           /raw\.events_rejected/,
         );
-        assert.match(tableWithCaption(outputs, "The load manifest: one row"), /sha256/);
+        const manifest = tableWithCaption(outputs, "The load manifest: one row");
+        assert.match(manifest, /sha256/);
+        // Hashes are cut, so the table fits the page.
+        assert.match(manifest, />[0-9a-f]{11}…</);
         assert.match(tableWithCaption(outputs, "raw.events_rejected:"), /invalid JSON/);
         const accounting = outputs.find((o) => text(o, "text/plain").startsWith("Accounting"));
         const rows = text(accounting!, "text/plain").split("\n").slice(2, -1);
         assert.equal(rows.length, 3);
         assert.ok(rows.every((row) => row.endsWith("\ttrue")), rows.join("\n"));
-        assert.match(tableWithCaption(outputs, "Loading the same files again"), />0</);
+        const again = tableWithCaption(outputs, "Checking the same files again");
+        assert.match(again, /new_or_changed_files.*>0<\/td><td[^>]*>0<\/td><\/tr>/s);
       });
 
       await t.step("03 shows the DAG, the data tests, compiled SQL and the ID sync", async () => {
         const cells = await cellsOf("03_transform");
         const outputs = outputsOf(cells);
         assert.match(tableWithCaption(outputs, "The DAG in build order"), /marts\.fct_events/);
-        assert.match(tableWithCaption(outputs, "Every data test"), /relationships/);
-        const sql = markdown(outputs).filter((m) => m.startsWith("```sql"));
-        assert.equal(sql.length, 2);
-        assert.match(sql[0]!, /compiled for DuckDB \(staging\.base_events\)[\s\S]*\bselect\b/);
+        const every = tableWithCaption(outputs, "Every data test");
+        assert.match(every, /^<div class="terraloop-frame">.*<details><summary>/s);
+        assert.match(every, /relationships/);
+        assert.match(tableWithCaption(outputs, "Data tests that did not pass"), />warn</);
+        // Compiled SQL: folded, once per dialect.
+        const sql = outputs.map((o) => text(o, "text/html")).filter((h) =>
+          h.startsWith("<details><summary") && h.includes(" compiled for ")
+        );
+        assert.equal(sql.length, 2, sql.map((h) => h.slice(0, 200)).join("\n"));
+        assert.match(
+          sql[0]!,
+          /^<details><summary[^>]*>base_events compiled for DuckDB \(staging\.base_events\) \(\d+ lines\)/,
+        );
+        assert.match(sql[0]!, /\bselect\b/);
         assert.match(sql[1]!, /compiled for BigQuery \(`terraloop_staging\.base_events`\)/);
         assert.match(sql[1]!, /from `terraloop_raw\.events`/);
-        assert.notEqual(sql[0], sql[1]);
+        assert.equal(markdown(outputs).filter((m) => m.includes("```sql")).length, 0);
         const sentence = markdown(outputs).find((m) => m.includes("ID synchronisation"));
         assert.match(sentence ?? "", /Before standardisation, \d+\.\d% of [\d,]+ clean event rows/);
         assert.equal(figures(outputs).length, 2);
@@ -219,6 +313,17 @@ Deno.test({
           /\*\*Paths\.\*\* After session_start, Basic users most often go on to \w+ \(\d/,
         );
         assert.match(sentences, /start_listing comes next for [\d.]+% of Basic users \(95% CI/);
+        // The last cell restates the three headline answers.
+        const cells = await cellsOf("04_analysis");
+        const last = cells.at(-1)!;
+        assert.match([last.source].flat().join(""), /findings/);
+        const findings = markdown(last.outputs ?? []).join("\n");
+        assert.match(
+          findings,
+          /^1\. \*\*Basic users start a listing after a session .*\.\*\* Basic users/m,
+        );
+        assert.match(findings, /^2\. \*\*EMEA lists the most per user.*\*\* EMEA has the highest/m);
+        assert.match(findings, /^3\. \*\*Pro users over-index on .*\*\* Pro users over-index/m);
       });
 
       await t.step("the HTML exports reference nothing on the network", () => {

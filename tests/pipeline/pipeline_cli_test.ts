@@ -163,6 +163,7 @@ Deno.test("every task exits 2 on a wrong flag or setting and 1 when the run fail
       ["models.ts", ["--target", "oracle"], /--target must be duckdb or bigquery/],
       ["report.ts", ["--bogus"], /Unknown flag "--bogus"/],
       ["notebooks.ts", ["--timeout", "0"], /Invalid --timeout "0"/],
+      ["notebooks.ts", ["deno.json"], /Cannot run notebook "deno\.json": not an \.ipynb file/],
       ["lab.ts", ["--port", "70000"], /Invalid --port "70000"/],
       ["check_notebooks.ts", ["--bogus"], /Unknown flag "--bogus"/],
       ["docs.ts", ["--out"], /--out/],

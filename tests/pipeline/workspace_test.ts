@@ -4,9 +4,13 @@ import {
   ensureDataset,
   ensureLoaded,
   ensureModels,
+  ensureWorkspace,
   notebookWorkspace,
+  openNotebookWarehouse,
   PROJECT_ROOT,
 } from "../../lib/pipeline/mod.ts";
+import { planDatasetLoad } from "../../lib/load/mod.ts";
+import { cliEnv } from "../_env.ts";
 import { openDuckDb } from "../../lib/warehouse/mod.ts";
 
 // Small enough to generate, load and build in a few seconds.
@@ -147,6 +151,189 @@ Deno.test({
       });
     } finally {
       await wh.close();
+      await Deno.remove(base, { recursive: true });
+    }
+  },
+});
+
+/**
+ * Another process holding the DuckDB file read-only (file locks are per process, so a reader
+ * in this process would not stand in the way): it prints the marts' event count once open and
+ * keeps the file until `release()`.
+ */
+async function readerProcess(
+  path: string,
+  mode: "read" | "write" = "read",
+): Promise<{ count: number; release(): Promise<void> }> {
+  const script = `
+    import { openDuckDb } from "${new URL("../../lib/warehouse/mod.ts", import.meta.url).href}";
+    const wh = await openDuckDb(${JSON.stringify(path)}, { readOnly: ${mode === "read"} });
+    const fct = wh.relation({ schema: "marts", name: "fct_events" });
+    const [row] = await wh.query("select count(*) as n from " + fct);
+    console.log(String(row.n));
+    for await (const _ of Deno.stdin.readable) { /* hold the file until stdin closes */ }
+    await wh.close();
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", script],
+    cwd: PROJECT_ROOT,
+    clearEnv: true,
+    env: cliEnv(),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  if (!/^\d+\n/.test(text)) {
+    const stderr = await new Response(child.stderr).text();
+    throw new Error(`reader process did not open ${path}: ${text}${stderr}`);
+  }
+  return {
+    count: Number(text.trim()),
+    release: async () => {
+      await child.stdin.close();
+      reader.releaseLock();
+      await child.stdout.cancel().catch(() => {});
+      await child.stderr.cancel().catch(() => {});
+      await child.status;
+    },
+  };
+}
+
+Deno.test({
+  name: "ensureWorkspace() writes only what is missing, then leaves the file to read-only " +
+    "readers in other processes, many at once",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async (t) => {
+    const base = await Deno.makeTempDir({ prefix: "tl-ws-readers-" });
+    const ws = notebookWorkspace(SMALL, { baseDir: base });
+    try {
+      await t.step("a fresh workspace is generated, loaded and built, then closed", async () => {
+        const first = await ensureWorkspace(ws);
+        assert.equal(first.action, "updated");
+        assert.match(first.reason ?? "", /does not exist yet/);
+        assert.equal(first.plan, null);
+        assert.match(first.messages[0]!, /^Generated [\d,]+ events/);
+        assert.match(first.messages[1]!, /^Loaded \d+ of \d+ files/);
+        assert.match(first.messages[2]!, /^Built \d+ models/);
+        assert.equal(first.results?.success, true);
+      });
+
+      await t.step("two reader processes at once, and a check beside them reuses", async () => {
+        const a = await readerProcess(ws.duckdbPath);
+        const b = await readerProcess(ws.duckdbPath);
+        try {
+          assert.ok(a.count > 0);
+          assert.equal(b.count, a.count);
+          const again = await ensureWorkspace(ws);
+          assert.equal(again.action, "reused");
+          assert.equal(again.plan?.current, true);
+          assert.match(again.messages[1]!, /^All \d+ files are loaded in duckdb:/);
+          assert.match(again.messages[2]!, /^Reused the \d+ models built at /);
+          assert.ok(again.results?.runId);
+        } finally {
+          await a.release();
+          await b.release();
+        }
+      });
+
+      await t.step("a writer elsewhere: the notebook's read fails saying what to do", async () => {
+        const writer = await readerProcess(ws.duckdbPath, "write");
+        try {
+          await assert.rejects(
+            () => openNotebookWarehouse(ws),
+            /read-only: .*lock.*\(another process is writing it, .*: wait until it finishes, then try again\)/s,
+          );
+        } finally {
+          await writer.release();
+        }
+      });
+
+      await t.step(
+        "source pipeline reads the tasks' warehouse read-only, never builds",
+        async () => {
+          const opened = await openNotebookWarehouse(ws, {
+            source: "pipeline",
+            env: { TERRALOOP_DUCKDB_PATH: ws.duckdbPath },
+          });
+          try {
+            assert.equal(opened.source, "pipeline");
+            assert.equal(opened.workspace, null);
+            assert.equal(opened.period.start.toISOString(), "2026-02-02T00:00:00.000Z");
+            assert.ok(opened.period.end.getTime() <= ws.periodEnd.getTime() + 86_400_000);
+            assert.match(
+              opened.messages[0]!,
+              /^Reading the pipeline's warehouse duckdb:.* read-only/,
+            );
+            await assert.rejects(
+              () => opened.warehouse.execute("create table x (a int)"),
+              /read-only/i,
+            );
+          } finally {
+            await opened.warehouse.close();
+          }
+          await assert.rejects(
+            () =>
+              openNotebookWarehouse(ws, {
+                source: "pipeline",
+                env: { TERRALOOP_DUCKDB_PATH: join(base, "nope.duckdb") },
+              }),
+            /Cannot open the pipeline's warehouse: warehouse ".*nope\.duckdb" does not exist; run `deno task pipeline` first/,
+          );
+          await assert.rejects(
+            () => openNotebookWarehouse(ws, { source: "lake" }),
+            /source "lake" is not one of "workspace", "pipeline" \(TERRALOOP_NOTEBOOK_SOURCE\)/,
+          );
+        },
+      );
+
+      await t.step(
+        "when a write is needed while a reader holds the file, the error says why and what to do",
+        async () => {
+          // An extra delivery file: the raw tables are no longer current.
+          const extra = join(ws.datasetDir, "events-2099-01-01.ndjson");
+          await Deno.writeTextFile(extra, '{"event_id":"x1","user_id":"u1","event":"search"}\n');
+          const reader = await readerProcess(ws.duckdbPath);
+          try {
+            await assert.rejects(
+              () => ensureWorkspace(ws),
+              (error: Error) => {
+                assert.match(
+                  error.message,
+                  /^Cannot update the notebook workspace ".*" \(1 of \d+ files are not loaded\)/,
+                );
+                assert.match(error.message, /close the other process or its notebook kernel/);
+                return true;
+              },
+            );
+          } finally {
+            await reader.release();
+          }
+          const updated = await ensureWorkspace(ws);
+          assert.equal(updated.action, "updated");
+          assert.match(updated.messages[1]!, /^Loaded 1 of \d+ files/);
+          assert.match(updated.messages[2]!, /because new raw data was loaded/);
+          await Deno.remove(extra);
+          const pruned = await ensureWorkspace(ws, { upTo: "loaded" });
+          assert.equal(pruned.action, "updated");
+          assert.match(pruned.reason ?? "", /1 loaded files left the dataset/);
+          assert.match(pruned.messages[1]!, /1 stale files pruned/);
+          const reader2 = await openDuckDb(ws.duckdbPath, { readOnly: true });
+          try {
+            assert.equal((await planDatasetLoad(ws.datasetDir, reader2)).current, true);
+          } finally {
+            await reader2.close();
+          }
+        },
+      );
+    } finally {
       await Deno.remove(base, { recursive: true });
     }
   },
