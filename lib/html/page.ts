@@ -156,6 +156,17 @@ export function scriptStyles(script: string): string[] {
   return [...styles];
 }
 
+/** Options for {@linkcode withHashedCsp}. */
+export interface WithHashedCspOptions {
+  /**
+   * Allow any inline style (`style-src 'unsafe-inline'`) for documents made by tools that
+   * write `style="…"` attributes (nbconvert's notebook exports). Scripts stay hash-only:
+   * styles cannot run code.
+   * @default {false}
+   */
+  inlineStyles?: boolean;
+}
+
 const _CSP_META = /<meta\s+http-equiv\s*=\s*["']?content-security-policy["']?[^>]*>\s*/gi;
 
 /**
@@ -178,17 +189,20 @@ const _CSP_META = /<meta\s+http-equiv\s*=\s*["']?content-security-policy["']?[^>
  * assert.ok(!safe.includes("unsafe-inline"));
  * ```
  */
-export function withHashedCsp(document: string): string {
+export function withHashedCsp(document: string, options: WithHashedCspOptions = {}): string {
   const stripped = document.replace(_CSP_META, "");
   const code = inlineCode(stripped);
   const created = code.scripts.flatMap(scriptStyles);
-  const meta = `<meta http-equiv="Content-Security-Policy" content="${
-    hashedContentSecurityPolicy({
-      scripts: code.scripts,
-      styles: [...code.styles, ...created],
-      styleAttributes: created.length > 0 ? [""] : [],
-    })
-  }">`;
+  let policy = hashedContentSecurityPolicy({
+    scripts: code.scripts,
+    styles: [...code.styles, ...created],
+    styleAttributes: created.length > 0 ? [""] : [],
+  });
+  if (options.inlineStyles) {
+    // A hash next to 'unsafe-inline' would switch 'unsafe-inline' off, so styles get it alone.
+    policy = policy.replace(/style-src [^;]*/, "style-src 'unsafe-inline'");
+  }
+  const meta = `<meta http-equiv="Content-Security-Policy" content="${policy}">`;
   const anchor = /<meta\s+charset\s*=[^>]*>/i.exec(stripped) ?? /<head\b[^>]*>/i.exec(stripped);
   if (anchor === null) {
     throw new TypeError("Cannot add a Content-Security-Policy: the document has no <head>");

@@ -7,7 +7,7 @@
 
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PLOTLY_JS_URL } from "../html/mod.ts";
+import { PLOTLY_JS_URL, withHashedCsp, writeTextFileAtomic } from "../html/mod.ts";
 import { ensureJupyterEnv, type JupyterEnv } from "./env.ts";
 
 /** Where a notebook stopped. */
@@ -155,6 +155,15 @@ export async function runNotebooks(
   });
   await stderrDone;
   const status = await child.status;
+  // Defence in depth, as for the report: the export's own inline scripts run by their sha256
+  // hashes, any other script (a missed escape) is refused by the browser. nbconvert writes
+  // style attributes, so styles (which cannot run code) stay allowed inline.
+  for (const result of results) {
+    if (result.html) {
+      const exported = await Deno.readTextFile(result.html);
+      await writeTextFileAtomic(result.html, withHashedCsp(exported, { inlineStyles: true }));
+    }
+  }
 
   // A runner crash (bad venv, import error) must not look like "no notebooks failed".
   for (const notebook of notebooks.slice(results.length)) {

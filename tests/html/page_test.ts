@@ -123,3 +123,12 @@ Deno.test("withHashedCsp() replaces any CSP with hashes of everything inline, af
   assert.ok(doc.indexOf("Content-Security-Policy") < doc.indexOf("<style>"));
   assert.throws(() => withHashedCsp("<p>no head</p>"), /Cannot add a Content-Security-Policy/);
 });
+
+Deno.test("withHashedCsp({ inlineStyles }) allows style attributes but keeps scripts hash-only", () => {
+  const doc = '<html><head><meta charset="utf-8"><style>p{}</style></head>' +
+    '<body><p style="color:red">x</p><script>1</script></body></html>';
+  const policy = /content="([^"]*)"/.exec(withHashedCsp(doc, { inlineStyles: true }))![1]!;
+  assert.match(policy, /script-src 'sha256-[^' ]+'; style-src 'unsafe-inline';/);
+  const strict = /content="([^"]*)"/.exec(withHashedCsp(doc))![1]!;
+  assert.doesNotMatch(strict, /unsafe-inline/);
+});

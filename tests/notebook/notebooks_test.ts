@@ -333,6 +333,17 @@ Deno.test({
         }
       });
 
+      await t.step("the HTML exports run only their own scripts (hash-only script-src)", () => {
+        assert.ok(results.length > 0);
+        for (const result of results) {
+          const exported = Deno.readTextFileSync(result.html!);
+          const policy = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(exported);
+          assert.ok(policy, `${result.notebook}: no CSP`);
+          assert.match(policy[1]!, /script-src 'sha256-[^;]*;/, result.notebook);
+          assert.doesNotMatch(policy[1]!.split(";")[1]!, /unsafe-inline/, result.notebook);
+        }
+      });
+
       const available = browserAvailable();
       const ci = isCi();
       if (!available && !ci) {
