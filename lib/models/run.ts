@@ -22,7 +22,7 @@ import {
   ProjectCompiler,
   writeCompiled,
 } from "./compile.ts";
-import { ancestors, selectModels } from "./dag.ts";
+import { ancestors, descendants, selectModels } from "./dag.ts";
 import {
   type RelationNaming,
   renderRelation,
@@ -276,6 +276,10 @@ export async function runProject(
   const built = new Set<string>();
   // Incremental models built in full this run: their incremental children are rebuilt too.
   const rebuilt = new Set<string>();
+  // Incremental models an earlier, interrupted run left to be rebuilt in full (see
+  // _markPending): a crash between a parent's full rebuild and its children's must not
+  // leave the children merging into tables that still hold rows the parent no longer has.
+  const interrupted = mode === "build" ? await _pendingModels(warehouse, naming) : new Set();
   const finished = new Set<string>();
   const pending = [...inScope];
   const sampleSize = options.sampleSize ?? 5;
@@ -356,6 +360,13 @@ export async function runProject(
       } else {
         try {
           const parents = ancestors(project.parents, name);
+          if (model.materialized === "incremental") {
+            // Before the build, durably: should this run die after it, the incremental
+            // models downstream are rebuilt in full next time (cleared as each is built).
+            const downstream = [...descendants(project.children, name)]
+              .filter((other) => project.models.get(other)?.materialized === "incremental");
+            await _markPending(warehouse, naming, downstream);
+          }
           // Jobs carry the model's name (cost per model); partitioning from its config.
           const built_ = await withJobLabels(
             { model: name },
@@ -366,9 +377,12 @@ export async function runProject(
                 columns: model.columns.map((column) => column.name),
                 rebuiltParent: project.order.find((other) =>
                   rebuilt.has(other) && parents.has(other)
-                ),
+                ) ?? (interrupted.has(name) ? _INTERRUPTED : undefined),
               }),
           );
+          if (interrupted.has(name) || model.materialized === "incremental") {
+            await _clearPending(warehouse, naming, name);
+          }
           if (model.materialized === "incremental" && built_.batchRows === undefined) {
             rebuilt.add(name);
           }
@@ -564,6 +578,48 @@ async function _build(
   }
 }
 
+const PENDING_RELATION: Relation = { schema: "audit", name: "incremental_pending" };
+const _INTERRUPTED = "\u0000interrupted";
+
+async function _pendingModels(warehouse: Warehouse, naming: RelationNaming): Promise<Set<string>> {
+  if (!(await warehouse.exists(PENDING_RELATION))) return new Set();
+  const rows = await warehouse.query<{ model: string }>(
+    `select distinct model from ${renderRelation(PENDING_RELATION, warehouse.dialect, naming)}`,
+  );
+  return new Set(rows.map((row) => row.model));
+}
+
+async function _markPending(
+  warehouse: Warehouse,
+  naming: RelationNaming,
+  models: string[],
+): Promise<void> {
+  if (models.length === 0) return;
+  const dialect = warehouse.dialect;
+  const table = renderRelation(PENDING_RELATION, dialect, naming);
+  await warehouse.execute(
+    `create schema if not exists ${renderSchema(PENDING_RELATION.schema, dialect, naming)}`,
+  );
+  await warehouse.execute(
+    `create table if not exists ${table} (model ${sqlType("varchar", dialect)})`,
+  );
+  const values = models.map((model) => `(${sqlLiteral(model, dialect)})`).join(", ");
+  await warehouse.execute(`insert into ${table} (model) values ${values}`);
+}
+
+async function _clearPending(
+  warehouse: Warehouse,
+  naming: RelationNaming,
+  model: string,
+): Promise<void> {
+  if (!(await warehouse.exists(PENDING_RELATION))) return;
+  await warehouse.execute(
+    `delete from ${renderRelation(PENDING_RELATION, warehouse.dialect, naming)} where model = ${
+      sqlLiteral(model, warehouse.dialect)
+    }`,
+  );
+}
+
 /**
  * Why an existing incremental table must be built in full rather than merged into, or
  * `null`: `this` is the table, so it must be one the model still describes.
@@ -574,6 +630,9 @@ async function _fullRefreshReason(
   path: string,
   options: { columns: string[]; rebuiltParent: string | undefined },
 ): Promise<string | null> {
+  if (options.rebuiltParent === _INTERRUPTED) {
+    return "built in full: an earlier run stopped after an incremental parent was built";
+  }
   if (options.rebuiltParent !== undefined) {
     return `built in full: incremental parent "${options.rebuiltParent}" was built in full`;
   }

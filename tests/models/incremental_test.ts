@@ -225,6 +225,38 @@ Deno.test("incremental builds give exactly the rows of a full refresh, batch aft
       assert.equal(gone!.n, 0);
       wh = await assertSameAsFullRefresh(wh, path, "pruned");
     });
+
+    await t.step(
+      "a run that stops after a parent's full rebuild (crash, --select) rebuilds the children next time",
+      async () => {
+        // As a kill -9 between base_events' commit and stg_events' build would leave it.
+        const file = events.at(-4)!.path.split("/").at(-1)!;
+        await wh.execute(`delete from raw.events where _source_file = '${file}'`);
+        const parentOnly = byName(
+          await runProject(wh, { targetDir: null, audit: false, select: "base_events" }),
+        );
+        assert.match(parentOnly.get("base_events")!.message ?? "", /its full_refresh_if holds/);
+        assert.equal(parentOnly.size, 1);
+        const results = byName(await build(wh));
+        for (const name of INCREMENTAL.slice(1)) {
+          assert.equal(results.get(name)!.batchRows, undefined, `${name} was merged`);
+          assert.match(
+            results.get(name)!.message ?? "",
+            /an earlier run stopped|incremental parent "\w+" was built in full/,
+            name,
+          );
+        }
+        assert.match(results.get("stg_events")!.message ?? "", /an earlier run stopped/);
+        const [stale] = await wh.query<{ n: number }>(
+          `select count(*) as n from marts.fct_events
+           where event_id not in (select event_id from staging.base_events)`,
+        );
+        assert.equal(stale!.n, 0);
+        wh = await assertSameAsFullRefresh(wh, path, "interrupted");
+        const again = byName(await build(wh));
+        assert.notEqual(again.get("fct_events")!.batchRows, undefined, "the marker is cleared");
+      },
+    );
   } finally {
     await wh.close();
     await Deno.remove(dir, { recursive: true });
