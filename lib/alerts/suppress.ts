@@ -41,35 +41,9 @@ export interface AlertResult {
   link?: string;
 }
 
-/**
- * One row of the alert state, kept between runs (proposed table `audit.alert_state`, one row
- * per key, replaced each run; or appended with the run id and read back by the latest run).
- * Timestamps are ISO-8601 UTC strings.
- */
-export interface AlertStateRow {
-  /** {@linkcode AlertResult.key}. */
-  alert_key: string;
-  /** Model or source table. */
-  model: string;
-  /** Test or check name. */
-  name: string;
-  /** `failing` until a run passes it, then `resolved`. */
-  status: "failing" | "resolved";
-  /** Last evaluated outcome (`warn`, `fail` or `pass`). */
-  outcome: "warn" | "fail" | "pass";
-  /** Fingerprint of the last failing result. */
-  fingerprint: string;
-  /** When the current (or last) failure started. */
-  first_failed_at: string | null;
-  /** Last run that saw it failing. */
-  last_failed_at: string | null;
-  /** Last time a message mentioned the failure. */
-  last_alerted_at: string | null;
-  /** When it passed again (null while failing). */
-  resolved_at: string | null;
-  /** Suppression interval used, in hours. */
-  suppression_hours: number;
-}
+import type { AlertStateRow } from "../observe/audit.ts";
+
+export type { AlertStateRow };
 
 /** Why a failure is in this run's message. */
 export type AlertReason = "new" | "changed" | "reminder";

@@ -254,18 +254,33 @@ export async function ensureAuditTable(warehouse: Warehouse, table: AuditTable):
   );
 }
 
-/** An alert-state row as stored (the `AlertStateRow` of `lib/alerts`). */
-export interface StoredAlertState {
+/**
+ * One row of the alert state, kept between runs (`audit.alert_state`, appended with the run id;
+ * the latest run's rows are the current state).
+ * Timestamps are ISO-8601 UTC strings.
+ */
+export interface AlertStateRow {
+  /** The alert key: `test:<name>`, `check:<name>` or `model:<name>`. */
   alert_key: string;
+  /** Model or source table. */
   model: string;
+  /** Test or check name. */
   name: string;
+  /** `failing` until a run passes it, then `resolved`. */
   status: "failing" | "resolved";
+  /** Last evaluated outcome (`warn`, `fail` or `pass`). */
   outcome: "warn" | "fail" | "pass";
+  /** Fingerprint of the last failing result. */
   fingerprint: string;
+  /** When the current (or last) failure started. */
   first_failed_at: string | null;
+  /** Last run that saw it failing. */
   last_failed_at: string | null;
+  /** Last time a message mentioned the failure. */
   last_alerted_at: string | null;
+  /** When it passed again (null while failing). */
   resolved_at: string | null;
+  /** Suppression interval used, in hours. */
   suppression_hours: number;
 }
 
@@ -277,7 +292,7 @@ export interface StoredAlertState {
  * const plan = planAlerts(results, await readAlertState(wh));
  * ```
  */
-export async function readAlertState(warehouse: Warehouse): Promise<StoredAlertState[]> {
+export async function readAlertState(warehouse: Warehouse): Promise<AlertStateRow[]> {
   const table = AUDIT_TABLES.alertState;
   if (!(await warehouse.exists(table.relation))) return [];
   const name = warehouse.relation(table.relation);
