@@ -71,6 +71,10 @@ Deno.test("deno task pipeline runs generate, load, models and report, then stops
           raw,
           "--warehouse",
           warehouse,
+          "--target-dir",
+          join(dir, "target"),
+          "--report",
+          join(dir, "report.html"),
         );
         assert.equal(code, 1);
         assert.match(stderr, /error: the pipeline failed:/);
