@@ -26,6 +26,8 @@ export interface DuckDbLoadTarget extends DuckDbStatements {
   withSession<T>(fn: (session: DuckDbSession) => Promise<T>): Promise<T>;
   /** A fresh path in the warehouse's scratch directory. */
   scratchPath(extension: string): string;
+  /** The warehouse's memory settings: they size the load's batches. */
+  readonly limits: { readonly loadBatchBytes: number };
 }
 
 const MANIFEST = renderRelation(LOAD_MANIFEST_RELATION, "duckdb");
@@ -116,43 +118,38 @@ export async function stageRawFiles(
 }
 
 /**
- * Event files go in two groups balanced by size, each in one transaction on its own
- * connection, so both cores work (one statement's line splitting runs on one thread). A
- * group that fails is retried file by file, so the good files land and the bad one is named.
+ * Event files go in batches of at most `limits.loadBatchBytes` (a file larger than that
+ * is a batch of its own), each batch one transaction. Two connections take batches in turn,
+ * so both cores work (one statement's line splitting runs on one thread), and what a
+ * transaction holds in memory is bounded by the batch, not by the number of files. A batch
+ * that fails is retried file by file, so the good files land and the bad one is named.
  */
 async function loadEventFiles(
   wh: DuckDbLoadTarget,
   files: PreparedFile[],
   emit: (result: LoadFileResult) => void,
 ) {
-  const groups: PreparedFile[][] = [[], []];
-  const groupBytes = [0, 0];
-  for (const file of [...files].sort((a, b) => b.bytes - a.bytes)) {
-    const g = groupBytes[0]! <= groupBytes[1]! ? 0 : 1;
-    groups[g]!.push(file);
-    groupBytes[g]! += file.bytes;
-  }
+  const batches = eventBatches(files, wh.limits.loadBatchBytes);
   // Raw payloads are written uncompressed: DuckDB's compression analysis of ~200 MB of JSON
   // text cost ~40% of the insert; raw is a landing zone, later layers are compressed.
   await wh.execute("set force_compression = 'uncompressed'");
   try {
-    const outcomes = await Promise.allSettled(
-      groups.filter((group) => group.length > 0).map(async (group) => {
-        const started = performance.now();
-        const counts = await wh.withSession((session) => loadInTransaction(session, group));
-        return { group, counts, ms: performance.now() - started };
-      }),
-    );
-    const failed: PreparedFile[] = [];
+    const outcomes = await mapLimit(batches, 2, async (batch) => {
+      const started = performance.now();
+      const counts = await wh.withSession((session) => loadInTransaction(session, batch));
+      return { counts, ms: performance.now() - started };
+    });
+    const failed = new Set<PreparedFile>();
     const loaded = new Map<string, LoadFileResult>();
     for (const [i, outcome] of outcomes.entries()) {
+      const batch = batches[i]!;
       if (outcome.status === "rejected") {
-        failed.push(...groups[i]!);
+        for (const file of batch) failed.add(file);
         continue;
       }
-      const { group, counts, ms } = outcome.value;
-      const bytes = group.reduce((sum, f) => sum + f.bytes, 0);
-      for (const file of group) {
+      const { counts, ms } = outcome.value;
+      const bytes = batch.reduce((sum, f) => sum + f.bytes, 0);
+      for (const file of batch) {
         const share = file.bytes / Math.max(1, bytes);
         loaded.set(
           file.sourceFile,
@@ -160,14 +157,14 @@ async function loadEventFiles(
         );
       }
     }
-    // Report in name order; retry a failed group's files one transaction each.
+    // Report in name order; retry a failed batch's files one transaction each.
     for (const file of files) {
       const result = loaded.get(file.sourceFile);
       if (result) {
         emit(result);
         continue;
       }
-      if (!failed.includes(file)) continue;
+      if (!failed.has(file)) continue;
       const started = performance.now();
       const counts = await loadInTransaction(wh, [file]);
       emit(loadResult(file, counts.get(file.sourceFile) ?? NO_LINES, performance.now() - started));
@@ -175,6 +172,41 @@ async function loadEventFiles(
   } finally {
     await wh.execute("reset force_compression");
   }
+}
+
+/**
+ * Files in the given (name) order, cut into consecutive batches of at most `budget` bytes;
+ * a file larger than the budget is a batch of its own.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * const files = [40, 30, 50, 100, 10, 10].map((bytes, i) => ({ name: `f${i}`, bytes }));
+ * const names = eventBatches(files, 80).map((batch) => batch.map((f) => f.name));
+ * assert.deepEqual(names, [["f0", "f1"], ["f2"], ["f3"], ["f4", "f5"]]);
+ * assert.equal(eventBatches(files, 1).length, 6);
+ * assert.deepEqual(eventBatches([], 80), []);
+ * ```
+ */
+export function eventBatches<T extends { bytes: number }>(
+  files: readonly T[],
+  budget: number,
+): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    if (current.length > 0 && bytes + file.bytes > budget) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += file.bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 /** `Promise.allSettled` over `items` with at most `limit` calls in flight, results in order. */

@@ -23,7 +23,12 @@ import { DuckDbSession } from "./_duckdb_session.ts";
 import { stageRawFiles } from "./_raw_duckdb.ts";
 import { RAW_SCHEMA_SQL } from "./_raw_duckdb_ddl.ts";
 import { quoteIdentifier, type RelationNaming, renderRelation, sqlLiteral } from "./dialect.ts";
-import { defaultMemoryLimitBytes, duckDbMemorySetting, parseMemorySize } from "./_memory.ts";
+import {
+  defaultMemoryLimitBytes,
+  duckDbMemorySetting,
+  loadBatchBytes,
+  parseMemorySize,
+} from "./_memory.ts";
 
 export { DuckDbSession };
 
@@ -52,6 +57,12 @@ export interface OpenDuckDbOptions {
    */
   tempDirectory?: string;
   /**
+   * Bytes of event files the loader puts in one transaction (two run at once). What a load
+   * holds in memory grows with this, not with the number of files.
+   * @default {a 24th of `memoryLimit`, between 16 and 128 MiB}
+   */
+  loadBatchBytes?: number;
+  /**
    * Create the file (with the raw schema) when it does not exist. Stages that need loaded
    * data pass `false`, so a mistyped path is an error, not a new empty warehouse.
    * @default {true}
@@ -72,6 +83,8 @@ export interface DuckDbLimits {
   memoryLimit: number;
   /** `temp_directory`: where larger-than-memory work spills. */
   tempDirectory: string;
+  /** Bytes of event files per load transaction. */
+  loadBatchBytes: number;
 }
 
 /**
@@ -130,6 +143,7 @@ export async function openDuckDb(
     // A read-only open may lack write access next to the file: it spills to its scratch dir.
     tempDirectory: options.tempDirectory ??
       (path === ":memory:" || readOnly ? join(scratchDir, "spill") : `${path}.tmp`),
+    loadBatchBytes: options.loadBatchBytes ?? loadBatchBytes(memoryLimit),
   };
   config.memory_limit = duckDbMemorySetting(limits.memoryLimit);
   config.temp_directory = limits.tempDirectory;

@@ -335,3 +335,36 @@ Deno.test("an unterminated quote in a CSV rejects only its own line; every line 
     ]);
   });
 });
+
+Deno.test("event files load in batches of at most loadBatchBytes, with the same rows as one batch", async (t) => {
+  await t.step("a file per batch loads exactly what one batch loads", async () => {
+    const dir = await fixtureDataset();
+    // A third events file, so two connections each take more than one batch.
+    await Deno.writeTextFile(join(dir, "events-2026-01-07.ndjson"), EVENT("E7") + "\n");
+    const snapshot = async (wh: Warehouse) =>
+      await wh.query(
+        `select _source_file, _line, payload::varchar as payload from raw.events
+         union all select _source_file, _line, reason from raw.events_rejected
+         order by 1, 2`,
+      );
+    try {
+      const whole = await openDuckDb(":memory:");
+      const perFile = await openDuckDb(":memory:", { loadBatchBytes: 1 });
+      try {
+        assert.equal(perFile.limits.loadBatchBytes, 1);
+        const a = await loadDataset(dir, whole);
+        const b = await loadDataset(dir, perFile);
+        const withoutTime = (files: typeof a.files) => files.map(({ seconds: _, ...rest }) => rest);
+        assert.deepEqual(withoutTime(b.files), withoutTime(a.files));
+        const rows = await snapshot(perFile);
+        assert.equal(rows.length, 10);
+        assert.deepEqual(rows, await snapshot(whole));
+      } finally {
+        await whole.close();
+        await perFile.close();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});
