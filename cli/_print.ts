@@ -208,9 +208,11 @@ function modelLine(index: number, total: number, result: ModelResult): string {
     return `${head} ERROR ${formatSeconds(result.seconds)}\n${indent(result.message ?? "", 6)}`;
   }
   const rows = result.rows === null ? "" : `${formatCount(result.rows)} rows`;
+  // Why an incremental model was built in full, or that a model was up to date.
+  const note = result.message ? `  ${result.message.split(":")[0]}` : "";
   return `${head} ${result.materialized.padEnd(5)} ${rows.padStart(14)} ${
     formatSeconds(result.seconds)
-  }`;
+  }${note}`;
 }
 
 function testLine(result: TestResult): string {

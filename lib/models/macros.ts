@@ -161,6 +161,7 @@ function _arity(macro: string, args: unknown[], min: number, max = min): void {
  * | `regexp_replace_all(expr, re, repl)` | `regexp_replace(x, 're', 'r', 'g')` | `regexp_replace(x, r're', 'r')` |
  * | `regexp_matches(expr, re)` | `regexp_matches(x, 're')` | `regexp_contains(x, r're')` |
  * | `safe_divide(a, b)` | `(a) / nullif(b, 0)` | `safe_divide(a, b)` |
+ * | `star_except(col, …)` | `* exclude (a, b)` | `* except (a, b)` |
  *
  * Week truncation starts on Monday in both; `datediff` counts boundaries crossed (ISO weeks).
  * Timestamps are UTC: DuckDB `TIMESTAMPTZ` in a UTC session, BigQuery `TIMESTAMP`.
@@ -373,6 +374,11 @@ export function dialectMacros(dialect: Dialect): Record<string, (...args: string
       return duck
         ? `regexp_matches(${expr}, ${_regex(pattern, dialect)})`
         : `regexp_contains(${expr}, ${_regex(pattern, dialect)})`;
+    },
+    star_except(...args: string[]): string {
+      if (args.length === 0) throw new TypeError("star_except() takes at least 1 argument");
+      const names = args.map((name) => quoteIdentifier(name, dialect)).join(", ");
+      return duck ? `* exclude (${names})` : `* except (${names})`;
     },
     safe_divide(...args: string[]): string {
       _arity("safe_divide", args, 2);

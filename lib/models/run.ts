@@ -31,6 +31,7 @@ import {
   sqlType,
 } from "./macros.ts";
 import { type DataTestType, loadProject, type Project, type Severity } from "./project.ts";
+import { ModelStates, modelVersion } from "./state.ts";
 
 /** Outcome of building one model. */
 export interface ModelResult {
@@ -280,6 +281,19 @@ export async function runProject(
   // _markPending): a crash between a parent's full rebuild and its children's must not
   // leave the children merging into tables that still hold rows the parent no longer has.
   const interrupted = mode === "build" ? await _pendingModels(warehouse, naming) : new Set();
+  // Versions of the models at their last build: a table or view whose SQL and inputs are
+  // unchanged is not built again (see state.ts).
+  let states: ModelStates | undefined;
+  if (mode === "build") {
+    try {
+      states = await ModelStates.begin(warehouse, naming, selected);
+    } catch (error) {
+      emit({
+        type: "warning",
+        message: `Cannot read audit.model_state (every model is built): ${_message(error)}`,
+      });
+    }
+  }
   const finished = new Set<string>();
   const pending = [...inScope];
   const sampleSize = options.sampleSize ?? 5;
@@ -359,42 +373,64 @@ export async function runProject(
         result = { ...base, status: "skipped", rows: null, seconds: 0, message: reason };
       } else {
         try {
-          const parents = ancestors(project.parents, name);
-          if (model.materialized === "incremental") {
-            // Before the build, durably: should this run die after it, the incremental
-            // models downstream are rebuilt in full next time (cleared as each is built).
-            const downstream = [...descendants(project.children, name)]
-              .filter((other) => project.models.get(other)?.materialized === "incremental");
-            await _markPending(warehouse, naming, downstream);
+          const compiled = compiler.model(name);
+          const version = states && modelVersion(states.inputs(project, name, compiled.sql));
+          const upToDate = states !== undefined && version !== undefined &&
+            model.materialized !== "incremental" && !options.fullRefresh &&
+            states.recorded.get(name) === version && await warehouse.exists(compiled.relation);
+          if (upToDate) {
+            states!.current.set(name, version);
+            result = {
+              ...base,
+              status: "success",
+              rows: model.materialized === "view" ? null : await _countRows(warehouse, compiled),
+              seconds: _since(t0),
+              message: "up to date: its SQL and inputs are unchanged since its last build",
+            };
+            built.add(name);
+          } else {
+            const parents = ancestors(project.parents, name);
+            if (model.materialized === "incremental") {
+              // Before the build, durably: should this run die after it, the incremental
+              // models downstream are rebuilt in full next time (cleared as each is built).
+              const downstream = [...descendants(project.children, name)]
+                .filter((other) => project.models.get(other)?.materialized === "incremental");
+              await _markPending(warehouse, naming, downstream);
+            }
+            // Jobs carry the model's name (cost per model); partitioning from its config.
+            const built_ = await withJobLabels(
+              { model: name },
+              () =>
+                _build(warehouse, compiled, model.path, {
+                  materializeOptions: model.materializeOptions,
+                  fullRefresh: options.fullRefresh ?? false,
+                  columns: model.columns.map((column) => column.name),
+                  rebuiltParent: project.order.find((other) =>
+                    rebuilt.has(other) && parents.has(other)
+                  ) ?? (interrupted.has(name) ? _INTERRUPTED : undefined),
+                }),
+            );
+            if (interrupted.has(name) || model.materialized === "incremental") {
+              await _clearPending(warehouse, naming, name);
+            }
+            if (model.materialized === "incremental" && built_.batchRows === undefined) {
+              rebuilt.add(name);
+            }
+            result = {
+              ...base,
+              status: "success",
+              rows: built_.rows,
+              ...(built_.batchRows !== undefined ? { batchRows: built_.batchRows } : {}),
+              seconds: _since(t0),
+              message: built_.note,
+            };
+            built.add(name);
+            states?.built(name, version, {
+              incremental: model.materialized === "incremental",
+              batchRows: built_.batchRows,
+              runId,
+            });
           }
-          // Jobs carry the model's name (cost per model); partitioning from its config.
-          const built_ = await withJobLabels(
-            { model: name },
-            () =>
-              _build(warehouse, compiler.model(name), model.path, {
-                materializeOptions: model.materializeOptions,
-                fullRefresh: options.fullRefresh ?? false,
-                columns: model.columns.map((column) => column.name),
-                rebuiltParent: project.order.find((other) =>
-                  rebuilt.has(other) && parents.has(other)
-                ) ?? (interrupted.has(name) ? _INTERRUPTED : undefined),
-              }),
-          );
-          if (interrupted.has(name) || model.materialized === "incremental") {
-            await _clearPending(warehouse, naming, name);
-          }
-          if (model.materialized === "incremental" && built_.batchRows === undefined) {
-            rebuilt.add(name);
-          }
-          result = {
-            ...base,
-            status: "success",
-            rows: built_.rows,
-            ...(built_.batchRows !== undefined ? { batchRows: built_.batchRows } : {}),
-            seconds: _since(t0),
-            message: built_.note,
-          };
-          built.add(name);
         } catch (error) {
           const message = _message(error);
           errors.push(message);
@@ -428,6 +464,13 @@ export async function runProject(
     errors,
   };
 
+  if (states) {
+    try {
+      await states.save(warehouse, naming);
+    } catch (error) {
+      emit({ type: "warning", message: `Cannot write audit.model_state: ${_message(error)}` });
+    }
+  }
   if (options.audit ?? true) {
     try {
       await appendAudit(warehouse, results, naming);
@@ -576,6 +619,13 @@ async function _build(
   } catch (error) {
     throw new ModelBuildError(compiled.name, path, compiled.sql, error);
   }
+}
+
+async function _countRows(warehouse: Warehouse, compiled: CompiledModel): Promise<number> {
+  const [row] = await warehouse.query<{ n: number }>(
+    `select count(*) as n from ${compiled.relationSql}`,
+  );
+  return Number(row?.n ?? 0);
 }
 
 const PENDING_RELATION: Relation = { schema: "audit", name: "incremental_pending" };

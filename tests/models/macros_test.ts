@@ -14,6 +14,7 @@ const bq = dialectMacros("bigquery");
 
 // [macro, args, DuckDB SQL, BigQuery SQL]
 const CASES: Array<[string, string[], string, string]> = [
+  ["star_except", ["a", "order"], `* exclude (a, "order")`, "* except (a, `order`)"],
   ["sql_type", ["double"], "DOUBLE", "FLOAT64"],
   [
     "safe_cast",

@@ -87,41 +87,24 @@ events_standardised as (
 events_to_rank as (
 
     -- the new lines, plus the deliveries already built of the event ids they carry (NULL
-    -- ids rank together, as in a full build), re-ranked with them and merged back
+    -- ids rank together, as in a full build), re-ranked with them and merged back; two
+    -- branches rather than one OR, so each is a hash join and not a nested loop
     select * from events_standardised
 
     union all
 
-    select
-        event_id,
-        user_id_raw,
-        user_id,
-        event_name_raw,
-        event_name,
-        ts_raw,
-        event_at,
-        session_id,
-        platform,
-        listing_id,
-        category,
-        weight_kg_raw,
-        weight_kg,
-        eco_score_raw,
-        eco_score_kg_co2e,
-        search_query,
-        delivered_date,
-        _raw_id,
-        _source_file,
-        _line,
-        _loaded_at,
-    from `terraloop_staging.base_events`
-    where (
-        event_id in (select event_id from events_standardised)
-        or (event_id is null and exists (
-            select 1 from events_standardised where event_id is null
-        ))
-    )
-        and _raw_id not in (select _raw_id from events_standardised)
+    select * except (quarantine_reason, is_duplicate)
+    from `terraloop_staging.base_events` as built
+    where built.event_id in (select event_id from events_standardised)
+        and not exists (select 1 from events_standardised as arrived where arrived._raw_id = built._raw_id)
+
+    union all
+
+    select * except (quarantine_reason, is_duplicate)
+    from `terraloop_staging.base_events` as built
+    where built.event_id is null
+        and exists (select 1 from events_standardised as arrived where arrived.event_id is null)
+        and not exists (select 1 from events_standardised as arrived where arrived._raw_id = built._raw_id)
 
 ),
 
