@@ -314,6 +314,9 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
         }),
       );
 
+      // Each stage starts without the pages the one before it cached (memory stays bounded by
+      // the limit plus one stage's own frames, not by what earlier stages read).
+      await warehouse.releaseMemory?.();
       emit({ type: "stage_start", stage: "models" });
       project = await loadProject(modelsDir);
       models = done(
@@ -363,6 +366,7 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
     if (models.success) {
       idSync = await withStageLabels("report", runId, () => readIdSync(warehouse));
       if (idSync) emit({ type: "id_sync", idSync });
+      await warehouse.releaseMemory?.();
       emit({ type: "stage_start", stage: "report" });
       report = done(
         await runReportStage(warehouse, {

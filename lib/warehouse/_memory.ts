@@ -39,6 +39,23 @@ export function loadBatchBytes(memoryLimit: number): number {
   return Math.min(128 * MIB, Math.max(16 * MIB, Math.floor(memoryLimit / 24)));
 }
 
+/**
+ * DuckDB's memory limit while event files load: half of `memoryLimit`, but no less than
+ * 1 GiB (nor more than `memoryLimit`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(loadMemoryLimit(3 * 2 ** 30), 1.5 * 2 ** 30);
+ * assert.equal(loadMemoryLimit(1.5 * 2 ** 30), 2 ** 30);
+ * assert.equal(loadMemoryLimit(512 * 2 ** 20), 512 * 2 ** 20);
+ * ```
+ */
+export function loadMemoryLimit(memoryLimit: number): number {
+  return Math.min(memoryLimit, Math.max(2 ** 30, Math.floor(memoryLimit / 2)));
+}
+
 const UNITS: Record<string, number> = {
   b: 1,
   kb: 1e3,

@@ -6,6 +6,7 @@
  * @module
  */
 import type { DuckDbSession, DuckDbStatements } from "./_duckdb_session.ts";
+import { duckDbMemorySetting, loadMemoryLimit } from "./_memory.ts";
 import { insertCsv, insertEvents } from "./_raw_duckdb_insert.ts";
 import { firstLine, type InvalidLine, rawContent } from "./_raw_files.ts";
 import {
@@ -27,7 +28,7 @@ export interface DuckDbLoadTarget extends DuckDbStatements {
   /** A fresh path in the warehouse's scratch directory. */
   scratchPath(extension: string): string;
   /** The warehouse's memory settings: they size the load's batches. */
-  readonly limits: { readonly loadBatchBytes: number };
+  readonly limits: { readonly loadBatchBytes: number; readonly memoryLimit: number };
 }
 
 const MANIFEST = renderRelation(LOAD_MANIFEST_RELATION, "duckdb");
@@ -133,6 +134,11 @@ async function loadEventFiles(
   // Raw payloads are written uncompressed: DuckDB's compression analysis of ~200 MB of JSON
   // text cost ~40% of the insert; raw is a landing zone, later layers are compressed.
   await wh.execute("set force_compression = 'uncompressed'");
+  // The pages a load writes are not read again by it: caching them up to the whole memory
+  // limit only adds to the process's peak (measured at 10M events: 3.6 GiB under a 3 GiB
+  // limit, 2.0 GiB under 1 GiB, in the same time). So the load runs under half the limit.
+  const { memoryLimit } = wh.limits;
+  await wh.execute(`set memory_limit = '${duckDbMemorySetting(loadMemoryLimit(memoryLimit))}'`);
   try {
     const outcomes = await mapLimit(batches, 2, async (batch) => {
       const started = performance.now();
@@ -171,6 +177,7 @@ async function loadEventFiles(
     }
   } finally {
     await wh.execute("reset force_compression");
+    await wh.execute(`set memory_limit = '${duckDbMemorySetting(memoryLimit)}'`);
   }
 }
 

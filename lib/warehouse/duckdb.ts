@@ -489,6 +489,20 @@ export class DuckDbWarehouse implements Warehouse {
     return join(this.#scratchDir, `scratch-${this.#scratchCounter}.${extension}`);
   }
 
+  /**
+   * Evict DuckDB's buffer pool: the memory limit is lowered to a minimum for a moment (DuckDB
+   * drops cached pages down to it, and gives the memory back) and then restored.
+   */
+  async releaseMemory(): Promise<void> {
+    try {
+      await this.execute("set memory_limit = '64MiB'");
+    } catch {
+      // more than that is pinned right now (an open result): what could be evicted was
+    } finally {
+      await this.execute(`set memory_limit = '${duckDbMemorySetting(this.limits.memoryLimit)}'`);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -226,6 +226,12 @@ export interface Warehouse {
    * file that cannot be loaded stops the call with an error naming it.
    */
   loadFiles(files: RawFile[], onFile?: (result: LoadFileResult) => void): Promise<LoadFileResult[]>;
+  /**
+   * Give back memory held only as a cache (DuckDB's buffer pool of table pages), so the
+   * next stage (a report holding Polars frames, say) has it. Data stays as it is; later
+   * queries read pages again. Warehouses that hold nothing locally leave it out.
+   */
+  releaseMemory?(): Promise<void>;
   /** Close connections and flush. */
   close(): Promise<void>;
 }
