@@ -66,7 +66,7 @@ The whole pipeline per size (1M, 10M; 30M only when listed in --sizes), each sta
 own process: seconds, rows/s, peak RSS, bytes DuckDB spilled; then (sizes in --incremental)
 one day appended and built incrementally, compared row for row with a full refresh.
   --memory-limit SIZE  DuckDB memory limit for every stage (default: TERRALOOP_MEMORY_LIMIT
-                       or 40% of the machine, at most 3 GiB)
+                       or 40% of the machine, at most 2.5 GiB)
   --max-load L         skip sizes from 10M up while the 1-minute load average is above L
   --keep               keep the datasets and warehouses under --out
   --incremental SIZES  sizes that also get the appended day, incremental build, full

@@ -180,7 +180,7 @@ export const BIGQUERY_USAGE = `
                           estimated over it fails before it runs (or
                           TERRALOOP_BQ_MAXIMUM_BYTES_BILLED; default none)
   --memory-limit SIZE     DuckDB memory limit, e.g. 2GB; larger sorts spill to disk (or
-                          TERRALOOP_MEMORY_LIMIT; default 40% of RAM, at most 3 GiB)
+                          TERRALOOP_MEMORY_LIMIT; default 40% of RAM, at most 2.5 GiB)
   --temp-directory DIR    where DuckDB spills (or TERRALOOP_DUCKDB_TEMP_DIR; default
                           <warehouse>.tmp)`.slice(1);
 

@@ -311,7 +311,7 @@ function normaliseModes(options: FunnelOptions, order: FunnelOrder): Set<WindowF
   return modes;
 }
 
-function normaliseSteps(steps: FunnelStep[] | undefined): NormalStep[] {
+export function normaliseSteps(steps: FunnelStep[] | undefined): NormalStep[] {
   if (!Array.isArray(steps) || steps.length === 0 || steps.length > MAX_STEPS) {
     throw new RangeError(
       `Invalid funnel option "steps": expected 1 to ${MAX_STEPS} steps, got ${steps?.length}`,

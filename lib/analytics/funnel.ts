@@ -11,6 +11,7 @@ import { wilsonHigh, wilsonLow } from "./intervals.ts";
 import {
   collectWithRetry,
   type FunnelOptions,
+  normaliseSteps,
   type NormalStep,
   type PerUser,
   prepareFunnel,
@@ -154,6 +155,63 @@ export function funnel(events: FrameLike, options: FunnelOptions): DataFrame {
   );
   return p.breakdown
     ? out.rename({ _bd: p.breakdown }).select(p.breakdown, ...FUNNEL_COLUMNS)
+    : out.select(...FUNNEL_COLUMNS);
+}
+
+/**
+ * The attempt {@linkcode funnel} counts for each user, one row per user who entered the
+ * funnel: `_bd` (the breakdown value), `_reached` (steps reached) and `_t1`…`_tn` (the step
+ * events' times in µs since the epoch, null beyond `_reached`; only `_t1` for unordered
+ * funnels). A user's row depends on that user's events alone, so the rows of disjoint groups
+ * of users may be concatenated and handed to {@linkcode funnelFromUsers}, which then gives
+ * exactly what `funnel()` gives on all the events at once. That is how a caller bounds memory
+ * on more events than one frame should hold: read the users in groups (the report does).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const at = (h: number) => new Date(Date.UTC(2026, 2, 2, h));
+ * const events = pl.DataFrame({
+ *   user_id: ["a", "a", "b", "c", "c"],
+ *   event: ["visit", "buy", "visit", "visit", "buy"],
+ *   ts: [at(1), at(2), at(1), at(3), at(9)],
+ * });
+ * const options = { steps: ["visit", "buy"] };
+ * const isA = pl.col("user_id").eq(pl.lit("a"));
+ * const users = pl.concat([
+ *   funnelUsers(events.filter(isA), options),
+ *   funnelUsers(events.filter(isA.not()), options),
+ * ]);
+ * assert.deepEqual(users.getColumn("_reached").toArray().sort(), [1, 2, 2]);
+ * const whole = funnel(events, options);
+ * assert.deepEqual(funnelFromUsers(users, options).toRecords(), whole.toRecords());
+ * assert.deepEqual(whole.getColumn("median_time_to_convert_s").toArray(), [null, 12_600]);
+ * ```
+ */
+export function funnelUsers(events: FrameLike, options: FunnelOptions): DataFrame {
+  const p = prepareFunnel(events, options, "funnelUsers()");
+  return collectWithRetry((exact) => {
+    const perUser = funnelPerUser(p, exact);
+    const times = perUser.frame.columns.filter((c) => /^_t[0-9]+$/.test(c));
+    return withClash(perUser.frame.select("_bd", "_reached", ...times), perUser.clash);
+  }, p.engine);
+}
+
+/**
+ * {@linkcode funnel}'s rows from the per-user rows of {@linkcode funnelUsers} (of all users,
+ * or concatenated from disjoint groups of them), for the same `options`.
+ */
+export function funnelFromUsers(users: DataFrame, options: FunnelOptions): DataFrame {
+  const steps = normaliseSteps(options.steps);
+  const hasTimes = steps.length === 1 || users.columns.includes("_t2");
+  const out = summarise({ frame: users.lazy(), hasTimes, clash: null }, steps)
+    .collectSync({ engine: "in-memory" })
+    .drop("_clash");
+  const breakdown = options.breakdown ?? null;
+  return breakdown
+    ? out.rename({ _bd: breakdown }).select(breakdown, ...FUNNEL_COLUMNS)
     : out.select(...FUNNEL_COLUMNS);
 }
 

@@ -230,6 +230,70 @@ export function paths(events: FrameLike, options: PathsOptions): DataFrame {
     : out.select(...PATHS_COLUMNS);
 }
 
+/**
+ * {@linkcode paths}' rows for all users, from rows computed for disjoint groups of users with
+ * the same `options` except `minEdgeUsers: 1` (every edge kept). Counts are of distinct
+ * users, and a user is in one group only, so edge and node counts add up; `minEdgeUsers`,
+ * `share_pct` and the order are then applied as `paths()` applies them. The result equals
+ * `paths()` on all the events at once; it is how a caller bounds memory on more events than
+ * one frame should hold (the report reads the users in groups).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ *
+ * const at = (m: number) => new Date(Date.UTC(2026, 2, 2, 10, m));
+ * const events = pl.DataFrame({
+ *   user_id: ["a", "a", "b", "b", "c", "c"],
+ *   event: ["session_start", "search", "session_start", "search", "session_start", "view"],
+ *   ts: [at(0), at(1), at(0), at(1), at(0), at(1)],
+ * });
+ * const options = { start: "session_start", steps: 1, minEdgeUsers: 2 };
+ * const isA = pl.col("user_id").eq(pl.lit("a"));
+ * const merged = mergePaths([
+ *   paths(events.filter(isA), { ...options, minEdgeUsers: 1 }),
+ *   paths(events.filter(isA.not()), { ...options, minEdgeUsers: 1 }),
+ * ], options);
+ * assert.deepEqual(merged.toRecords(), paths(events, options).toRecords());
+ * assert.deepEqual(merged.getColumn("node_users").toArray(), [3]);
+ * ```
+ */
+export function mergePaths(parts: readonly DataFrame[], options: PathsOptions): DataFrame {
+  const minEdgeUsers = options.minEdgeUsers ?? 1;
+  const forward = options.start !== undefined && options.start !== null;
+  const breakdown = options.breakdown ?? null;
+  const keys: string[] = breakdown ? [breakdown] : [];
+  const node: string = forward ? "source" : "target";
+  const nodeKeys: string[] = [...keys, "step", node];
+  if (parts.length === 0) throw new RangeError("mergePaths(): no parts given");
+  const all = pl.concat(
+    parts.map((part, i) => part.lazy().withColumns(pl.lit(i).cast(pl.Int32).alias("_part"))),
+    { how: "vertical" },
+  );
+  // Every edge of a node in one part carries that part's node count: one per part, summed.
+  const nodes = all.groupBy(["_part", ...nodeKeys], false)
+    .agg(pl.col("node_users").first())
+    .groupBy(nodeKeys, false)
+    .agg(pl.col("node_users").sum().cast(pl.Int64));
+  const out = all.groupBy([...keys, "step", "source", "target"], false)
+    .agg(pl.col("users").sum().cast(pl.Int64))
+    .filter(pl.col("users").gtEq(minEdgeUsers))
+    .join(nodes, { on: nodeKeys, how: "left", nullsEqual: true })
+    .withColumns(
+      pl.col("step").cast(pl.Int32),
+      pl.col("users").cast(pl.Float64).div(pl.col("node_users").cast(pl.Float64)).mul(100)
+        .alias("share_pct"),
+    )
+    .sort(
+      [...keys, "step", "users", "source", "target"],
+      [...keys.map(() => false), false, true, false, false],
+      true,
+    )
+    .collectSync({ engine: "in-memory" });
+  return out.select(...keys, ...PATHS_COLUMNS);
+}
+
 function normaliseAnchor(spec: PathAnchor, forward: boolean): Expr {
   const name = forward ? "start" : "end";
   const anchor = typeof spec === "string" ? { event: spec } : spec;

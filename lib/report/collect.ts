@@ -7,10 +7,13 @@
  * @module
  */
 import { resolve } from "node:path";
+import pl from "nodejs-polars";
 import {
   categoryAffinity,
   ecoImpactByRegion,
-  funnel,
+  funnelFromUsers,
+  funnelUsers,
+  mergePaths,
   metricRows,
   paths,
   regionalDensity,
@@ -22,6 +25,7 @@ import type { RunResults } from "../models/run.ts";
 import type { Warehouse } from "../warehouse/types.ts";
 import { collectRunHistory } from "./data_health.ts";
 import {
+  countRegistryEvents,
   type EventRange,
   readActiveDays,
   readActiveUsersByRegion,
@@ -106,6 +110,13 @@ export interface CollectReportOptions {
    * @default 5
    */
   pathMinEdgeUsers?: number;
+  /**
+   * Most events the funnel and paths sections hold in memory at once: above it, they read the
+   * users in groups (by a hash of the user id) and combine the groups' per-user results
+   * (`funnelUsers`, `mergePaths`), which gives the same numbers with memory bounded by this.
+   * @default 4_000_000
+   */
+  groupEvents?: number;
   /**
    * Weekly retention periods per cohort (week 0 included).
    * @default 12
@@ -201,10 +212,18 @@ export async function collectReportData(
   const { dataset, problem } = await _readTruth(truthPath);
   const range = await timed("parameters", () => readEventRange(warehouse));
   const parameters = _parameters(warehouse, truthPath, dataset, problem, range);
-  const activation = await timed("activation funnel", () => _activation(warehouse, options));
+  const groupEvents = options.groupEvents ?? 4_000_000;
+  if (!Number.isInteger(groupEvents) || groupEvents < 1) {
+    throw new RangeError(`Invalid report option "groupEvents": expected an integer ≥ 1`);
+  }
+  const groups = Math.max(1, Math.ceil(await countRegistryEvents(warehouse) / groupEvents));
+  const activation = await timed(
+    "activation funnel",
+    () => _activation(warehouse, options, groups),
+  );
   const pathsData = await timed(
     "paths",
-    () => _paths(warehouse, activation.steps[0]!, options),
+    () => _paths(warehouse, activation.steps[0]!, options, groups),
   );
   const listings = await readListings(warehouse);
   const regions = await timed(
@@ -316,6 +335,7 @@ function _parameters(
 async function _activation(
   warehouse: Warehouse,
   options: CollectReportOptions,
+  groups: number,
 ): Promise<ActivationData> {
   const steps = [...(options.steps ?? DEFAULT_FUNNEL_STEPS)];
   const activationStep = options.activationStep ?? "start_listing";
@@ -327,12 +347,20 @@ async function _activation(
     );
   }
   const windowDays = options.windowDays ?? 14;
-  const events = await readFunnelEvents(warehouse, steps);
-  const frame = funnel(events, {
+  const funnelOptions = {
     steps,
-    window: { value: windowDays, unit: "day" },
+    window: { value: windowDays, unit: "day" as const },
     breakdown: "tier",
-  });
+  };
+  // Each group's users in turn: only one group's events are in memory at a time.
+  const users = [];
+  for (let index = 0; index < groups; index++) {
+    users.push(
+      funnelUsers(await readFunnelEvents(warehouse, steps, { index, of: groups }), funnelOptions),
+    );
+    await warehouse.releaseMemory?.();
+  }
+  const frame = funnelFromUsers(pl.concat(users, { how: "vertical" }), funnelOptions);
   return {
     steps,
     activationStep,
@@ -345,17 +373,25 @@ async function _paths(
   warehouse: Warehouse,
   start: string,
   options: CollectReportOptions,
+  groups: number,
 ): Promise<PathsData> {
   const steps = options.pathSteps ?? 3;
   const minEdgeUsers = options.pathMinEdgeUsers ?? 5;
-  const frame = paths(await readPathEvents(warehouse), {
+  const pathOptions = {
     start,
     steps,
     session: { column: "session_id" },
     collapseRepeats: true,
     breakdown: "tier",
     minEdgeUsers,
-  });
+  };
+  const parts = [];
+  for (let index = 0; index < groups; index++) {
+    const events = await readPathEvents(warehouse, { index, of: groups });
+    parts.push(paths(events, { ...pathOptions, minEdgeUsers: 1 }));
+    await warehouse.releaseMemory?.();
+  }
+  const frame = mergePaths(parts, pathOptions);
   return { start, steps, minEdgeUsers, rows: metricRows<PathsData["rows"][number]>(frame) };
 }
 

@@ -32,6 +32,7 @@
  */
 import type pl from "nodejs-polars";
 import type { IdSyncRow, OutcomeRow } from "../insights/mod.ts";
+import { hashGroupSql } from "../warehouse/dialect.ts";
 import type { Warehouse } from "../warehouse/types.ts";
 
 /** A published listing shown by name (titles come from users: always escaped). */
@@ -129,6 +130,7 @@ function _marts(warehouse: Warehouse, name: string): string {
 export function readFunnelEvents(
   warehouse: Warehouse,
   steps: readonly string[],
+  group?: UserGroup,
 ): Promise<pl.DataFrame> {
   if (steps.length === 0) {
     throw new RangeError("Cannot read funnel events: no steps given");
@@ -137,8 +139,21 @@ export function readFunnelEvents(
   return warehouse.queryFrame(
     `select user_id, event_name as event, event_at as ts, tier
      from ${_marts(warehouse, "fct_events")}
-     where not is_orphan and event_name in (${names})`,
+     where not is_orphan and event_name in (${names})${_inGroup(warehouse, group)}`,
   );
+}
+
+/** One of `of` groups of users (by a hash of `user_id`), numbered from 0. */
+export interface UserGroup {
+  /** Which group, from 0 to `of − 1`. */
+  index: number;
+  /** How many groups the users are split into. */
+  of: number;
+}
+
+function _inGroup(warehouse: Warehouse, group: UserGroup | undefined): string {
+  if (!group || group.of === 1) return "";
+  return ` and ${hashGroupSql("user_id", group.of, warehouse.dialect)} = ${group.index}`;
 }
 
 /**
@@ -165,12 +180,23 @@ export function readFunnelEvents(
  * await wh.close();
  * ```
  */
-export function readPathEvents(warehouse: Warehouse): Promise<pl.DataFrame> {
+export function readPathEvents(warehouse: Warehouse, group?: UserGroup): Promise<pl.DataFrame> {
   return warehouse.queryFrame(
     `select user_id, event_name as event, event_at as ts, tier, session_id
      from ${_marts(warehouse, "fct_events")}
-     where not is_orphan`,
+     where not is_orphan${_inGroup(warehouse, group)}`,
   );
+}
+
+/**
+ * Clean events of registry users (`fct_events`, orphans left out): how many there are, to
+ * decide how many user groups the report reads them in.
+ */
+export async function countRegistryEvents(warehouse: Warehouse): Promise<number> {
+  const [row] = await warehouse.query<{ n: number }>(
+    `select count(*) as n from ${_marts(warehouse, "fct_events")} where not is_orphan`,
+  );
+  return Number(row?.n ?? 0);
 }
 
 /**

@@ -15,7 +15,7 @@ export const MEMORY_LIMIT_DEFAULT = {
   /** Share of the machine's physical memory. */
   share: 0.4,
   /** Never more than this many bytes (keeps a whole pipeline run under ~4 GiB). */
-  capBytes: 3 * GIB,
+  capBytes: 2.5 * GIB,
   /** Never less than this many bytes. */
   floorBytes: 256 * MIB,
 } as const;
@@ -84,7 +84,7 @@ export function machineMemoryBytes(): number | undefined {
  *
  * @example
  * ```ts
- * defaultMemoryLimitBytes(24 * 2 ** 30); // 3 GiB (40% would be 9.6 GiB: capped)
+ * defaultMemoryLimitBytes(24 * 2 ** 30); // 2.5 GiB (40% would be 9.6 GiB: capped)
  * defaultMemoryLimitBytes(4 * 2 ** 30); // 1.6 GiB
  * ```
  */

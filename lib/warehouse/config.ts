@@ -126,7 +126,7 @@ const LOCATION = /^[A-Za-z]+(?:-[A-Za-z0-9]+)*$/;
  * | --- | --- | --- |
  * | `TERRALOOP_WAREHOUSE` | `duckdb` or `bigquery` | `duckdb` |
  * | `TERRALOOP_DUCKDB_PATH` | DuckDB file | `data/warehouse.duckdb` |
- * | `TERRALOOP_MEMORY_LIMIT` | DuckDB memory limit (`4GB`, `40%`) | 40% of the machine, ≤ 3 GiB |
+ * | `TERRALOOP_MEMORY_LIMIT` | DuckDB memory limit (`4GB`, `40%`) | 40% of the machine, ≤ 2.5 GiB |
  * | `TERRALOOP_DUCKDB_TEMP_DIR` | where DuckDB spills | `<DuckDB file>.tmp` |
  * | `TERRALOOP_BQ_PROJECT` | Google Cloud project (required for BigQuery) | `GOOGLE_CLOUD_PROJECT` |
  * | `TERRALOOP_BQ_DATASET_PREFIX` | dataset prefix | `terraloop` |

@@ -103,6 +103,29 @@ export function quoteIdentifier(name: string, dialect: Dialect, force = false): 
 }
 
 /**
+ * SQL for a group number from 0 to `groups − 1` by a hash of `expr`: rows with equal values
+ * fall in the same group, and the groups are about equal in size. DuckDB `hash()`; BigQuery
+ * `farm_fingerprint()`. Readers use it to take users in groups (`… where <this> = 2`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(hashGroupSql("user_id", 4, "duckdb"), "(hash(user_id) % 4)");
+ * assert.equal(hashGroupSql("user_id", 4, "bigquery"), "abs(mod(farm_fingerprint(user_id), 4))");
+ * assert.throws(() => hashGroupSql("user_id", 0, "duckdb"), /whole number from 1/);
+ * ```
+ */
+export function hashGroupSql(expr: string, groups: number, dialect: Dialect): string {
+  if (!Number.isInteger(groups) || groups < 1) {
+    throw new RangeError(`hashGroupSql(): groups must be a whole number from 1, got ${groups}`);
+  }
+  return dialect === "duckdb"
+    ? `(hash(${expr}) % ${groups})`
+    : `abs(mod(farm_fingerprint(${expr}), ${groups}))`;
+}
+
+/**
  * A value as a SQL literal: strings quoted for the dialect, numbers and booleans as is,
  * `null`/`undefined` as `null`.
  *

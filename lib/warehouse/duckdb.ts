@@ -47,7 +47,7 @@ export interface OpenDuckDbOptions {
   /**
    * DuckDB's `memory_limit`: bytes, or a size such as `"4GB"`, `"512MiB"`, `"40%"`. Sorts,
    * joins and aggregates larger than this spill to `tempDirectory` instead of growing.
-   * @default {40% of the machine's memory, at most 3 GiB}
+   * @default {40% of the machine's memory, at most 2.5 GiB}
    */
   memoryLimit?: number | string;
   /**

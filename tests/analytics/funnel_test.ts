@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { funnel, type FunnelOptions } from "../../lib/analytics/funnel.ts";
+import {
+  funnel,
+  funnelFromUsers,
+  type FunnelOptions,
+  funnelUsers,
+} from "../../lib/analytics/funnel.ts";
 import { col, events, round, type Row, us } from "./_events.ts";
 
 const T0 = "2026-03-02T10:00:00Z";
@@ -450,5 +455,37 @@ Deno.test("funnel() gives identical results on the streaming and in-memory engin
       assert.deepEqual(streaming.toRecords(), inMemory.toRecords());
       assert.ok(streaming.height > 0);
     });
+  }
+});
+
+Deno.test("funnelFromUsers() of disjoint user groups equals funnel() of everyone", async (t) => {
+  const frame = events([...randomRows(4), ...randomRows(5)], ["tier"]);
+  const cases: [string, FunnelOptions][] = [
+    ["ordered, breakdown", { steps: ["A", "B", "C"], breakdown: "tier" }],
+    ["strict, 30 minutes", {
+      steps: ["A", "B", "A"],
+      order: "strict",
+      window: { value: 30, unit: "minute" },
+    }],
+    ["unordered", { steps: ["C", "A", "X"], order: "unordered" }],
+    ["exclusion", { steps: ["A", "B", "C"], exclusions: [{ event: "X", fromStep: 1, toStep: 2 }] }],
+    ["windowFunnel strict_order", {
+      steps: ["A", "B", "C"],
+      windowFunnel: ["strict_order"],
+      breakdown: "tier",
+    }],
+  ];
+  for (const [name, options] of cases) {
+    for (const groups of [1, 2, 5]) {
+      await t.step(`${name}, ${groups} groups`, () => {
+        const group = pl.col("user_id").str.slice(1).cast(pl.Int32).modulo(groups);
+        const users = pl.concat(
+          Array.from({ length: groups }, (_, i) => funnelUsers(frame.filter(group.eq(i)), options)),
+        );
+        const whole = funnel(frame, options);
+        assert.ok(whole.height > 0);
+        assert.deepEqual(funnelFromUsers(users, options).toRecords(), whole.toRecords());
+      });
+    }
   }
 });

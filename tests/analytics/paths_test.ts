@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import pl, { type DataFrame } from "nodejs-polars";
-import { paths, type PathsOptions } from "../../lib/analytics/paths.ts";
+import { mergePaths, paths, type PathsOptions } from "../../lib/analytics/paths.ts";
 import { col, events, round, type Row, us } from "./_events.ts";
 
 const t0 = us("2026-03-02T10:00:00Z");
@@ -331,4 +331,40 @@ Deno.test("paths() gives identical results on the streaming and in-memory engine
   const b = paths(events(rows), { ...options, engine: "in-memory" });
   assert.deepEqual(a.toRecords(), b.toRecords());
   assert.ok(a.height > 0);
+});
+
+Deno.test("mergePaths() of disjoint user groups equals paths() of everyone", async (t) => {
+  const rnd = lcg(21);
+  const rows: Row[] = Array.from({ length: 900 }, () => [
+    `u${Math.floor(rnd() * 60)}`,
+    ["S", "search", "view", "list", "X"][Math.floor(rnd() * 5)]!,
+    t0 + Math.floor(rnd() * 900) * MIN,
+    { tier: rnd() < 0.5 ? "Basic" : "Pro" },
+  ]);
+  const frame = events(rows, ["tier"]);
+  const cases: [string, PathsOptions][] = [
+    ["start, collapse repeats, sessions, breakdown, min 3", {
+      start: "S",
+      steps: 3,
+      collapseRepeats: true,
+      session: { inactivity: { value: 30, unit: "minute" } },
+      breakdown: "tier",
+      minEdgeUsers: 3,
+    }],
+    ["end, window, no breakdown", { end: "list", steps: 2, window: { value: 1, unit: "hour" } }],
+  ];
+  for (const [name, options] of cases) {
+    for (const groups of [1, 3, 7]) {
+      await t.step(`${name}, ${groups} groups`, () => {
+        const group = pl.col("user_id").str.slice(1).cast(pl.Int32).modulo(groups);
+        const parts = Array.from(
+          { length: groups },
+          (_, i) => paths(frame.filter(group.eq(i)), { ...options, minEdgeUsers: 1 }),
+        );
+        const whole = paths(frame, options);
+        assert.ok(whole.height > 0);
+        assert.deepEqual(mergePaths(parts, options).toRecords(), whole.toRecords());
+      });
+    }
+  }
 });

@@ -35,6 +35,20 @@ Deno.test({
         runResultsPath: small.runResultsPath,
       });
       await checks(t, small, data);
+      await t.step("read in user groups, the funnel and paths are the same", async () => {
+        const grouped = await collectReportData(small.wh, {
+          truthPath: small.truthPath,
+          runResultsPath: small.runResultsPath,
+          groupEvents: 2_000,
+        });
+        const [row] = await small.wh.query<{ n: number }>(
+          "select count(*) as n from marts.fct_events where not is_orphan",
+        );
+        assert.ok(Number(row!.n) > 3 * 2_000, "several groups");
+        assert.deepEqual(grouped.activation, data.activation);
+        assert.deepEqual(grouped.paths, data.paths);
+        assert.ok(data.paths.rows.length > 0);
+      });
     } finally {
       await small.wh.close();
       await Deno.remove(small.dir, { recursive: true });

@@ -124,12 +124,12 @@ Deno.test("warehouseConfigFromEnv() lets flags override the environment", () => 
   );
 });
 
-Deno.test("the default memory limit is 40% of the machine, capped at 3 GiB", () => {
-  assert.equal(defaultMemoryLimitBytes(24 * GIB), 3 * GIB);
+Deno.test("the default memory limit is 40% of the machine, capped at 2.5 GiB", () => {
+  assert.equal(defaultMemoryLimitBytes(24 * GIB), 2.5 * GIB);
   assert.equal(defaultMemoryLimitBytes(4 * GIB), Math.floor(4 * GIB * 0.4 / 2 ** 20) * 2 ** 20);
   assert.equal(defaultMemoryLimitBytes(256 * 2 ** 20), 256 * 2 ** 20); // floor
-  assert.equal(defaultMemoryLimitBytes(undefined), 3 * GIB); // unknown machine: the cap
-  assert.ok(DEFAULT_LIMIT >= 256 * 2 ** 20 && DEFAULT_LIMIT <= 3 * GIB);
+  assert.equal(defaultMemoryLimitBytes(undefined), 2.5 * GIB); // unknown machine: the cap
+  assert.ok(DEFAULT_LIMIT >= 256 * 2 ** 20 && DEFAULT_LIMIT <= 2.5 * GIB);
 });
 
 Deno.test("parseMemorySize() reads decimal and binary units and percentages", async (t) => {
@@ -338,7 +338,14 @@ Deno.test("openWarehouse() gives DuckDB the configured memory limit and spill di
     assert.deepEqual(wh.limits, {
       memoryLimit: 300 * 2 ** 20,
       tempDirectory: `${dir}/w.duckdb.tmp`,
+      loadBatchBytes: 16 * 2 ** 20, // a 24th of 300 MiB is below the 16 MiB floor
     });
+    // releaseMemory() evicts the cache and puts the configured limit back.
+    await wh.releaseMemory();
+    const [after] = await wh.query<{ memory: string }>(
+      "select current_setting('memory_limit') as memory",
+    );
+    assert.equal(after?.memory, "300.0 MiB");
   } finally {
     await wh.close();
     await Deno.remove(dir, { recursive: true });
