@@ -31,7 +31,7 @@ const SIZES: Record<string, { users: number; days: number }> = {
   "1M": { users: 35_000, days: 90 },
   "10M": { users: 350_000, days: 90 },
   // The registry is capped at 899,999 users: a longer period makes up the rest (~30M).
-  "30M": { users: 899_999, days: 105 },
+  "30M": { users: 899_999, days: 120 },
 };
 
 const { values } = parseArgs({
