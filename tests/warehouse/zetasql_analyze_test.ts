@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { compileProject, runProject } from "../../lib/models/mod.ts";
+import { readFunnelEvents, readPathEvents } from "../../lib/report/mod.ts";
 import { type AnalyzedStatement, Catalog, startZetaSql } from "./_zetasql.ts";
 import { captureLoad, columnsOf, withFakeBigQuery } from "./_bigquery_sql.ts";
 import { EDGE_EVENTS_FILE, writeEdgeDataset } from "./_edge_cases.ts";
@@ -135,6 +136,22 @@ Deno.test("ZetaSQL analyses every BigQuery statement: raw DDL, load scripts, mod
         await zeta.analyze(test.sql, catalog, `analyse data test "${test.name}" (${test.path})`);
       });
     }
+
+    await t.step("the report's readers, one group of users at a time", async () => {
+      const sent = await withFakeBigQuery({}, async (fake, wh) => {
+        // The fake holds no rows: only the SQL sent matters here.
+        await readFunnelEvents(wh, ["session_start", "view_listing"], { index: 1, of: 3 })
+          .catch(() => {});
+        await readPathEvents(wh, { index: 2, of: 3 }).catch(() => {});
+        return fake.queries();
+      });
+      const grouped = sent.filter((sql) => sql.includes("farm_fingerprint(user_id), 3)"));
+      assert.equal(grouped.length, 2, sent.join("\n---\n"));
+      for (const [i, sql] of grouped.entries()) {
+        const analysed = await zeta.analyze(sql, catalog, `analyse grouped reader ${i + 1}`);
+        assert.equal(analysed.kind, "QueryStmt");
+      }
+    });
 
     await t.step(
       "the runner's statements (build, tests, audit) in the order it sends them",
