@@ -236,8 +236,11 @@ function testLine(result: TestResult): string {
 function printRunSummary(results: RunResults): void {
   const m = results.summary.models;
   const t = results.summary.tests;
+  // Models whose SQL and inputs had not changed count as built; say how many were.
+  const current = results.models.filter((r) => r.message?.startsWith("up to date")).length;
   const models = results.mode === "build"
-    ? `models: ${m.success} built, ${m.error} failed, ${m.skipped} skipped; `
+    ? `models: ${m.success} built${current > 0 ? ` (${current} up to date)` : ""}, ${m.error} ` +
+      `failed, ${m.skipped} skipped; `
     : "";
   console.log(
     `${results.success ? "✔" : "✘"} ${models}tests: ${t.pass} pass, ${t.warn} warn, ` +

@@ -57,6 +57,24 @@ Deno.test("deno task pipeline runs generate, load, models and report, then stops
       assert.match(stdout, /rejected/);
     });
 
+    await t.step("a second run with nothing new says which models were up to date", async () => {
+      const { code, stdout, stderr } = await pipeline(
+        root,
+        "--skip-generate",
+        "--out",
+        raw,
+        "--warehouse",
+        warehouse,
+        "--target-dir",
+        join(dir, "target"),
+        "--report",
+        join(dir, "report.html"),
+      );
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /staging\.stg_users \.+ table\s+600 rows \d+\.\d\d s {2}up to date/);
+      assert.match(stdout, /✔ models: 12 built \(8 up to date\), 0 failed/);
+    });
+
     await t.step(
       "an error-severity test failure stops the run with exit 1, naming model and test",
       async () => {
