@@ -132,7 +132,7 @@ export class ModelStates {
         const { rows: kept, rejected } = rawRelations(row.table_name);
         return [kept, rejected].map((relation) => ({ row, relation }));
       });
-      const counts = await warehouse.query<{ i: number; n: number }>(
+      const counts = tables.length === 0 ? [] : await warehouse.query<{ i: number; n: number }>(
         tables.map(({ relation }, i) =>
           `select ${i} as i, count(*) as n from ${renderRelation(relation, dialect, naming)}`
         ).join(" union all "),
