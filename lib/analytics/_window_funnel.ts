@@ -6,7 +6,7 @@
  * matches (cond j ≥ 1), plus, with `strict_order`, an entry cond 0 for an event that matches
  * none; it sorts a user's entries by (timestamp, cond) and scans them once, keeping per level
  * the latest chain that reached it. Here the entries are rows sorted by (user, time, cond,
- * input row), numbered `_seq`, and:
+ * input row), numbered `_seq` (cond-0 entries are left out: see the stops), and:
  *
  * - Shared events (ClickHouse's default algorithm): level j is reached at a cond-j entry when
  *   the latest entry before it that reached level j − 1 (a backward as-of join onto those
@@ -21,7 +21,10 @@
  * - The scan stops early in ClickHouse (`strict_deduplication`: an entry of an already reached
  *   level j ≥ 2; `strict_order`: a cond-0 entry, or an entry whose previous level is not
  *   reached, after the first step-1 entry). Reaching depends only on earlier entries, so the
- *   stop is the first such entry, and the user's level is the highest reached before it.
+ *   stop is the first such entry, and the user's level is the highest reached before it. A
+ *   cond-0 entry sorts before every step entry at its instant, so its stop is a time: entries
+ *   at or after it do not count. Sorting the events that match no step into the sequence cost
+ *   more than finding each user's first one after the first step-1 entry with a join.
  */
 import pl, { type Expr, type LazyDataFrame } from "nodejs-polars";
 import { int, MAX_KEY } from "./_frame.ts";
@@ -43,47 +46,76 @@ const SEQ_SPAN = 2 ** 28;
 export function windowFunnelPerUser(p: Prepared, exact: boolean): PerUser {
   const modes = p.modes ?? new Set();
   if (modes.has("strict_once")) guardOverlaps(p);
-  const entries = entriesOf(p, modes.has("strict_order"), exact);
+  const { entries, starts } = entriesOf(p, modes.has("strict_order"), exact);
   const frame = modes.has("strict_once")
-    ? distinctPerUser(p, entries, modes)
-    : sharedPerUser(p, entries, modes);
+    ? distinctPerUser(p, entries, starts, modes)
+    : sharedPerUser(p, entries, starts, modes);
   return { frame, hasTimes: true, clash: clashOf(entries, exact) };
 }
 
-/** The user's first stop (`_stop`, a sequence number) under the modes, or none. */
+/**
+ * The user's first stop under the modes, or none: `_stop`, a sequence number (entries from it
+ * on do not count), and `_stopT`, a time (entries at or after it do not count); either null.
+ */
 function stopsOf(
+  p: Prepared,
   modes: ReadonlySet<string>,
-  n: number,
   entries: LazyDataFrame,
+  starts: LazyDataFrame,
   firstReach: (j: number) => LazyDataFrame,
   lookups: () => LazyDataFrame[],
 ): LazyDataFrame | null {
+  const n = p.steps.length;
   const candidates: LazyDataFrame[] = [];
   if (modes.has("strict_deduplication")) {
     for (let j = 2; j <= n; j++) candidates.push(dedupStops(firstReach(j), entries, j));
   }
   if (modes.has("strict_order")) {
-    candidates.push(...orderStops({ lookups: lookups() }, entries, n));
+    candidates.push(...orderStops({ lookups: lookups() }, starts, n));
   }
   if (candidates.length === 0) return null;
-  return pl.concat(candidates, { how: "vertical" })
+  const bySeq = candidates.map((c) => c.withColumns(pl.lit(null).cast(pl.Int64).alias("_stopT")));
+  if (modes.has("strict_order")) {
+    bySeq.push(
+      strayStops(p, starts).select(
+        pl.col("_uc"),
+        pl.lit(null).cast(pl.Int64).alias("_stop"),
+        pl.col("_stopT"),
+      ),
+    );
+  }
+  return pl.concat(bySeq, { how: "vertical" })
     .groupBy("_uc", false)
-    .agg(pl.col("_stop").min());
+    .agg(pl.col("_stop").min(), pl.col("_stopT").min());
 }
 
 /** ClickHouse's default scan: the highest level reached before the stop, its first entry. */
 function sharedPerUser(
   p: Prepared,
   entries: LazyDataFrame,
+  starts: LazyDataFrame,
   modes: ReadonlySet<string>,
 ): LazyDataFrame {
   const n = p.steps.length;
   const reach = sharedReach(p, entries, modes.has("strict_increase"));
-  let all = pl.concat(reach.levels.map((r, i) => padTimes(r, i + 1, n)), { how: "vertical" });
-  const stops = stopsOf(modes, n, entries, (j) => reach.levels[j - 1]!, () => reach.lookups);
+  // A level's rows are in `_seq` order, so each user's first row is where the user first
+  // reached it: the only row of that level the pick below can choose.
+  const firsts = reach.levels.map((r, i) => padTimes(firstPerUser(r), i + 1, n));
+  let all = pl.concat(firsts, { how: "vertical" });
+  const stops = stopsOf(
+    p,
+    modes,
+    entries,
+    starts,
+    (j) => reach.levels[j - 1]!,
+    () => reach.lookups,
+  );
   if (stops) {
     all = all.join(stops, { on: "_uc", how: "left" })
-      .filter(pl.col("_stop").isNull().or(pl.col("_seq").lt(pl.col("_stop"))));
+      .filter(
+        pl.col("_stop").isNull().or(pl.col("_seq").lt(pl.col("_stop")))
+          .and(pl.col("_stopT").isNull().or(pl.col("_tr").lt(pl.col("_stopT")))),
+      );
   }
   // The highest level, then its earliest entry, then the earliest start: one Int64 key.
   const key = pl.col("_lvl").cast(pl.Int64).mul(int(SEQ_SPAN * SEQ_SPAN))
@@ -103,6 +135,7 @@ function sharedPerUser(
 function distinctPerUser(
   p: Prepared,
   entries: LazyDataFrame,
+  starts: LazyDataFrame,
   modes: ReadonlySet<string>,
 ): LazyDataFrame {
   const n = p.steps.length;
@@ -121,9 +154,10 @@ function distinctPerUser(
         .filter(pl.col("_seq").isNotNull())
         .sort("_seq");
     stops = stopsOf(
+      p,
       modes,
-      n,
       entries,
+      starts,
       firstReach,
       () => Array.from({ length: n - 1 }, (_, i) => foundBefore(entries, firstReach(i + 1), i + 2)),
     );
@@ -132,15 +166,14 @@ function distinctPerUser(
   let level: Expr = pl.col("_reached");
   if (stops) {
     rows = rows.join(stops, { on: "_uc", how: "left" });
+    // Reached positions and times increase with j, so the count of steps reached before the
+    // stops is the level.
     let before: Expr = int(0);
     for (let j = 1; j <= n; j++) {
-      before = before.plus(
-        reachedAt(j).lt(pl.col("_stop")).fillNull(
-          pl.col("_stop").isNull().and(
-            pl.col("_reached").gtEq(j),
-          ),
-        ).cast(pl.Int64),
-      );
+      const counts = pl.col("_reached").gtEq(j)
+        .and(pl.col("_stop").isNull().or(pl.col(`_s${j}`).lt(pl.col("_stop"))))
+        .and(pl.col("_stopT").isNull().or(pl.col(`_t${j}`).lt(pl.col("_stopT"))));
+      before = before.plus(counts.cast(pl.Int64));
     }
     level = before.cast(pl.Int32);
   }
@@ -186,12 +219,18 @@ function guardOverlaps(p: Prepared): void {
 }
 
 /**
- * The entries: one row per (event row, step it matches) with `_c` = the step number, plus,
- * with `strict_order`, one row `_c` = 0 per event row matching no step; sorted by (user,
- * time, `_c`, input row) and numbered.
+ * The entries: one row per (event row, step it matches) with `_r` = the step number, sorted by
+ * (user, time, `_r`, input row) and numbered; and, with `strictOrder`, `starts`: each user's
+ * first step-1 entry (`_uc`, `user_id`, `_fs`, its sequence number, and `_ft`, its time).
+ *
+ * ClickHouse's cond-0 entries (strict_order: events matching no step) are not sequenced: they
+ * sort before every step entry at their instant, so their stop is a time (see `strayStops`).
  */
-function entriesOf(p: Prepared, strictOrder: boolean, exact: boolean): LazyDataFrame {
-  const n = p.steps.length;
+function entriesOf(
+  p: Prepared,
+  strictOrder: boolean,
+  exact: boolean,
+): { entries: LazyDataFrame; starts: LazyDataFrame } {
   const rows = p.base.withRowIndex("_i").cache();
   const parts = p.steps.map((_, i) =>
     rows.filter(pl.col(`_m${i + 1}`)).select(
@@ -202,30 +241,34 @@ function entriesOf(p: Prepared, strictOrder: boolean, exact: boolean): LazyDataF
       pl.lit(i + 1).cast(pl.Int32).alias("_r"),
     )
   );
-  if (strictOrder) {
-    parts.push(
-      rows.filter(anyOf(n).not()).select(
-        pl.col("user_id"),
-        pl.col("_t"),
-        pl.col("_bd"),
-        pl.col("_i"),
-        pl.lit(0).cast(pl.Int32).alias("_r"),
-      ),
-    );
-  }
-  // `_started`: a step-1 entry of the same user comes before this entry (strict_order's stops
-  // only count after it); a running count of step-1 entries, less the count at the user's first.
-  const isStart = pl.col("_r").eq(1).cast(pl.Int64);
-  const before = isStart.cumSum().minus(isStart);
-  const atUserStart = pl.when(pl.col("_uc").neq(pl.col("_uc").shift(1)).fillNull(true))
-    .then(before)
-    .otherwise(pl.lit(null).cast(pl.Int64))
-    .forwardFill();
-  const started = strictOrder ? before.minus(atUserStart).gt(0) : pl.lit(false);
-  return sequence(pl.concat(parts, { how: "vertical" }), true, exact, ["_i"])
-    .withColumns(started.alias("_started"))
-    .select("_seq", "_uc", "_t", "_bd", "_r", "_started", "_clash")
+  const kept = ["_seq", "_uc", "_t", "_bd", "_r", "_clash"];
+  const entries = sequence(pl.concat(parts, { how: "vertical" }), true, exact, ["_i"])
+    .select(...kept, ...(strictOrder ? ["user_id"] : []))
     .cache();
+  return {
+    entries,
+    starts: firstPerUser(entries.filter(pl.col("_r").eq(1)))
+      .select(
+        pl.col("_uc"),
+        pl.col("user_id"),
+        pl.col("_seq").alias("_fs"),
+        pl.col("_t").alias("_ft"),
+      ),
+  };
+}
+
+/**
+ * strict_order's stop at an event matching no step, as a time `_stopT` per user (`_uc`): the
+ * first such event strictly after the user's first step-1 event. At one instant, ClickHouse
+ * sorts it before every step entry, so entries from that instant on do not count.
+ */
+function strayStops(p: Prepared, starts: LazyDataFrame): LazyDataFrame {
+  return p.base.filter(anyOf(p.steps.length).not())
+    .select("user_id", "_t")
+    .join(starts.select("user_id", "_uc", "_ft"), { on: "user_id", how: "inner" })
+    .filter(pl.col("_t").gt(pl.col("_ft")))
+    .groupBy("_uc", false)
+    .agg(pl.col("_t").min().alias("_stopT"));
 }
 
 function stepTimes(j: number): string[] {
@@ -262,7 +305,7 @@ function sharedReach(p: Prepared, entries: LazyDataFrame, increase: boolean): Re
       pl.col("_end"),
     );
     const joined = entries.filter(pl.col("_r").eq(j))
-      .select("_seq", "_uc", "_t", "_started")
+      .select("_seq", "_uc", "_t")
       .joinAsof(before, {
         leftOn: "_seq",
         rightOn: "_ps",
@@ -272,7 +315,7 @@ function sharedReach(p: Prepared, entries: LazyDataFrame, increase: boolean): Re
       })
       .withColumns(pl.col("_pu").eq(pl.col("_uc")).fillNull(false).alias("_found"))
       .cache();
-    lookups.push(joined.select("_seq", "_uc", "_started", "_found"));
+    lookups.push(joined.select("_seq", "_uc", "_found"));
     let ok = pl.col("_found").and(pl.col("_t").ltEq(pl.col("_end")));
     if (increase) ok = ok.and(pl.col(`_t${j - 1}`).lt(pl.col("_t")));
     previous = joined.filter(ok.fillNull(false)).select(
@@ -374,7 +417,7 @@ function distinctChains(
 /** Cond-`j` entries with `_found`: an entry of `level` comes before them for the same user. */
 function foundBefore(entries: LazyDataFrame, level: LazyDataFrame, j: number): LazyDataFrame {
   return entries.filter(pl.col("_r").eq(j))
-    .select("_seq", "_uc", "_started")
+    .select("_seq", "_uc")
     .joinAsof(level.select(pl.col("_seq").alias("_ps"), pl.col("_uc").alias("_pu")), {
       leftOn: "_seq",
       rightOn: "_ps",
@@ -385,7 +428,6 @@ function foundBefore(entries: LazyDataFrame, level: LazyDataFrame, j: number): L
     .select(
       "_seq",
       "_uc",
-      "_started",
       pl.col("_pu").eq(pl.col("_uc")).fillNull(false).alias("_found"),
     );
 }
@@ -410,28 +452,34 @@ function dedupStops(level: LazyDataFrame, entries: LazyDataFrame, j: number): La
 }
 
 /**
- * strict_order: after the user's first step-1 entry (`_started`), the first cond-0 entry, or
- * the first cond-j entry (j ≥ 2) with level j − 1 not reached before it.
+ * strict_order's stops at step entries: after the user's first step-1 entry (`starts`), the
+ * first cond-j entry (j ≥ 2) with level j − 1 not reached before it. (Its stops at events
+ * matching no step are `strayStops`.)
  */
 function orderStops(
   reach: Pick<Reach, "lookups">,
-  entries: LazyDataFrame,
+  starts: LazyDataFrame,
   n: number,
 ): LazyDataFrame[] {
-  const out = [
-    entries.filter(pl.col("_r").eq(0).and(pl.col("_started")))
-      .select(pl.col("_uc"), pl.col("_seq").alias("_stop")),
-  ];
+  const firsts = starts.select("_uc", "_fs");
+  const out: LazyDataFrame[] = [];
   for (let j = 2; j <= n; j++) {
     out.push(
-      reach.lookups[j - 2]!.filter(pl.col("_found").not().and(pl.col("_started")))
+      reach.lookups[j - 2]!.filter(pl.col("_found").not())
+        .join(firsts, { on: "_uc", how: "inner" })
+        .filter(pl.col("_seq").gt(pl.col("_fs")))
         .select(pl.col("_uc"), pl.col("_seq").alias("_stop")),
     );
   }
   return out;
 }
 
-/** A level's entries with `_lvl` and all n time columns (null beyond the level). */
+/** Each user's first row of a frame in `_seq` order. */
+function firstPerUser(frame: LazyDataFrame): LazyDataFrame {
+  return frame.filter(pl.col("_uc").neq(pl.col("_uc").shift(1)).fillNull(true));
+}
+
+/** A level's entries with `_lvl`, `_tr` (the entry's time) and all n time columns (null beyond the level). */
 function padTimes(level: LazyDataFrame, j: number, n: number): LazyDataFrame {
   const missing = Array.from(
     { length: n - j },
@@ -443,6 +491,7 @@ function padTimes(level: LazyDataFrame, j: number, n: number): LazyDataFrame {
     pl.col("_bd"),
     pl.col("_o"),
     pl.lit(j).cast(pl.Int32).alias("_lvl"),
+    pl.col(`_t${j}`).alias("_tr"),
     ...stepTimes(j).map((c) => pl.col(c)),
     ...missing,
   );

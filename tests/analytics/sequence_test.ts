@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import pl, { type DataFrame } from "nodejs-polars";
 import { sequence, userKey } from "../../lib/analytics/_sequence.ts";
-import { funnel, type FunnelOrder } from "../../lib/analytics/funnel.ts";
+import { funnel, type FunnelOrder, type WindowFunnelMode } from "../../lib/analytics/funnel.ts";
 import { col, events, type Row, us } from "./_events.ts";
 
 const t0 = us("2026-03-02T10:00:00Z");
@@ -83,6 +83,25 @@ Deno.test("funnel() gives the same result when every user id shares one hash", a
       };
       const expected = funnel(frame, options);
       assert.ok(col<number>(expected, "users").some((n, i) => i % 3 === 2 && n > 0));
+      const colliding = withCollidingKey(() => funnel(frame, options));
+      assert.deepEqual(colliding.toRecords(), expected.toRecords());
+    });
+  }
+  const modeSets: WindowFunnelMode[][] = [
+    [],
+    ["strict_order"],
+    ["strict_once", "strict_order", "strict_deduplication"],
+  ];
+  for (const windowFunnel of modeSets) {
+    await t.step(`windowFunnel [${windowFunnel.join(", ")}]`, () => {
+      const options = {
+        steps: ["A", "B", "C"],
+        window: { value: 45, unit: "minute" as const },
+        breakdown: "tier",
+        windowFunnel,
+      };
+      const expected = funnel(frame, options);
+      assert.ok(col<number>(expected, "users").some((n, i) => i % 3 === 1 && n > 0));
       const colliding = withCollidingKey(() => funnel(frame, options));
       assert.deepEqual(colliding.toRecords(), expected.toRecords());
     });

@@ -59,6 +59,10 @@ Deno.test("funnel() windowFunnel strict_order stops at an event matching no step
     const tie: Row[] = [["u", "A", t0], ["u", "B", t0 + MIN], ["u", "X", t0 + MIN]];
     assert.deepEqual(users(tie, { steps: ["A", "B"], windowFunnel: ["strict_order"] }), [1, 0]);
   });
+  await t.step("a non-step event at the first step's instant sorts before it: no stop", () => {
+    const tie: Row[] = [["u", "A", t0], ["u", "X", t0], ["u", "B", t0 + MIN]];
+    assert.deepEqual(users(tie, { steps: ["A", "B"], windowFunnel: ["strict_order"] }), [1, 1]);
+  });
 });
 
 Deno.test("funnel() windowFunnel strict_deduplication stops at a repeated step", () => {
