@@ -56,6 +56,37 @@ Deno.test("paths() collapseRepeats merges consecutive repeats", () => {
   ]);
 });
 
+Deno.test("paths() collapseRepeats merges before the anchor is chosen", async (t) => {
+  // S (Basic), S (Pro), A: merged into the first S, whose row is Basic
+  const rows: Row[] = [
+    ["u", "S", t0, { tier: "Basic" }],
+    ["u", "S", t0 + MIN, { tier: "Pro" }],
+    ["u", "A", t0 + 2 * MIN, { tier: "Pro" }],
+  ];
+  const pro = { event: "S", filter: pl.col("tier").eq(pl.lit("Pro")) };
+  await t.step("an anchor filter sees the merged run's first row", () => {
+    assert.deepEqual(edges(paths(events(rows, ["tier"]), { start: pro, steps: 1 })), [
+      "0|S|A|1|1",
+    ]);
+    const merged = paths(events(rows, ["tier"]), { start: pro, steps: 1, collapseRepeats: true });
+    assert.equal(merged.height, 0);
+  });
+  await t.step("the breakdown is the merged run's first row's", () => {
+    const out = paths(events(rows, ["tier"]), {
+      start: "S",
+      steps: 1,
+      collapseRepeats: true,
+      breakdown: "tier",
+    });
+    assert.deepEqual(col(out, "tier"), ["Basic"]);
+    assert.deepEqual(edges(out), ["0|S|A|1|1"]);
+  });
+  await t.step("before an end, the run's first row is the anchor", () => {
+    const before = paths(events(rows, ["tier"]), { end: "A", steps: 2, collapseRepeats: true });
+    assert.deepEqual(edges(before), ["-2|·|S|1|1", "-1|S|A|1|1"]);
+  });
+});
+
 Deno.test("paths() before an end event: previous events, journeys beginning early", () => {
   const out = paths(events(basic), { end: "view", steps: 2 });
   // a: S, search, [view]; c: S, [view]; d: [view] (nothing before). Shares are of the node
@@ -171,6 +202,16 @@ Deno.test("paths() breakdown from the anchor event, minEdgeUsers, anchor filter"
     const out = paths(events(withNull, ["tier"]), { start: "S", steps: 1, breakdown: "tier" });
     assert.deepEqual(col(out, "tier"), ["Pro", null]);
     assert.deepEqual(col(out, "target"), ["x", "y"]);
+  });
+  await t.step("a breakdown that is not text keeps its values and type", () => {
+    const levels = frame.withColumns(
+      pl.when(pl.col("tier").eq(pl.lit("Pro"))).then(pl.lit(2)).otherwise(pl.lit(1))
+        .cast(pl.Int16).alias("level"),
+    );
+    const out = paths(levels, { start: "S", steps: 1, breakdown: "level" });
+    assert.ok(out.getColumn("level").dtype.equals(pl.Int16));
+    assert.deepEqual(col(out, "level"), [1, 1, 2]);
+    assert.deepEqual(edges(out), ["0|S|search|2|3", "0|S|view|1|3", "0|S|list|1|1"]);
   });
   await t.step("minEdgeUsers drops thin edges, keeps node counts", () => {
     const out = paths(frame, { start: "S", steps: 1, breakdown: "tier", minEdgeUsers: 2 });
@@ -299,6 +340,14 @@ Deno.test("paths() matches a direct computation on random data", async (t) => {
         end: "list",
         steps: 3,
         session: { inactivity: { value: 30, unit: "minute" } },
+        gap: 30 * MIN,
+      }],
+      ["end, collapse repeats, sessions, window 40 min", {
+        end: "view",
+        steps: 3,
+        collapseRepeats: true,
+        session: { inactivity: { value: 30, unit: "minute" } },
+        window: { value: 40, unit: "minute" },
         gap: 30 * MIN,
       }],
       ["end, window 20 min", {
