@@ -413,21 +413,32 @@ export function funnelAttempts(p: Prepared, exact: boolean): Attempts {
 
 /**
  * Per-user pick: the attempt that got furthest, the earliest among equals. Times beyond the
- * reached step are null.
+ * reached step are null. With `period` (an Int64 column, |value| < 2^25: a day, week or month
+ * number), one pick per user and period.
  */
-export function pickPerUser(attempts: Attempts, by: string[] = []): PerUser {
+export function pickPerUser(attempts: Attempts, period?: string): PerUser {
   const n = countTimes(attempts.frame);
   // Furthest attempt first, earliest among equals: one Int64 key, unique per attempt, so the
   // rows holding their user's maximum are exactly one per user. (A window max was 4x faster
   // here than a per-user group-by picking columns with filter().first().)
   const key = pl.col("_reached").cast(pl.Int64).mul(int(ORDER_SPAN))
     .plus(int(ORDER_SPAN - 1).minus(pl.col("_order")));
+  // User and period as one Int64 (`_uc` < 2^32): a window over one integer key took about
+  // three quarters of the time of one over the two columns.
+  const group = period
+    ? pl.col("_uc").cast(pl.Int64).mul(int(PERIOD_SPAN)).plus(
+      pl.col(period).plus(int(PERIOD_SPAN / 2)),
+    )
+    : pl.col("_uc");
   const frame = attempts.frame
     .withColumns(key.alias("_key"))
-    .filter(pl.col("_key").eq(pl.col("_key").max().over("_uc", ...by)))
-    .select("_uc", ...by, "_bd", "_reached", ...maskedTimes(n));
+    .filter(pl.col("_key").eq(pl.col("_key").max().over(group)))
+    .select("_uc", ...(period ? [period] : []), "_bd", "_reached", ...maskedTimes(n));
   return { frame, hasTimes: attempts.hasTimes, clash: attempts.clash };
 }
+
+/** Span of the period numbers {@linkcode pickPerUser} packs beside the user. */
+const PERIOD_SPAN = 2 ** 26;
 
 function countTimes(frame: LazyDataFrame): number {
   let n = 0;

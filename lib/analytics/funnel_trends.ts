@@ -137,7 +137,7 @@ export function funnelTrends(events: FrameLike, options: FunnelTrendsOptions): D
       ...attempts,
       frame: attempts.frame.withColumns(key(pl.col("_t1")).alias("_p")),
     };
-    const perUser = pickPerUser(withPeriod, ["_p"]);
+    const perUser = pickPerUser(withPeriod, "_p");
     const grouped = perUser.frame
       .groupBy(["_bd", "_p"], false)
       .agg(
