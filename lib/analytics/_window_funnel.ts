@@ -15,9 +15,10 @@
  *   this yields exactly the entries where ClickHouse's scan moves a level forward.
  * - `strict_once`: ClickHouse keeps every chain and never reuses an event. Per step-1 entry
  *   the earliest extension is optimal when rows matching a step definition match every step
- *   with that definition (checked: an event matching two different definitions is an error),
- *   with one twist: at one instant, a definition offers as many events as there are rows of
- *   it, so a chain can use it there only while it has used fewer of them at that instant.
+ *   with that definition, with one twist: at one instant, a definition offers as many events
+ *   as there are rows of it, so a chain can use it there only while it has used fewer of them
+ *   at that instant. Users with an event matching two different definitions are left to
+ *   _strict_once_scan.ts, which follows ClickHouse's search user by user.
  * - The scan stops early in ClickHouse (`strict_deduplication`: an entry of an already reached
  *   level j ≥ 2; `strict_order`: a cond-0 entry, or an entry whose previous level is not
  *   reached, after the first step-1 entry). Reaching depends only on earlier entries, so the
@@ -29,6 +30,7 @@
 import pl, { type Expr, type LazyDataFrame } from "nodejs-polars";
 import { int, MAX_KEY } from "./_frame.ts";
 import { sequence } from "./_sequence.ts";
+import { scanStrictOnce } from "./_strict_once_scan.ts";
 import {
   anyOf,
   clashOf,
@@ -45,7 +47,27 @@ const SEQ_SPAN = 2 ** 28;
 /** One row per user: the level ClickHouse's windowFunnel gives, and the counted chain. */
 export function windowFunnelPerUser(p: Prepared, exact: boolean): PerUser {
   const modes = p.modes ?? new Set();
-  if (modes.has("strict_once")) guardOverlaps(p);
+  const overlap = modes.has("strict_once") ? overlapOf(p) : null;
+  if (overlap) {
+    // Users with an event matching two different definitions are scanned one by one (see
+    // _strict_once_scan.ts); everyone else goes through the chains below.
+    const found = p.base.filter(overlap).select("user_id").unique()
+      .collectSync({ engine: "in-memory" });
+    if (found.height > 0) {
+      const within = (how: "semi" | "anti") => p.base.join(found.lazy(), { on: "user_id", how });
+      const rest = vectorPerUser({ ...p, base: within("anti") }, modes, exact);
+      const scanned = scanStrictOnce({ ...p, base: within("semi") }, modes);
+      return {
+        ...rest,
+        frame: pl.concat([rest.frame, scanned.lazy()], { how: "diagonal" }),
+      };
+    }
+  }
+  return vectorPerUser(p, modes, exact);
+}
+
+/** {@linkcode windowFunnelPerUser} for events none of which match two different definitions. */
+function vectorPerUser(p: Prepared, modes: ReadonlySet<string>, exact: boolean): PerUser {
   const { entries, starts } = entriesOf(p, modes.has("strict_order"), exact);
   const frame = modes.has("strict_once")
     ? distinctPerUser(p, entries, starts, modes)
@@ -197,25 +219,21 @@ function distinctPerUser(
     .select(pl.col("_uc"), pl.col("_bd"), pl.col("_lvl").alias("_reached"), ...times);
 }
 
-/** Rows matching two different step definitions make strict_once ambiguous here: refuse. */
-function guardOverlaps(p: Prepared): void {
+/**
+ * True on a row matching two different step definitions, or null when no two definitions
+ * name the same event (then no row can).
+ */
+function overlapOf(p: Prepared): Expr | null {
   const defs = new Map<string, NormalStep & { index: number }>();
   p.steps.forEach((s, i) => {
     if (!defs.has(s.key)) defs.set(s.key, { ...s, index: i + 1 });
   });
   const list = [...defs.values()];
   const sameEvent = list.some((d, i) => list.some((e, j) => j > i && e.event === d.event));
-  if (!sameEvent) return;
-  const matched = list.map((d) => pl.col(`_m${d.index}`).cast(pl.Int32))
-    .reduce((a, b) => a.plus(b));
-  const overlap = p.base.select(matched.gt(1).any().alias("_any")).collectSync({
-    engine: "in-memory",
-  }).getColumn("_any").toArray()[0];
-  if (overlap) {
-    throw new RangeError(
-      `Invalid funnel option "windowFunnel": with strict_once, an event matches two different step definitions; ClickHouse's search over every assignment of such events is not reproduced (make the step filters exclusive)`,
-    );
-  }
+  if (!sameEvent) return null;
+  return list.map((d) => pl.col(`_m${d.index}`).fillNull(false).cast(pl.Int32))
+    .reduce((x, y) => x.plus(y))
+    .gt(1);
 }
 
 /**

@@ -109,9 +109,10 @@ export type FunnelRow = {
  * step); it keeps, per step, the latest chain that reached it and extends it when the next
  * step's event comes within the window of that chain's first event. Its default lets one
  * event satisfy consecutive steps (`A → A` from one `A`); PostHog's each-step-its-own-event is
- * `strict_once` (or `stepEvents: "distinct"`). Limit: with `strict_once`, an event matching
- * two different step definitions (say `view` and `view` filtered to iOS) is rejected with an
- * error, since ClickHouse's search over every assignment of such events is not reproduced.
+ * `strict_once` (or `stepEvents: "distinct"`). With `strict_once`, users who have an event
+ * matching two different step definitions (say `view` and `view` filtered to iOS) are scanned
+ * one by one, as ClickHouse scans them (which event serves which step is then a search); that
+ * is slower than the vectorized chains everyone else goes through.
  *
  * Output ({@linkcode FUNNEL_COLUMNS}, rows typed {@linkcode FunnelRow}), one row per
  * (breakdown value,) step, sorted by breakdown then step: the breakdown column, `step`

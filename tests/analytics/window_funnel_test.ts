@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { funnel, type FunnelOptions, type WindowFunnelMode } from "../../lib/analytics/funnel.ts";
+import {
+  funnel,
+  type FunnelOptions,
+  funnelUsers,
+  type WindowFunnelMode,
+} from "../../lib/analytics/funnel.ts";
+import { prepareFunnel } from "../../lib/analytics/_funnel_core.ts";
+import { scanStrictOnce } from "../../lib/analytics/_strict_once_scan.ts";
 import { type ChEvent, clickhouseWindowFunnel } from "./_clickhouse_window_funnel.ts";
 import { col, events, type Row, us } from "./_events.ts";
 
@@ -211,28 +218,6 @@ Deno.test("funnel() windowFunnel rejects contradictory options naming the option
       }),
     /"exclusions"/,
   );
-  // strict_once with two step definitions that one event can both match
-  const ios = events([["u", "A", t0, { platform: "ios" }]], ["platform"]);
-  assert.throws(
-    () =>
-      funnel(ios, {
-        steps: ["A", { event: "A", filter: pl.col("platform").eq(pl.lit("ios")) }],
-        windowFunnel: ["strict_once"],
-      }),
-    /strict_once, an event matches two different step definitions/,
-  );
-  // ... and accepted when the definitions are exclusive in the data
-  const web = events([["u", "A", t0, { platform: "web" }]], ["platform"]);
-  assert.deepEqual(
-    col(
-      funnel(web, {
-        steps: ["A", { event: "A", filter: pl.col("platform").eq(pl.lit("ios")) }],
-        windowFunnel: ["strict_once"],
-      }),
-      "users",
-    ),
-    [1, 0],
-  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -271,6 +256,150 @@ function oracle(rows: Row[], steps: string[], window: number, modes: WindowFunne
   const counts = steps.map((_, k) => levels.filter((l) => l > k).length);
   return counts[0] === 0 ? [] : counts;
 }
+
+Deno.test("funnel() windowFunnel strict_once with an event matching two step definitions", async (t) => {
+  const ios = pl.col("platform").eq(pl.lit("ios"));
+  const at = (platform: string, minutes: number, event = "A"): Row => [
+    "u",
+    event,
+    t0 + minutes * MIN,
+    { platform },
+  ];
+  const run = (rows: Row[], steps: FunnelOptions["steps"], modes: WindowFunnelMode[] = []) =>
+    funnel(events(rows, ["platform"]), { steps, windowFunnel: ["strict_once", ...modes] });
+  await t.step("one iOS A cannot be both A and A-on-iOS", () => {
+    const out = run([at("ios", 0)], ["A", { event: "A", filter: ios }]);
+    assert.deepEqual(col(out, "users"), [1, 0]);
+  });
+  await t.step("a web A and an iOS A at one instant: the web one is step 1", () => {
+    // entries (t, 1, ios), (t, 1, web), (t, 2, ios): the chain from ios cannot reuse it
+    const out = run([at("ios", 0), at("web", 0)], ["A", { event: "A", filter: ios }]);
+    assert.deepEqual(col(out, "users"), [1, 1]);
+    assert.deepEqual(col(out, "median_time_to_convert_s"), [null, 0]);
+  });
+  await t.step("three steps, two events at one instant: level 2", () => {
+    const rows = [at("ios", 0), at("web", 0)];
+    const out = run(rows, ["A", { event: "A", filter: ios }, "A"]);
+    assert.deepEqual(col(out, "users"), [1, 1, 0]);
+  });
+  await t.step("A-on-iOS, then any A later: the times are the chain's", () => {
+    const out = run([at("ios", 0), at("web", 5)], [{ event: "A", filter: ios }, "A"]);
+    assert.deepEqual(col(out, "users"), [1, 1]);
+    assert.deepEqual(col(out, "median_time_to_convert_s"), [null, 300]);
+  });
+  await t.step("strict_order still stops at an event matching no step", () => {
+    const rows = [at("ios", 0), at("web", 1, "X"), at("web", 2)];
+    assert.deepEqual(col(run(rows, [{ event: "A", filter: ios }, "A"]), "users"), [1, 1]);
+    const stopped = run(rows, [{ event: "A", filter: ios }, "A"], ["strict_order"]);
+    assert.deepEqual(col(stopped, "users"), [1, 0]);
+  });
+  await t.step("users without such an event go through the chains, in the same counts", () => {
+    const rows: Row[] = [
+      ...[at("ios", 0), at("web", 0)],
+      ["w", "A", t0, { platform: "web" }],
+      ["w", "A", t0 + MIN, { platform: "web" }],
+    ];
+    const out = run(rows, ["A", { event: "A", filter: ios }]);
+    assert.deepEqual(col(out, "users"), [2, 1]);
+  });
+});
+
+Deno.test("funnel() windowFunnel strict_once matches ClickHouse with overlapping step definitions", async (t) => {
+  const ios = pl.col("platform").eq(pl.lit("ios"));
+  const stepLists: [string, FunnelOptions["steps"], (e: string, p: string) => number[]][] = [
+    [
+      "A → A(ios)",
+      ["A", { event: "A", filter: ios }],
+      (e, p) => e === "A" ? (p === "ios" ? [1, 2] : [1]) : [],
+    ],
+    [
+      "A(ios) → A → B",
+      [{ event: "A", filter: ios }, "A", "B"],
+      (e, p) => e === "A" ? (p === "ios" ? [1, 2] : [2]) : e === "B" ? [3] : [],
+    ],
+    [
+      "A → A(ios) → A",
+      ["A", { event: "A", filter: ios }, "A"],
+      (e, p) => e === "A" ? (p === "ios" ? [1, 2, 3] : [1, 3]) : [],
+    ],
+  ];
+  const modeSets: WindowFunnelMode[][] = [
+    ["strict_once"],
+    ["strict_once", "strict_increase"],
+    ["strict_once", "strict_order"],
+    ["strict_once", "strict_deduplication"],
+    ["strict_once", "strict_order", "strict_deduplication", "strict_increase"],
+  ];
+  let cases = 0;
+  let converting = 0;
+  for (const seed of [4, 5, 6]) {
+    const rnd = lcg(seed);
+    const rows: Row[] = Array.from({ length: 400 }, () => [
+      `u${Math.floor(rnd() * 30)}`,
+      ["A", "A", "B", "X"][Math.floor(rnd() * 4)]!,
+      t0 + Math.floor(rnd() * 120) * MIN,
+      { platform: rnd() < 0.5 ? "ios" : "web" },
+    ]);
+    const frame = events(rows, ["platform"]);
+    for (const [name, steps, conds] of stepLists) {
+      for (const modes of modeSets) {
+        await t.step(`seed ${seed}, ${name}, [${modes.join(", ")}]`, () => {
+          const byUser = new Map<string, ChEvent[]>();
+          for (const [user, event, ts, props] of rows) {
+            const list = byUser.get(user) ?? [];
+            list.push({ t: ts as number, conds: conds(event, props!.platform as string) });
+            byUser.set(user, list);
+          }
+          const levels = [...byUser.values()].map((list) =>
+            clickhouseWindowFunnel(list, steps.length, 30 * MIN, modes)
+          );
+          const expected = steps.map((_, k) => levels.filter((l) => l > k).length);
+          const window = { value: 30, unit: "minute" as const };
+          const out = col<number>(funnel(frame, { steps, window, windowFunnel: modes }), "users");
+          assert.deepEqual(out, expected[0] === 0 ? [] : expected);
+          if (expected[1]! > 0) converting++;
+          cases++;
+        });
+      }
+    }
+  }
+  // the data exercise the scan: most cases have users past step 1
+  assert.ok(converting > cases * 0.8, `${converting} of ${cases}`);
+});
+
+Deno.test("strict_once: the per-user scan and the chains count the same chain", async (t) => {
+  // Without overlapping definitions both apply: the same level, breakdown and step times.
+  const modeSets: WindowFunnelMode[][] = [
+    ["strict_once"],
+    ["strict_once", "strict_increase"],
+    ["strict_once", "strict_order", "strict_deduplication"],
+  ];
+  for (const seed of [7, 8]) {
+    const rows = randomRows(seed).map(([u, e, ts], i): Row => [u, e, ts, {
+      tier: i % 3 ? "Basic" : "Pro",
+    }]);
+    const frame = events(rows, ["tier"]);
+    for (const steps of [["A", "B", "C"], ["A", "A", "B"], ["B", "A", "B", "A"]]) {
+      for (const modes of modeSets) {
+        await t.step(`seed ${seed}, ${steps.join("→")}, [${modes.join(", ")}]`, () => {
+          const options: FunnelOptions = {
+            steps,
+            window: { value: 30, unit: "minute" },
+            breakdown: "tier",
+            windowFunnel: modes,
+          };
+          const sorted = (frame: pl.DataFrame) =>
+            frame.sort(frame.columns, false, true).toRecords();
+          const chains = funnelUsers(frame, options);
+          const p = prepareFunnel(frame, options, "test");
+          const scanned = scanStrictOnce(p, new Set(modes));
+          assert.ok(chains.height > 0);
+          assert.deepEqual(sorted(scanned), sorted(chains));
+        });
+      }
+    }
+  }
+});
 
 Deno.test("funnel() windowFunnel matches ClickHouse's algorithm on random data", async (t) => {
   const stepLists = [["A", "B", "C"], ["A", "B", "A", "C"], ["B", "B"], ["A", "A", "B"], [
