@@ -66,6 +66,14 @@ export function int(value: number): Expr {
 }
 
 /**
+ * An Int32 literal, for comparisons with Int32 columns (step numbers, positions): against a
+ * bare JS number, Polars casts every row of the column to Float64 first.
+ */
+export function int32(value: number): Expr {
+  return pl.lit(value).cast(pl.Int32);
+}
+
+/**
  * The `ts` column as Int64 microseconds since the epoch, UTC.
  *
  * Casting to `Datetime("us", "UTC")` keeps the instant of a zoned column and reads a naive

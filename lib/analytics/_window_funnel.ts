@@ -28,7 +28,7 @@
  *   more than finding each user's first one after the first step-1 entry with a join.
  */
 import pl, { type Expr, type LazyDataFrame } from "nodejs-polars";
-import { int, MAX_KEY } from "./_frame.ts";
+import { int, int32, MAX_KEY } from "./_frame.ts";
 import { sequence } from "./_sequence.ts";
 import { scanStrictOnce } from "./_strict_once_scan.ts";
 import {
@@ -163,7 +163,7 @@ function distinctPerUser(
   const n = p.steps.length;
   const chains = distinctChains(p, entries, modes.has("strict_increase")).cache();
   const reachedAt = (j: number) =>
-    pl.when(pl.col("_reached").gtEq(j)).then(pl.col(`_s${j}`)).otherwise(
+    pl.when(pl.col("_reached").gtEq(int32(j))).then(pl.col(`_s${j}`)).otherwise(
       pl.lit(null).cast(pl.Int64),
     );
   let stops: LazyDataFrame | null = null;
@@ -192,7 +192,7 @@ function distinctPerUser(
     // stops is the level.
     let before: Expr = int(0);
     for (let j = 1; j <= n; j++) {
-      const counts = pl.col("_reached").gtEq(j)
+      const counts = pl.col("_reached").gtEq(int32(j))
         .and(pl.col("_stop").isNull().or(pl.col(`_s${j}`).lt(pl.col("_stop"))))
         .and(pl.col("_stopT").isNull().or(pl.col(`_t${j}`).lt(pl.col("_stopT"))));
       before = before.plus(counts.cast(pl.Int64));
@@ -200,20 +200,20 @@ function distinctPerUser(
     level = before.cast(pl.Int32);
   }
   // deno-lint-ignore no-explicit-any
-  let at: any = pl.when(pl.col("_lvl").eq(1)).then(pl.col("_s1"));
-  for (let j = 2; j <= n; j++) at = at.when(pl.col("_lvl").eq(j)).then(pl.col(`_s${j}`));
+  let at: any = pl.when(pl.col("_lvl").eq(int32(1))).then(pl.col("_s1"));
+  for (let j = 2; j <= n; j++) at = at.when(pl.col("_lvl").eq(int32(j))).then(pl.col(`_s${j}`));
   const key = pl.col("_lvl").cast(pl.Int64).mul(int(SEQ_SPAN * SEQ_SPAN))
     .plus(int(SEQ_SPAN - 1).minus(at.otherwise(int(0))).mul(int(SEQ_SPAN)))
     .plus(int(SEQ_SPAN - 1).minus(pl.col("_s1")));
   const times = Array.from(
     { length: n },
     (_, i) =>
-      i === 0 ? pl.col("_t1") : pl.when(pl.col("_lvl").gt(i)).then(pl.col(`_t${i + 1}`))
+      i === 0 ? pl.col("_t1") : pl.when(pl.col("_lvl").gt(int32(i))).then(pl.col(`_t${i + 1}`))
         .otherwise(pl.lit(null).cast(pl.Int64)).alias(`_t${i + 1}`),
   );
   return rows
     .withColumns(level.alias("_lvl"))
-    .filter(pl.col("_lvl").gtEq(1))
+    .filter(pl.col("_lvl").gtEq(int32(1)))
     .withColumns(key.alias("_key"))
     .filter(pl.col("_key").eq(pl.col("_key").max().over("_uc")))
     .select(pl.col("_uc"), pl.col("_bd"), pl.col("_lvl").alias("_reached"), ...times);
@@ -265,7 +265,7 @@ function entriesOf(
     .cache();
   return {
     entries,
-    starts: firstPerUser(entries.filter(pl.col("_r").eq(1)))
+    starts: firstPerUser(entries.filter(pl.col("_r").eq(int32(1))))
       .select(
         pl.col("_uc"),
         pl.col("user_id"),
@@ -303,7 +303,7 @@ interface Reach {
 /** ClickHouse's default scan (events may serve several steps). */
 function sharedReach(p: Prepared, entries: LazyDataFrame, increase: boolean): Reach {
   const n = p.steps.length;
-  let previous = entries.filter(pl.col("_r").eq(1)).select(
+  let previous = entries.filter(pl.col("_r").eq(int32(1))).select(
     pl.col("_seq"),
     pl.col("_uc"),
     pl.col("_bd"),
@@ -322,7 +322,7 @@ function sharedReach(p: Prepared, entries: LazyDataFrame, increase: boolean): Re
       ...stepTimes(j - 1).map((c) => pl.col(c)),
       pl.col("_end"),
     );
-    const joined = entries.filter(pl.col("_r").eq(j))
+    const joined = entries.filter(pl.col("_r").eq(int32(j)))
       .select("_seq", "_uc", "_t")
       .joinAsof(before, {
         leftOn: "_seq",
@@ -381,7 +381,7 @@ function distinctChains(
     .filter(pl.col("_newRun"))
     .withColumns(pl.col("_runEnd").minus(pl.col("_seq")).plus(int(1)).alias("_cnt"))
     .cache();
-  let a = runs.filter(pl.col("_r").eq(1)).select(
+  let a = runs.filter(pl.col("_r").eq(int32(1))).select(
     pl.col("_seq").alias("_s1"),
     pl.col("_uc"),
     pl.col("_bd"),
@@ -390,7 +390,7 @@ function distinctChains(
   );
   const links: Expr[] = [];
   for (let j = 2; j <= n; j++) {
-    const next = runs.filter(pl.col("_r").eq(j)).select(
+    const next = runs.filter(pl.col("_r").eq(int32(j))).select(
       pl.col("_seq").alias(`_cs${j}`),
       pl.col("_g").alias(`_cg${j}`),
       pl.col("_uc").alias(`_cu${j}`),
@@ -434,7 +434,7 @@ function distinctChains(
 
 /** Cond-`j` entries with `_found`: an entry of `level` comes before them for the same user. */
 function foundBefore(entries: LazyDataFrame, level: LazyDataFrame, j: number): LazyDataFrame {
-  return entries.filter(pl.col("_r").eq(j))
+  return entries.filter(pl.col("_r").eq(int32(j)))
     .select("_seq", "_uc")
     .joinAsof(level.select(pl.col("_seq").alias("_ps"), pl.col("_uc").alias("_pu")), {
       leftOn: "_seq",
@@ -455,7 +455,7 @@ function foundBefore(entries: LazyDataFrame, level: LazyDataFrame, j: number): L
  * (`level`: such entries, or only each user's first, sorted by `_seq`).
  */
 function dedupStops(level: LazyDataFrame, entries: LazyDataFrame, j: number): LazyDataFrame {
-  const later = entries.filter(pl.col("_r").eq(j))
+  const later = entries.filter(pl.col("_r").eq(int32(j)))
     .select(pl.col("_seq").alias("_ds"), pl.col("_uc").alias("_du"));
   return level.select("_seq", "_uc")
     .joinAsof(later, {

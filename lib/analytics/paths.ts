@@ -10,6 +10,8 @@ import {
   collect,
   type Engine,
   type FrameLike,
+  int,
+  int32,
   microsUtc,
   requireColumns,
   timeRangeFilter,
@@ -361,7 +363,7 @@ function positions(
   const count = pl.col("_anchor").cast(pl.Int64).cumSum();
   const before = pl.when(sessionStart).then(count.minus(pl.col("_anchor").cast(pl.Int64)))
     .otherwise(pl.lit(null).cast(pl.Int64)).forwardFill();
-  const firstAnchor = pl.col("_anchor").and(count.minus(before).eq(1));
+  const firstAnchor = pl.col("_anchor").and(count.minus(before).eq(int(1)));
   const fill = (e: Expr) => (forward ? e.forwardFill() : e.backwardFill());
   const mark = (c: string) =>
     fill(pl.when(pl.col("_first")).then(pl.col(c)).otherwise(pl.lit(null)));
@@ -385,7 +387,7 @@ function positions(
     .withColumns(
       pl.col("_r").cast(pl.Int64).minus(pl.col("_ar").cast(pl.Int64)).cast(pl.Int32).alias("_p"),
     )
-    .filter(forward ? pl.col("_p").ltEq(steps) : pl.col("_p").gtEq(-steps));
+    .filter(forward ? pl.col("_p").ltEq(int32(steps)) : pl.col("_p").gtEq(int32(-steps)));
   if (window) {
     out = out.filter(
       forward
@@ -414,7 +416,7 @@ function edgesOf(
   const other = pl.when(neighbourOk).then(pl.col("_e").shift(shift))
     .otherwise(pl.lit(null).cast(pl.UInt32));
   // every position short of the last followed has an edge away from the anchor
-  const hasEdge = forward ? pl.col("_p").lt(steps) : pl.col("_p").gt(-steps);
+  const hasEdge = forward ? pl.col("_p").lt(int32(steps)) : pl.col("_p").gt(int32(-steps));
   const withOther = journeys.withColumns(other.alias("_o"));
   const edgeRows = withOther.filter(hasEdge).cache();
   // (only positions with an edge need their node count)
