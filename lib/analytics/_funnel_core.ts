@@ -418,23 +418,47 @@ export function funnelAttempts(p: Prepared, exact: boolean): Attempts {
  */
 export function pickPerUser(attempts: Attempts, period?: string): PerUser {
   const n = countTimes(attempts.frame);
+  if (period) {
+    return { ...attempts, frame: pickPerRun(attempts.frame, period, n) };
+  }
   // Furthest attempt first, earliest among equals: one Int64 key, unique per attempt, so the
   // rows holding their user's maximum are exactly one per user. (A window max was 4x faster
   // here than a per-user group-by picking columns with filter().first().)
   const key = pl.col("_reached").cast(pl.Int64).mul(int(ORDER_SPAN))
     .plus(int(ORDER_SPAN - 1).minus(pl.col("_order")));
-  // User and period as one Int64 (`_uc` < 2^32): a window over one integer key took about
-  // three quarters of the time of one over the two columns.
-  const group = period
-    ? pl.col("_uc").cast(pl.Int64).mul(int(PERIOD_SPAN)).plus(
-      pl.col(period).plus(int(PERIOD_SPAN / 2)),
-    )
-    : pl.col("_uc");
   const frame = attempts.frame
     .withColumns(key.alias("_key"))
-    .filter(pl.col("_key").eq(pl.col("_key").max().over(group)))
-    .select("_uc", ...(period ? [period] : []), "_bd", "_reached", ...maskedTimes(n));
+    .filter(pl.col("_key").eq(pl.col("_key").max().over("_uc")))
+    .select("_uc", "_bd", "_reached", ...maskedTimes(n));
   return { frame, hasTimes: attempts.hasTimes, clash: attempts.clash };
+}
+
+/**
+ * {@linkcode pickPerUser} per user and period, without hashing 2M small groups: the attempts
+ * sorted (stably, so in `_order` within a group) by user and period packed into one Int64,
+ * then per run of one group the first row at the run's highest level, found with running
+ * sums and maxima. (The window max over user and period took 0.64 s of CPU at 10M events,
+ * this about a sixth of it.)
+ */
+function pickPerRun(frame: LazyDataFrame, period: string, n: number): LazyDataFrame {
+  const group = pl.col("_uc").cast(pl.Int64).mul(int(PERIOD_SPAN))
+    .plus(pl.col(period).plus(int(PERIOD_SPAN / 2)));
+  const runStart = pl.col("_g").neq(pl.col("_g").shift(1)).fillNull(true);
+  const runEnd = pl.col("_g").neq(pl.col("_g").shift(-1)).fillNull(true);
+  // Run number · 1024 + level: its running maximum, at a run's last row, is that run's.
+  const level = runStart.cast(pl.Int64).cumSum().mul(int(1024))
+    .plus(pl.col("_reached").cast(pl.Int64));
+  const highest = pl.when(runEnd).then(level.cumMax()).otherwise(pl.lit(null).cast(pl.Int64))
+    .backwardFill();
+  const isTop = level.eq(highest);
+  const tops = isTop.cast(pl.Int64).cumSum();
+  const topsBefore = pl.when(runStart).then(tops.minus(isTop.cast(pl.Int64)))
+    .otherwise(pl.lit(null).cast(pl.Int64)).forwardFill();
+  return frame
+    .withColumns(group.alias("_g"))
+    .sort("_g", false, false, true)
+    .filter(isTop.and(tops.minus(topsBefore).eq(int(1))))
+    .select("_uc", period, "_bd", "_reached", ...maskedTimes(n));
 }
 
 /** Span of the period numbers {@linkcode pickPerUser} packs beside the user. */

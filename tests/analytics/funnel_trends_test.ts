@@ -146,19 +146,24 @@ function lcg(seed: number): () => number {
   };
 }
 
+/**
+ * Per entry day (UTC) and breakdown: users whose furthest attempt (the earliest among equals)
+ * started that day, and of those the ones that reached the last step. The breakdown is the
+ * attempt's first event's `tier` ("" when the rows have none).
+ */
 function reference(data: Row[], steps: string[], windowUs: number): string[] {
-  const byUser = new Map<string, { event: string; ts: number; idx: number }[]>();
-  data.forEach(([u, event, ts], idx) => {
+  const byUser = new Map<string, { event: string; ts: number; idx: number; tier: string }[]>();
+  data.forEach(([u, event, ts, props], idx) => {
     const list = byUser.get(u) ?? [];
-    list.push({ event, ts: ts as number, idx });
+    list.push({ event, ts: ts as number, idx, tier: String(props?.tier ?? "") });
     byUser.set(u, list);
   });
   const rank = (e: string) => steps.indexOf(e);
-  const perDay = new Map<number, { entered: number; converted: number }>();
+  const cells = new Map<string, { entered: number; converted: number }>();
   for (const all of byUser.values()) {
     const evs = all.filter((e) => steps.includes(e.event))
       .sort((a, b) => a.ts - b.ts || rank(a.event) - rank(b.event) || a.idx - b.idx);
-    const best = new Map<number, number>();
+    const best = new Map<number, { reached: number; tier: string }>();
     evs.forEach((start, i) => {
       if (start.event !== steps[0]) return;
       let pos = i;
@@ -170,17 +175,18 @@ function reference(data: Row[], steps: string[], windowUs: number): string[] {
         pos = next;
       }
       const day = Math.floor(start.ts / D);
-      best.set(day, Math.max(best.get(day) ?? 0, reached));
+      if (reached > (best.get(day)?.reached ?? 0)) best.set(day, { reached, tier: start.tier });
     });
-    for (const [day, reached] of best) {
-      const cell = perDay.get(day) ?? { entered: 0, converted: 0 };
+    for (const [day, { reached, tier }] of best) {
+      const key = `${tier}|${new Date(day * D / 1000).toISOString().slice(0, 10)}`;
+      const cell = cells.get(key) ?? { entered: 0, converted: 0 };
       cell.entered++;
       if (reached >= steps.length) cell.converted++;
-      perDay.set(day, cell);
+      cells.set(key, cell);
     }
   }
-  return [...perDay.entries()].sort((a, b) => a[0] - b[0]).map(([day, c]) =>
-    `${new Date(day * D / 1000).toISOString().slice(0, 10)}|${c.entered}|${c.converted}`
+  return [...cells.entries()].sort((a, b) => a[0] < b[0] ? -1 : 1).map(([key, c]) =>
+    `${key}|${c.entered}|${c.converted}`
   );
 }
 
@@ -196,9 +202,22 @@ Deno.test("funnelTrends() matches a direct computation on random data", async (t
     for (const steps of [["A", "B"], ["A", "B", "C"], ["B", "A", "B"]]) {
       await t.step(`seed ${seed}, ${steps.join("→")}`, () => {
         const out = funnelTrends(events(data), { steps, window: { value: 10, unit: "hour" } });
-        const got = table(out).map((r) => r.split("|").slice(0, 3).join("|"));
+        const got = table(out).map((r) => `|${r.split("|").slice(0, 3).join("|")}`);
         assert.deepEqual(got, reference(data, steps, 10 * H));
       });
     }
+    // a breakdown that changes from event to event: the furthest attempt's first event decides
+    const tiered: Row[] = data.map(([u, e, ts]) => [u, e, ts, { tier: rnd() < 0.5 ? "P" : "Q" }]);
+    await t.step(`seed ${seed}, A→B→C by a per-event breakdown`, () => {
+      const out = funnelTrends(events(tiered, ["tier"]), {
+        steps: ["A", "B", "C"],
+        window: { value: 10, unit: "hour" },
+        breakdown: "tier",
+      });
+      const tiers = col<string>(out, "tier");
+      const got = table(out).map((r, i) => `${tiers[i]}|${r.split("|").slice(0, 3).join("|")}`)
+        .sort();
+      assert.deepEqual(got, reference(tiered, ["A", "B", "C"], 10 * H));
+    });
   }
 });
