@@ -28,6 +28,16 @@ Deno.test("deno task pipeline runs generate, load, models and report, then stops
   const root = new URL("../../", import.meta.url).pathname;
   const raw = join(dir, "raw");
   const warehouse = join(dir, "warehouse.duckdb");
+  const paths = [
+    "--out",
+    raw,
+    "--warehouse",
+    warehouse,
+    "--target-dir",
+    join(dir, "target"),
+    "--report",
+    join(dir, "report.html"),
+  ];
   try {
     await t.step("a small run prints one line per stage and writes the report", async () => {
       const { code, stdout, stderr } = await pipeline(
@@ -36,14 +46,7 @@ Deno.test("deno task pipeline runs generate, load, models and report, then stops
         "600",
         "--days",
         "14",
-        "--out",
-        raw,
-        "--warehouse",
-        warehouse,
-        "--target-dir",
-        join(dir, "target"),
-        "--report",
-        join(dir, "report.html"),
+        ...paths,
       );
       assert.equal(code, 0, stderr);
       assert.ok((await Deno.stat(join(dir, "report.html"))).size > 1_000_000);
@@ -58,18 +61,7 @@ Deno.test("deno task pipeline runs generate, load, models and report, then stops
     });
 
     await t.step("a second run with nothing new says which models were up to date", async () => {
-      const { code, stdout, stderr } = await pipeline(
-        root,
-        "--skip-generate",
-        "--out",
-        raw,
-        "--warehouse",
-        warehouse,
-        "--target-dir",
-        join(dir, "target"),
-        "--report",
-        join(dir, "report.html"),
-      );
+      const { code, stdout, stderr } = await pipeline(root, "--skip-generate", ...paths);
       assert.equal(code, 0, stderr);
       assert.match(stdout, /staging\.stg_users \.+ table\s+600 rows \d+\.\d\d s {2}up to date/);
       assert.match(stdout, /✔ models: 12 built \(8 up to date\), 0 failed/);
@@ -82,18 +74,7 @@ Deno.test("deno task pipeline runs generate, load, models and report, then stops
         const lines = users.split("\n");
         lines[1] = lines[1]!.replace(/,(Basic|Pro|Enterprise),/, ",Platinum,");
         await Deno.writeTextFile(join(raw, "users.csv"), lines.join("\n"));
-        const { code, stdout, stderr } = await pipeline(
-          root,
-          "--skip-generate",
-          "--out",
-          raw,
-          "--warehouse",
-          warehouse,
-          "--target-dir",
-          join(dir, "target"),
-          "--report",
-          join(dir, "report.html"),
-        );
+        const { code, stdout, stderr } = await pipeline(root, "--skip-generate", ...paths);
         assert.equal(code, 1);
         assert.match(stderr, /error: the pipeline failed:/);
         assert.match(stderr + stdout, /accepted_values_stg_users_tier/);
