@@ -181,7 +181,7 @@ export function paths(events: FrameLike, options: PathsOptions): DataFrame {
 
   // Event names (and a String breakdown) travel as categorical codes (UInt32): the sort moves
   // and the edge counts group integers, not strings (at 10M events with 30-minute sessions,
-  // this halved the edge counts' CPU time). The codes are global to the process, so every
+  // the edge counts alone, on collected journey rows, took 1.0 s of CPU instead of 2.1). The codes are global to the process, so every
   // batch of the streaming engine agrees on them, and they cast back to the names; each
   // distinct name stays in the process's categorical registry (event names and breakdown
   // values: a few hundred strings).
@@ -411,7 +411,7 @@ function edgesOf(
   // same journey (journeys are contiguous runs of rows).
   const shift = forward ? -1 : 1;
   const neighbourOk = pl.col("_sid").shift(shift).eq(pl.col("_sid"))
-    .and(pl.col("_p").shift(shift).eq(pl.col("_p").plus(forward ? 1 : -1)))
+    .and(pl.col("_p").shift(shift).eq(pl.col("_p").plus(int32(forward ? 1 : -1))))
     .fillNull(false);
   const other = pl.when(neighbourOk).then(pl.col("_e").shift(shift))
     .otherwise(pl.lit(null).cast(pl.UInt32));
